@@ -30,3 +30,23 @@ class PackError(Exception):
             problems = [problems]
         self.problems = list(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+# Subclasses let the agent report *why* an install was refused (its `reported` state
+# carries a reason) without parsing messages; the CLI treats them all as PackError.
+
+
+class SignatureError(PackError):
+    """The manifest is unsigned, signed by an untrusted key, or the signature is wrong."""
+
+
+class IntegrityError(PackError):
+    """A file's bytes do not match the signed manifest (tampered or truncated)."""
+
+
+class UnsafePackError(PackError):
+    """The archive or source folder tries something dangerous: escapes, links, devices, bombs."""
+
+
+class DowngradeError(PackError):
+    """The pack is older than (or the same as) the version already installed."""

@@ -1,0 +1,175 @@
+"""The kepu MQTT protocol (contract in DESIGN.md): topics and messages, pure functions only.
+
+Both the agent and the controller speak through this module, so a topic or a payload
+field is defined in exactly one place. Nothing here imports paho.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+ROOT = "kepu/v1"
+VERSION = 1
+EXHIBIT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+# Per-exhibit channels and their direction; see DESIGN.md "Protocol (contract)".
+EXHIBIT_CHANNELS = ("events", "ack", "state", "health", "desired", "reported", "commands", "command_results")
+VENUE_CHANNELS = ("footfall", "footfall_ack")
+
+
+class ProtocolError(ValueError):
+    """A payload or topic that does not follow the protocol; the message says what is wrong."""
+
+
+def exhibit_topic(exhibit: str, channel: str) -> str:
+    """`kepu/v1/exhibits/{id}/{channel}`."""
+    if channel not in EXHIBIT_CHANNELS:
+        raise ValueError(f"unknown exhibit channel {channel!r}")
+    if not EXHIBIT_ID.match(exhibit):
+        raise ValueError(f"invalid exhibit id {exhibit!r}")
+    return f"{ROOT}/exhibits/{exhibit}/{channel}"
+
+
+def venue_topic(venue: str, channel: str) -> str:
+    """`kepu/v1/venues/{venue}/{channel}`."""
+    if channel not in VENUE_CHANNELS:
+        raise ValueError(f"unknown venue channel {channel!r}")
+    if not EXHIBIT_ID.match(venue):
+        raise ValueError(f"invalid venue id {venue!r}")
+    return f"{ROOT}/venues/{venue}/{channel}"
+
+
+def exhibit_subscription(channel: str) -> str:
+    """Wildcard subscription for one channel of every exhibit."""
+    return f"{ROOT}/exhibits/+/{channel}"
+
+
+@dataclass(frozen=True)
+class TopicParts:
+    kind: str  # "exhibits" or "venues"
+    ident: str
+    channel: str
+
+
+def parse_topic(topic: str) -> TopicParts:
+    """Split a kepu topic into its parts; raise ProtocolError for anything else."""
+    parts = topic.split("/")
+    if len(parts) != 5 or "/".join(parts[:2]) != ROOT or parts[2] not in ("exhibits", "venues"):
+        raise ProtocolError(f"not a kepu topic: {topic!r}")
+    if not EXHIBIT_ID.match(parts[3]):
+        raise ProtocolError(f"invalid id in topic: {topic!r}")
+    return TopicParts(kind=parts[2], ident=parts[3], channel=parts[4])
+
+
+def encode(payload: dict[str, Any]) -> bytes:
+    """Serialise a message: compact UTF-8 JSON carrying `"v": 1`."""
+    return json.dumps({"v": VERSION, **payload}, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def decode(raw: bytes) -> dict[str, Any]:
+    """Parse a message; raise ProtocolError unless it is a JSON object with `"v": 1`."""
+    try:
+        payload = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ProtocolError(f"payload is not UTF-8 JSON: {exc}") from None
+    if not isinstance(payload, dict):
+        raise ProtocolError("payload must be a JSON object")
+    if payload.get("v") != VERSION:
+        raise ProtocolError(f"unsupported protocol version {payload.get('v')!r} (expected {VERSION})")
+    return payload
+
+
+# -- event batches ---------------------------------------------------------
+
+_EVENT_FIELDS: dict[str, tuple[type, ...]] = {
+    "id": (str,),
+    "seq": (int,),
+    "ts": (int, float),
+    "mono": (int, float),
+    "boot": (str,),
+    "synced": (bool,),
+    "type": (str,),
+}
+
+
+def validate_event(event: Any) -> str | None:
+    """Why an event is malformed, or None when it is well-formed."""
+    if not isinstance(event, dict):
+        return "event is not an object"
+    for name, types in _EVENT_FIELDS.items():
+        value = event.get(name)
+        if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
+            return f"field {name!r} missing or not {'/'.join(t.__name__ for t in types)}"
+    if not 0 < len(event["id"]) <= 128:
+        return "field 'id' must be 1-128 characters"
+    if event["seq"] < 1:
+        return "field 'seq' must be positive"
+    if not 0 < len(event["type"]) <= 64:
+        return "field 'type' must be 1-64 characters"
+    for name in ("session", "scene"):
+        if event.get(name) is not None and not isinstance(event[name], str):
+            return f"field {name!r} must be a string or null"
+    if not isinstance(event.get("data", {}), dict):
+        return "field 'data' must be an object"
+    return None
+
+
+@dataclass(frozen=True)
+class EventBatch:
+    exhibit: str
+    batch: str
+    events: list[dict[str, Any]]
+
+
+def parse_event_batch(payload: dict[str, Any], topic_ident: str, id_field: str = "exhibit") -> EventBatch:
+    """Check a batch's envelope; individual events are validated one by one by the ingester."""
+    ident = payload.get(id_field)
+    if ident != topic_ident:
+        raise ProtocolError(f"{id_field} {ident!r} does not match the topic ({topic_ident!r})")
+    batch = payload.get("batch")
+    if not isinstance(batch, str) or not batch:
+        raise ProtocolError("batch id missing")
+    events = payload.get("events")
+    if not isinstance(events, list):
+        raise ProtocolError("events must be a list")
+    if len(events) > 10_000:
+        raise ProtocolError("batch too large (over 10,000 events)")
+    return EventBatch(exhibit=ident, batch=batch, events=events)
+
+
+def ack_payload(batch: str, from_seq: int, upto_seq: int) -> dict[str, Any]:
+    """What the controller sends once a batch is committed: rows [from_seq, upto_seq] are safe."""
+    return {"batch": batch, "from_seq": from_seq, "upto_seq": upto_seq}
+
+
+# -- broker URLs -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BrokerUrl:
+    host: str
+    port: int
+    username: str | None = None
+    password: str | None = None
+    tls: bool = False
+
+
+def parse_broker_url(url: str) -> BrokerUrl:
+    """`mqtt://[user:pass@]host[:port]` or `mqtts://…`; raise ValueError with the reason."""
+    parsed = urlparse(url)
+    if parsed.scheme not in ("mqtt", "mqtts", "tcp"):
+        raise ValueError(f"broker URL must start with mqtt:// or mqtts://, got {url!r}")
+    if not parsed.hostname:
+        raise ValueError(f"broker URL has no host: {url!r}")
+    tls = parsed.scheme == "mqtts"
+    return BrokerUrl(
+        host=parsed.hostname,
+        port=parsed.port or (8883 if tls else 1883),
+        username=unquote(parsed.username) if parsed.username else None,
+        password=unquote(parsed.password) if parsed.password else None,
+        tls=tls,
+    )
