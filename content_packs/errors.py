@@ -17,7 +17,8 @@ class Problem:
     def __str__(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"
         field = f" [{self.field}]" if self.field else ""
-        return f"{where}{field}: {self.message}"
+        location = f"{where}{field}".strip()
+        return f"{location}: {self.message}" if location else self.message
 
 
 class PackError(Exception):
