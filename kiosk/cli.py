@@ -1,0 +1,130 @@
+"""`kepu-kiosk`: run the exhibit, preview a pack, or simulate visitors headlessly."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+from content_packs import PackError
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"size must look like 1920x1080, got {text!r}") from None
+    if not (160 <= w <= 8192 and 160 <= h <= 8192):
+        raise argparse.ArgumentTypeError(f"size {text!r} is out of range")
+    return w, h
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kepu-kiosk", description="The visitor-facing exhibit runtime.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run the exhibit full screen", description="Run the exhibit on this display.")
+    run.add_argument("--data", type=Path, required=True, help="exhibit data directory (outbox.db, packs/current, …)")
+    run.add_argument("--pack", type=Path, help="play this pack folder instead of DATA/packs/current")
+    run.add_argument("--size", type=_size, help="window size WxH (default: full screen)")
+    run.add_argument("--windowed", action="store_true", help="a window instead of full screen")
+    run.add_argument("--idle", type=float, default=60.0, help="seconds without a touch before the reset (default 60)")
+    run.add_argument("--dpi", type=float, default=110.0, help="screen DPI, for 9 mm touch targets (default 110)")
+    run.add_argument("--lang", choices=["zh", "en"], default="zh", help="language a new visitor starts in")
+
+    preview = sub.add_parser("preview", help="preview a pack folder in a window", description="Open a pack folder in a window with a debug overlay; reloads when a file changes.")
+    preview.add_argument("dir", type=Path, help="the pack source folder (with pack.toml)")
+    preview.add_argument("--size", type=_size, default=(1280, 720), help="window size WxH (default 1280x720)")
+    preview.add_argument("--data", type=Path, help="where preview events go (default: a temporary folder)")
+    preview.add_argument("--idle", type=float, default=60.0, help="idle reset in seconds")
+    preview.add_argument("--seconds", type=float, help="close after this many seconds")
+
+    sim = sub.add_parser("simulate", help="headless simulated visitors", description="Drive the real kiosk code with synthetic visitors, headless; prints a JSON summary as its last line.")
+    sim.add_argument("--pack", type=Path, required=True, help="pack folder")
+    sim.add_argument("--data", type=Path, required=True, help="exhibit data directory (events go to DATA/outbox.db)")
+    sim.add_argument("--sessions", type=int, default=100, help="visits to simulate (0 with --live: forever)")
+    sim.add_argument("--seed", type=int, default=0, help="random seed; the same seed gives the same visits")
+    sim.add_argument("--screenshots", type=Path, help="save a PNG of each distinct screen here")
+    sim.add_argument("--size", type=_size, default=(1920, 1080), help="screen size WxH (default 1920x1080)")
+    sim.add_argument("--lang", choices=["zh", "en"], help="language visitors start in")
+    sim.add_argument("--idle", type=float, default=60.0, help="idle reset in seconds")
+    sim.add_argument("--live", action="store_true", help="real time instead of injected time (for the demo)")
+    sim.add_argument("--mean-gap", type=float, default=None, help="mean seconds between visitors (default 20; 0 in fast mode)")
+    sim.add_argument("--think", type=float, default=None, help="max seconds a visitor thinks between touches (default 9)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        if args.command == "simulate":
+            return _simulate(args)
+        from kiosk.app import KioskConfig
+        from kiosk.runtime import RunOptions, run
+
+        if args.command == "run":
+            return run(
+                RunOptions(
+                    data=args.data,
+                    pack=args.pack,
+                    size=args.size,
+                    fullscreen=not args.windowed and args.size is None,
+                    config=KioskConfig(idle_timeout=args.idle, dpi=args.dpi, default_lang=args.lang),
+                )
+            )
+        if args.command == "preview":
+            import tempfile
+
+            data = args.data or Path(tempfile.mkdtemp(prefix="kepu-preview-"))
+            return run(
+                RunOptions(
+                    data=data,
+                    pack=args.dir,
+                    size=args.size,
+                    config=KioskConfig(idle_timeout=args.idle),
+                    debug_overlay=True,
+                    watch=True,
+                    max_seconds=args.seconds,
+                )
+            )
+    except PackError as exc:
+        print(f"kepu-kiosk: the pack cannot be used:\n{exc}", file=sys.stderr)
+        return 2
+    return 1
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+    os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+    from kiosk.app import KioskConfig
+    from kiosk.simulate import simulate
+    from kiosk.visitors import VisitorProfile
+
+    profile = VisitorProfile()
+    if args.think is not None:
+        profile = VisitorProfile(think_min=min(1.0, args.think / 2), think_max=args.think)
+    mean_gap = args.mean_gap if args.mean_gap is not None else (20.0 if args.live else 0.0)
+    warning = min(15.0, args.idle / 3)
+    result = simulate(
+        args.pack,
+        args.data,
+        None if (args.live and args.sessions == 0) else args.sessions,
+        seed=args.seed,
+        size=args.size,
+        config=KioskConfig(idle_timeout=args.idle, warning=warning),
+        live=args.live,
+        screenshots=args.screenshots,
+        lang=args.lang,
+        profile=profile,
+        mean_gap=mean_gap,
+    )
+    print(json.dumps(result.as_json(), ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

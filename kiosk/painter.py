@@ -1,0 +1,184 @@
+"""Drawing primitives over pygame: cached text, wrapped text boxes, buttons and images.
+
+pygame enters the kiosk's drawing code here; screens describe what to draw through a
+Painter. A missing or broken image draws a calm placeholder and is reported once.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import pygame
+import pygame.freetype
+
+from kiosk.fonts import FontFace
+from kiosk.text import Fitted, fit, wrap
+from kiosk.theme import Theme
+
+log = logging.getLogger(__name__)
+Color = tuple[int, int, int]
+
+
+@dataclass(frozen=True)
+class TextBox:
+    rect: pygame.Rect
+    size: int
+    lines: list[str]
+
+
+class Painter:
+    """One per display; caches glyph runs and scaled images across frames."""
+
+    def __init__(self, regular: FontFace, bold: FontFace | None = None, on_error: Callable[[str, str], None] | None = None):
+        pygame.freetype.init()
+        self._faces = {False: regular, True: bold or regular}
+        self._fonts: dict[tuple[bool, int], pygame.freetype.Font] = {}
+        self._text_cache: dict[tuple, pygame.Surface] = {}
+        self._images: dict[tuple[str, int, int, str], pygame.Surface | None] = {}
+        self._originals: dict[str, pygame.Surface | None] = {}
+        self._reported: set[str] = set()
+        self.on_error = on_error or (lambda kind, detail: None)
+
+    # -- text ------------------------------------------------------------
+
+    def font(self, size: int, bold: bool = False) -> pygame.freetype.Font:
+        key = (bold, size)
+        font = self._fonts.get(key)
+        if font is None:
+            face = self._faces[bold]
+            font = pygame.freetype.Font(str(face.path), size, font_index=face.index)
+            font.pad = True
+            self._fonts[key] = font
+        return font
+
+    def measure(self, size: int, bold: bool = False) -> Callable[[str], int]:
+        font = self.font(size, bold)
+        return lambda text: font.get_rect(text).width if text else 0
+
+    def render(self, text: str, size: int, color: Color, bold: bool = False) -> pygame.Surface:
+        key = (text, size, color, bold)
+        surface = self._text_cache.get(key)
+        if surface is None:
+            if len(self._text_cache) > 4000:
+                self._text_cache.clear()
+            surface, _ = self.font(size, bold).render(text or " ", color)
+            self._text_cache[key] = surface
+        return surface
+
+    def line_height(self, size: int) -> int:
+        return round(size * 1.35)
+
+    def layout(self, text: str, rect: pygame.Rect, size: int, min_size: int, bold: bool = False) -> TextBox:
+        """Wrap and, if needed, shrink `text` to fit `rect` (never below `min_size`)."""
+        fitted: Fitted = fit(text, rect.width, rect.height, size, min_size, lambda s: self.measure(s, bold))
+        return TextBox(rect, fitted.size, fitted.lines)
+
+    def draw_text(
+        self,
+        surface: pygame.Surface,
+        text: str,
+        rect: pygame.Rect,
+        size: int,
+        color: Color,
+        bold: bool = False,
+        align: str = "left",
+        valign: str = "top",
+        min_size: int | None = None,
+    ) -> pygame.Rect:
+        """Draw wrapped text inside `rect`; returns the area actually used."""
+        box = self.layout(text, rect, size, min_size or max(12, int(size * 0.7)), bold)
+        lh = self.line_height(box.size)
+        total = lh * len(box.lines)
+        y = rect.top
+        if valign == "middle":
+            y = rect.top + max(0, (rect.height - total) // 2)
+        elif valign == "bottom":
+            y = rect.bottom - total
+        used = pygame.Rect(rect.left, y, 0, 0)
+        old_clip = surface.get_clip()
+        surface.set_clip(rect.inflate(4, 4))
+        for line in box.lines:
+            glyphs = self.render(line, box.size, color, bold)
+            x = rect.left
+            if align == "center":
+                x = rect.centerx - glyphs.get_width() // 2
+            elif align == "right":
+                x = rect.right - glyphs.get_width()
+            surface.blit(glyphs, (x, y + (lh - glyphs.get_height()) // 2))
+            used.union_ip(pygame.Rect(x, y, glyphs.get_width(), lh))
+            y += lh
+        surface.set_clip(old_clip)
+        return used
+
+    def wrapped_height(self, text: str, width: int, size: int, bold: bool = False) -> int:
+        return self.line_height(size) * len(wrap(text, width, self.measure(size, bold)))
+
+    # -- shapes ------------------------------------------------------------
+
+    def button(
+        self,
+        surface: pygame.Surface,
+        rect: pygame.Rect,
+        label: str,
+        theme: Theme,
+        primary: bool = False,
+        selected: bool = False,
+        size: int | None = None,
+    ) -> None:
+        pal = theme.palette
+        fill = pal.accent if (primary or selected) else pal.surface
+        ink = pal.accent_text if (primary or selected) else pal.text
+        pygame.draw.rect(surface, fill, rect, border_radius=theme.radius)
+        pygame.draw.rect(surface, pal.accent if not primary else pal.outline, rect, theme.outline_width, theme.radius)
+        inner = rect.inflate(-theme.gap, -max(4, theme.gap // 3))
+        self.draw_text(surface, label, inner, size or theme.font("button"), ink, bold=True, align="center", valign="middle")
+
+    # -- images ------------------------------------------------------------
+
+    def _original(self, path: Path) -> pygame.Surface | None:
+        key = str(path)
+        if key not in self._originals:
+            try:
+                image = pygame.image.load(key)
+                self._originals[key] = image.convert_alpha() if pygame.display.get_surface() else image
+            except (pygame.error, FileNotFoundError, OSError) as exc:
+                self._originals[key] = None
+                if key not in self._reported:
+                    self._reported.add(key)
+                    log.warning("image %s could not be loaded: %s", key, exc)
+                    self.on_error("image", f"{path.name}: {exc}")
+        return self._originals[key]
+
+    def image(self, surface: pygame.Surface, path: Path | None, rect: pygame.Rect, theme: Theme, mode: str = "contain") -> pygame.Rect:
+        """Draw an image scaled into `rect` ("contain" letterboxes, "cover" crops); placeholder if broken."""
+        original = self._original(path) if path else None
+        if original is None:
+            self.placeholder(surface, rect, theme)
+            return rect
+        key = (str(path), rect.width, rect.height, mode)
+        scaled = self._images.get(key)
+        if scaled is None:
+            w, h = original.get_size()
+            ratio = (min if mode == "contain" else max)(rect.width / w, rect.height / h)
+            scaled = pygame.transform.smoothscale(original, (max(1, round(w * ratio)), max(1, round(h * ratio))))
+            if len(self._images) > 64:
+                self._images.clear()
+            self._images[key] = scaled
+        target = scaled.get_rect(center=rect.center)
+        old_clip = surface.get_clip()
+        surface.set_clip(rect)
+        surface.blit(scaled, target)
+        surface.set_clip(old_clip)
+        return target.clip(rect)
+
+    def placeholder(self, surface: pygame.Surface, rect: pygame.Rect, theme: Theme) -> None:
+        pal = theme.palette
+        pygame.draw.rect(surface, pal.outline, rect, border_radius=theme.radius)
+        cx, cy = rect.center
+        r = max(8, min(rect.width, rect.height) // 6)
+        pygame.draw.circle(surface, pal.surface, (cx, cy), r)
+        pygame.draw.line(surface, pal.muted, (cx - r // 2, cy - r // 2), (cx + r // 2, cy + r // 2), max(2, r // 6))
+        pygame.draw.line(surface, pal.muted, (cx + r // 2, cy - r // 2), (cx - r // 2, cy + r // 2), max(2, r // 6))

@@ -1,0 +1,78 @@
+"""The attract loop: the pack's picture, slowly drifting, and a pulsing call to touch.
+
+Shown in both languages at once, because nobody has chosen a language yet.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pygame
+
+from kiosk.screens.base import Screen, Target
+
+
+class AttractScreen(Screen):
+    scene_id = "attract"
+    visitor_weights = {"start": 1.0}
+
+    def relayout(self) -> None:
+        self._targets = [Target("start", self.area.copy())]
+
+    def draw(self, surface: pygame.Surface) -> None:
+        ctx, theme, painter = self.ctx, self.ctx.theme, self.ctx.painter
+        pal = theme.palette
+        surface.fill(pal.background)
+        attract = ctx.pack.attract
+        # A slow drift (Ken Burns) keeps the screen alive without distracting motion.
+        drift = math.sin(self.elapsed / 6.0)
+        zoom = 1.06 + 0.04 * drift
+        image_rect = self.area.inflate(round(self.area.width * (zoom - 1)), round(self.area.height * (zoom - 1)))
+        image_rect.x += round(drift * self.area.width * 0.01)
+        if attract.image:
+            painter.image(surface, ctx.pack.path(attract.image), image_rect, theme, mode="cover")
+        # A readable band across the lower part of the screen.
+        band_h = round(self.area.height * (0.42 if theme.portrait else 0.40))
+        band = pygame.Rect(self.area.left, self.area.bottom - band_h, self.area.width, band_h)
+        shade = pygame.Surface(band.size, pygame.SRCALPHA)
+        shade.fill((*pal.surface, 235))
+        surface.blit(shade, band.topleft)
+        inner = band.inflate(-2 * theme.margin, -theme.margin)
+        title_h = round(inner.height * 0.34)
+        painter.draw_text(
+            surface,
+            ctx.pack.title.zh + "  " + ctx.pack.title.en,
+            pygame.Rect(inner.left, inner.top, inner.width, title_h),
+            theme.font("title"),
+            pal.text,
+            bold=True,
+            align="center",
+            valign="middle",
+        )
+        if attract.tagline:
+            painter.draw_text(
+                surface,
+                f"{attract.tagline.zh}\n{attract.tagline.en}",
+                pygame.Rect(inner.left, inner.top + title_h, inner.width, round(inner.height * 0.30)),
+                theme.font("body"),
+                pal.muted,
+                align="center",
+                valign="middle",
+            )
+        pulse = 0.5 + 0.5 * math.sin(self.elapsed * 2.4)
+        cta_h = round(inner.height * 0.30)
+        cta_w = min(inner.width, round(theme.vmin * 70 * theme.scale))
+        cta = pygame.Rect(0, 0, cta_w, cta_h)
+        cta.midbottom = (inner.centerx, inner.bottom)
+        grow = round(pulse * theme.vmin)
+        pygame.draw.rect(surface, pal.accent, cta.inflate(grow * 2, grow), border_radius=cta_h // 2)
+        painter.draw_text(
+            surface,
+            f"{attract.headline.zh}  ·  {attract.headline.en}",
+            cta.inflate(-theme.margin, -theme.gap // 2),
+            theme.font("heading"),
+            pal.accent_text,
+            bold=True,
+            align="center",
+            valign="middle",
+        )

@@ -1,0 +1,113 @@
+"""What every screen is: touch targets laid out for a theme, intents sent up, update(dt), draw.
+
+"Attributes down, messages up": a screen gets the pack, language and theme from the
+app and returns intents; it never reaches into the app or a sibling screen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pygame
+
+from content_packs.model import Pack, Text
+from kiosk.painter import Painter
+from kiosk.theme import Theme
+
+
+@dataclass(frozen=True)
+class Target:
+    """A touchable area, named so events and simulated visitors can refer to it."""
+
+    name: str
+    rect: pygame.Rect
+
+
+# -- intents: what a screen asks the app to do ---------------------------------
+
+
+@dataclass(frozen=True)
+class OpenScene:
+    scene: str
+
+
+@dataclass(frozen=True)
+class GoHome:
+    pass
+
+
+@dataclass(frozen=True)
+class Record:
+    """Ask the app to log a domain event (quiz_answer, rating…) in the current session."""
+
+    type: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+Intent = OpenScene | GoHome | Record
+
+
+@dataclass
+class Context:
+    """Attributes handed down to screens; replaced, not mutated, when they change."""
+
+    pack: Pack
+    lang: str
+    theme: Theme
+    painter: Painter
+    goal_reached: bool = False
+
+    def t(self, text: Text | None) -> str:
+        return text.get(self.lang) if text else ""
+
+
+class Screen:
+    """Base screen. Subclasses set `scene_id` and override what they need."""
+
+    scene_id = "screen"
+    # Simulated visitors use this to pick plausible taps; names map to relative weights.
+    visitor_weights: dict[str, float] = {}
+
+    def __init__(self, ctx: Context, area: pygame.Rect):
+        self.ctx = ctx
+        self.area = area
+        self.elapsed = 0.0
+        self._targets: list[Target] = []
+        self.relayout()
+
+    def relayout(self) -> None:
+        """Recompute targets after a change of size, language or senior mode."""
+        self._targets = []
+
+    def set_context(self, ctx: Context, area: pygame.Rect) -> None:
+        self.ctx = ctx
+        self.area = area
+        self.relayout()
+
+    def targets(self) -> list[Target]:
+        return list(self._targets)
+
+    def target_at(self, pos: tuple[int, int]) -> Target | None:
+        for target in reversed(self._targets):
+            if target.rect.collidepoint(pos):
+                return target
+        return None
+
+    def tap(self, name: str) -> list[Intent]:
+        return []
+
+    def swipe(self, direction: int) -> list[Intent]:
+        """direction: +1 = next (swipe left), -1 = previous (swipe right)."""
+        return []
+
+    def update(self, dt: float) -> list[Intent]:
+        self.elapsed += dt
+        return []
+
+    def draw(self, surface: pygame.Surface) -> None:
+        raise NotImplementedError
+
+    # A screen "state" distinguishes visually different moments for screenshots.
+    def state_key(self) -> str:
+        return self.scene_id

@@ -1,0 +1,112 @@
+"""A slides scene: picture, title and text, paged by tapping or swiping."""
+
+from __future__ import annotations
+
+import pygame
+
+from content_packs.model import SlidesScene
+from kiosk.screens.base import Context, GoHome, Intent, Record, Screen, Target
+
+PREV = ("‹ 上一页", "‹ Back")
+NEXT = ("下一页 ›", "Next ›")
+DONE = ("完成 ✓", "Done ✓")
+
+
+class SlidesScreen(Screen):
+    visitor_weights = {"next": 6.0, "prev": 1.0}
+
+    def __init__(self, ctx: Context, area: pygame.Rect, scene: SlidesScene):
+        self.scene = scene
+        self.scene_id = scene.id
+        self.index = 0
+        super().__init__(ctx, area)
+
+    @property
+    def slide(self):
+        return self.scene.slides[self.index]
+
+    def relayout(self) -> None:
+        theme = self.ctx.theme
+        inner = self.area.inflate(-2 * theme.margin, -2 * theme.margin)
+        bh = theme.button_height
+        bw = max(theme.min_target * 2, round(theme.vmin * 26 * theme.scale))
+        nav_y = inner.bottom - bh
+        self.nav_top = nav_y - theme.gap
+        self._targets = [Target("next", pygame.Rect(inner.right - bw, nav_y, bw, bh))]
+        if self.index > 0:
+            self._targets.append(Target("prev", pygame.Rect(inner.left, nav_y, bw, bh)))
+        content = pygame.Rect(inner.left, inner.top, inner.width, self.nav_top - inner.top - theme.gap)
+        if theme.portrait:
+            image_h = round(content.height * 0.42)
+            self.image_rect = pygame.Rect(content.left, content.top, content.width, image_h)
+            self.text_rect = pygame.Rect(content.left, content.top + image_h + theme.gap * 2, content.width, content.height - image_h - theme.gap * 2)
+        else:
+            image_w = round(content.width * 0.52)
+            self.image_rect = pygame.Rect(content.left, content.top, image_w, content.height)
+            self.text_rect = pygame.Rect(content.left + image_w + theme.margin, content.top, content.width - image_w - theme.margin, content.height)
+
+    def _go(self, step: int) -> list[Intent]:
+        target = self.index + step
+        if target < 0:
+            return []
+        if target >= len(self.scene.slides):
+            return [GoHome()]
+        self.index = target
+        self.relayout()
+        return [Record("slide", {"index": self.index})]
+
+    def tap(self, name: str) -> list[Intent]:
+        if name == "next":
+            return self._go(+1)
+        if name == "prev":
+            return self._go(-1)
+        return []
+
+    def swipe(self, direction: int) -> list[Intent]:
+        if direction > 0 and self.index == len(self.scene.slides) - 1:
+            return []  # a swipe never leaves the scene by accident; the Done button does
+        return self._go(direction)
+
+    def state_key(self) -> str:
+        return f"{self.scene_id}#{self.index}"
+
+    def draw(self, surface: pygame.Surface) -> None:
+        ctx, theme, painter = self.ctx, self.ctx.theme, self.ctx.painter
+        pal = theme.palette
+        slide = self.slide
+        painter.image(surface, ctx.pack.path(slide.image) if slide.image else None, self.image_rect, theme)
+        title_size = theme.font("title")
+        title_h = min(
+            painter.wrapped_height(ctx.t(slide.title), self.text_rect.width, title_size, bold=True),
+            self.text_rect.height // 2,
+        )
+        used = painter.draw_text(
+            surface,
+            ctx.t(slide.title),
+            pygame.Rect(self.text_rect.left, self.text_rect.top, self.text_rect.width, title_h),
+            title_size,
+            pal.text,
+            bold=True,
+        )
+        body_top = used.bottom + theme.gap
+        painter.draw_text(
+            surface,
+            ctx.t(slide.body),
+            pygame.Rect(self.text_rect.left, body_top, self.text_rect.width, self.text_rect.bottom - body_top),
+            theme.font("body"),
+            pal.text,
+            min_size=max(12, round(theme.font("body") * 0.75)),
+        )
+        lang = 0 if ctx.lang == "zh" else 1
+        last = self.index == len(self.scene.slides) - 1
+        for target in self._targets:
+            label = (DONE if last else NEXT)[lang] if target.name == "next" else PREV[lang]
+            painter.button(surface, target.rect, label, theme, primary=target.name == "next")
+        # Page dots between the buttons: where am I, how many more.
+        count = len(self.scene.slides)
+        r = max(5, round(theme.vmin * 0.9))
+        nav = self._targets[0].rect
+        cx = self.area.centerx
+        for i in range(count):
+            x = cx + round((i - (count - 1) / 2) * r * 3.2)
+            pygame.draw.circle(surface, pal.accent if i == self.index else pal.outline, (x, nav.centery), r)

@@ -1,0 +1,209 @@
+"""Headless simulated visitors through the real kiosk code path.
+
+Touches are synthesised as pygame finger events and go through the same input
+translation, gesture recognition, screens, session tracker and outbox as a real touch.
+In fast mode time is injected (no sleeping); in live mode it is the real clock, for the
+demo stack.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pygame
+
+from content_packs import load_pack
+from content_packs.model import Pack
+from kiosk.app import KioskApp, KioskConfig
+from kiosk.clock import Clock, ManualClock, SystemClock
+from kiosk.fonts import find_cjk_font
+from kiosk.outbox import Outbox
+from kiosk.painter import Painter
+from kiosk.recorder import Recorder
+from kiosk.touch import TouchInput, finger_event
+from kiosk.visitors import Swipe, Tap, VisitorProfile, Wait, choose_target, visitor
+
+STEP = 0.5  # seconds of injected time per update while waiting
+
+
+@dataclass
+class SimulationResult:
+    sessions: int = 0
+    events: int = 0
+    by_type: dict[str, int] = field(default_factory=dict)
+    screenshots: list[str] = field(default_factory=list)
+    seed: int = 0
+    simulated_seconds: float = 0.0
+    wall_seconds: float = 0.0
+
+    def as_json(self) -> dict:
+        return {
+            "sessions": self.sessions,
+            "events": self.events,
+            "by_type": dict(sorted(self.by_type.items())),
+            "screenshots": len(self.screenshots),
+            "seed": self.seed,
+            "simulated_seconds": round(self.simulated_seconds, 1),
+            "wall_seconds": round(self.wall_seconds, 3),
+        }
+
+
+def make_painter(pack: Pack) -> Painter:
+    pack_fonts = tuple(pack.path(f) for f in pack.fonts)
+    return Painter(find_cjk_font(pack_fonts), find_cjk_font(pack_fonts, bold=True))
+
+
+class Simulator:
+    """Drives a KioskApp with synthetic visitors; optionally saves each distinct screen."""
+
+    def __init__(
+        self,
+        pack: Pack,
+        data_dir: Path,
+        seed: int = 0,
+        size: tuple[int, int] = (1920, 1080),
+        config: KioskConfig = KioskConfig(),
+        clock: Clock | None = None,
+        live: bool = False,
+        screenshots: Path | None = None,
+        lang: str | None = None,
+        profile: VisitorProfile = VisitorProfile(),
+        mean_gap: float = 20.0,
+    ):
+        pygame.init()
+        self.live = live
+        self.clock = clock or (SystemClock() if live else ManualClock())
+        self.rng = random.Random(seed)
+        self.seed = seed
+        self.size = size
+        self.profile = profile
+        self.mean_gap = mean_gap
+        self.outbox = Outbox(Path(data_dir) / "outbox.db")
+        self.recorder = Recorder(self.outbox, self.clock)
+        if lang:
+            config = KioskConfig(**{**config.__dict__, "default_lang": lang})
+        self.app = KioskApp(pack, self.recorder, self.clock, size, make_painter(pack), config)
+        self.touch = TouchInput(size)
+        self.screenshot_dir = screenshots
+        self.surface = pygame.Surface(size) if screenshots else None
+        self.seen_states: set[str] = set()
+        self.result = SimulationResult(seed=seed)
+        self._sim_time = 0.0
+
+    # -- time ----------------------------------------------------------------
+
+    def wait(self, seconds: float) -> None:
+        """Let `seconds` pass, updating the app as a frame loop would."""
+        remaining = seconds
+        while remaining > 1e-9:
+            dt = min(STEP, remaining)
+            if self.live:
+                time.sleep(dt)
+            else:
+                self.clock.advance(dt)  # type: ignore[union-attr]
+            self._sim_time += dt
+            self.app.update(dt)
+            self._maybe_screenshot()
+            remaining -= dt
+
+    # -- touches ---------------------------------------------------------------
+
+    def touch_at(self, x: int, y: int, end: tuple[int, int] | None = None) -> None:
+        for kind, (px, py) in (("down", (x, y)), ("up", end or (x, y))):
+            pointer = self.touch.translate(finger_event(kind, px, py, self.size))
+            if pointer:
+                self.app.pointer(pointer)
+        self._maybe_screenshot()
+
+    def tap(self, pick: str) -> None:
+        target = choose_target(self.rng, pick, self.app.targets(), self._weights())
+        if target is None:
+            x, y = self._empty_spot()
+        else:
+            r = target.rect
+            x = self.rng.randint(r.left + r.width // 4, r.right - r.width // 4 - 1) if r.width > 4 else r.centerx
+            y = self.rng.randint(r.top + r.height // 4, r.bottom - r.height // 4 - 1) if r.height > 4 else r.centery
+        self.touch_at(x, y)
+
+    def swipe(self, direction: int) -> None:
+        w, h = self.size
+        y = h // 2
+        start, end = (round(w * 0.7), round(w * 0.3)) if direction > 0 else (round(w * 0.3), round(w * 0.7))
+        self.touch_at(start, y, end=(end, y + self.rng.randint(-10, 10)))
+
+    def _weights(self) -> dict[str, float]:
+        return dict(self.app.screen.visitor_weights)
+
+    def _empty_spot(self) -> tuple[int, int]:
+        for _ in range(50):
+            x, y = self.rng.randrange(self.size[0]), self.rng.randrange(self.size[1])
+            if self.app.target_at((x, y)) is None:
+                return x, y
+        return 1, self.size[1] - 2
+
+    # -- sessions ----------------------------------------------------------------
+
+    def one_visit(self) -> None:
+        warning_at = self.app.config.idle_timeout - self.app.sessions.warning
+        for action in visitor(self.rng, self.profile, warning_at):
+            if isinstance(action, Wait):
+                self.wait(action.seconds)
+            elif isinstance(action, Tap):
+                self.tap(action.pick)
+            elif isinstance(action, Swipe):
+                self.swipe(action.direction)
+            if self.app.mode == "attract" and not isinstance(action, Tap):
+                break  # the visitor lingered too long and the exhibit reset
+        # The visitor walks away; the exhibit resets after the idle timeout.
+        self.wait(self.app.config.idle_timeout + STEP)
+        self.result.sessions += 1
+
+    def run(self, sessions: int | None) -> SimulationResult:
+        """Play `sessions` visits (None: forever, for the demo); return the ground truth."""
+        started = time.perf_counter()
+        self._maybe_screenshot()
+        count = 0
+        try:
+            while sessions is None or count < sessions:
+                self.wait(self.rng.expovariate(1 / self.mean_gap) if self.mean_gap > 0 else 0.0)
+                self.one_visit()
+                count += 1
+        finally:
+            self.recorder.flush()
+            self.result.events = self.recorder.committed
+            self.result.by_type = dict(self.recorder.committed_by_type)
+            self.result.simulated_seconds = self._sim_time
+            self.result.wall_seconds = time.perf_counter() - started
+        return self.result
+
+    def close(self) -> None:
+        self.recorder.close()
+        self.outbox.close()
+
+    # -- screenshots ---------------------------------------------------------------
+
+    def _maybe_screenshot(self) -> None:
+        if self.surface is None or self.screenshot_dir is None:
+            return
+        key = f"{self.app.lang}:{self.app.state_key()}"
+        if key in self.seen_states:
+            return
+        self.seen_states.add(key)
+        self.app.draw(self.surface)
+        self.screenshot_dir.mkdir(parents=True, exist_ok=True)
+        name = f"{len(self.seen_states):03d}-{key.replace(':', '-').replace('#', '-').replace('+', '-')}.png"
+        path = self.screenshot_dir / name
+        pygame.image.save(self.surface, str(path))
+        self.result.screenshots.append(str(path))
+
+
+def simulate(pack_dir: Path, data_dir: Path, sessions: int, seed: int = 0, **options) -> SimulationResult:
+    """Load a pack and play `sessions` simulated visits into `data_dir/outbox.db`."""
+    sim = Simulator(load_pack(pack_dir), data_dir, seed=seed, **options)
+    try:
+        return sim.run(sessions)
+    finally:
+        sim.close()
