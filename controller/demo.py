@@ -1,0 +1,190 @@
+"""`kepu-controller demo`: the whole stack on one machine, for a first look.
+
+A private Mosquitto (unless --mqtt is given), the controller, and simulated exhibits:
+each is a real `kepu-kiosk simulate --live` writing its outbox and a real `kepu-agent`
+draining it over MQTT. Children run in their own process groups and are all stopped
+on Ctrl-C or SIGTERM; one that dies is restarted, as systemd would.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from controller.broker import Broker, free_port
+
+SAMPLES = Path(__file__).resolve().parent.parent / "content_packs" / "samples"
+# Exhibit ids and the sample each one plays; more exhibits cycle through the samples.
+DEMO_EXHIBITS = ("ex-quake-01", "ex-food-01", "ex-scam-01", "ex-carbon-01")
+
+
+@dataclass
+class Child:
+    name: str
+    argv: list[str]
+    log: Path
+    env: dict[str, str] = field(default_factory=dict)
+    process: subprocess.Popen | None = None
+    restarts: int = 0
+
+    def start(self) -> None:
+        with self.log.open("ab") as out:
+            self.process = subprocess.Popen(
+                self.argv,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env={**os.environ, **self.env},
+                start_new_session=True,  # Ctrl-C goes to us; we stop the group ourselves
+            )
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def stop(self) -> None:
+        if not self.process or self.process.poll() is not None:
+            return
+        try:
+            os.killpg(self.process.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            return
+        try:
+            self.process.wait(timeout=8)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="kepu-controller demo", description="Run a broker, the controller and simulated exhibits.")
+    p.add_argument("--data", type=Path, help="where the demo keeps its files (default: a new temporary folder)")
+    p.add_argument("--mqtt", help="use this broker (mqtt://HOST:PORT) instead of starting one")
+    p.add_argument("--port", type=int, default=0, help="dashboard port (default: a free one)")
+    p.add_argument("--host", default="127.0.0.1", help="address the dashboard listens on")
+    p.add_argument("--exhibits", type=int, default=3, help="simulated exhibits (default 3)")
+    p.add_argument("--admin-token", default=os.environ.get("KEPU_ADMIN_TOKEN"), help="admin token (default: generated)")
+    p.add_argument("--mean-gap", type=float, default=8.0, help="mean seconds between visitors at each exhibit")
+    p.add_argument("--seconds", type=float, help="stop by itself after this many seconds")
+    return p
+
+
+def _python_module(module: str) -> list[str]:
+    return [sys.executable, "-m", module]
+
+
+def _sample_packs() -> list[Path]:
+    packs = sorted(p for p in SAMPLES.iterdir() if (p / "pack.toml").is_file()) if SAMPLES.is_dir() else []
+    if not packs:
+        raise SystemExit(f"no sample packs in {SAMPLES}")
+    return packs
+
+
+def _wait_http(url: str, token: str, timeout: float = 30.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            r = httpx.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=2)
+            if r.status_code < 500:
+                return True
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    return False
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    data = (args.data or Path(tempfile.mkdtemp(prefix="kepu-demo-"))).resolve()
+    data.mkdir(parents=True, exist_ok=True)
+    logs = data / "logs"
+    logs.mkdir(exist_ok=True)
+    token = args.admin_token or secrets.token_urlsafe(18)
+    port = args.port or free_port()
+    stopping = False
+
+    def _stop(signum, frame):  # noqa: ARG001
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+
+    broker: Broker | None = None
+    if args.mqtt:
+        mqtt_url = args.mqtt
+    else:
+        broker = Broker(workdir=data / "broker").start()
+        mqtt_url = broker.url
+    controller_url = f"http://127.0.0.1:{port}"
+    children = [
+        Child(
+            "controller",
+            _python_module("controller") + ["serve", "--data", str(data / "controller"), "--mqtt", mqtt_url, "--port", str(port), "--host", args.host, "--admin-token", token],
+            logs / "controller.log",
+        )
+    ]
+    packs = _sample_packs()
+    for i in range(args.exhibits):
+        exhibit = DEMO_EXHIBITS[i] if i < len(DEMO_EXHIBITS) else f"ex-demo-{i + 1:02d}"
+        exhibit_data = data / "exhibits" / exhibit
+        exhibit_data.mkdir(parents=True, exist_ok=True)
+        children.append(
+            Child(
+                f"{exhibit}-kiosk",
+                _python_module("kiosk")
+                + ["simulate", "--live", "--sessions", "0", "--pack", str(packs[i % len(packs)]), "--data", str(exhibit_data),
+                   "--seed", str(i + 1), "--idle", "15", "--mean-gap", str(args.mean_gap), "--think", "3"],
+                logs / f"{exhibit}-kiosk.log",
+                env={"SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"},
+            )
+        )
+        children.append(
+            Child(
+                f"{exhibit}-agent",
+                _python_module("exhibit_agent") + ["run", "--exhibit", exhibit, "--mqtt", mqtt_url, "--controller", controller_url, "--data", str(exhibit_data)],
+                logs / f"{exhibit}-agent.log",
+            )
+        )
+    started = time.monotonic()
+    try:
+        children[0].start()
+        if not _wait_http(f"{controller_url}/api/v1/exhibits", token):
+            print(f"kepu demo: the controller did not start; see {children[0].log}", file=sys.stderr)
+            return 1
+        for child in children[1:]:
+            child.start()
+        print(f"kepu demo is running ({args.exhibits} simulated exhibits, broker {mqtt_url}, files in {data})", flush=True)
+        print(f"dashboard: {controller_url}/", flush=True)
+        print(f"token: {token}", flush=True)
+        print("Press Ctrl-C to stop.", flush=True)
+        while not stopping:
+            time.sleep(0.5)
+            for child in children:
+                if not child.alive() and not stopping:
+                    child.restarts += 1
+                    print(f"kepu demo: {child.name} exited ({child.process.returncode if child.process else '?'}); restarting; see {child.log}", file=sys.stderr, flush=True)
+                    time.sleep(min(5, child.restarts))
+                    child.start()
+            if args.seconds is not None and time.monotonic() - started >= args.seconds:
+                break
+    finally:
+        for child in reversed(children):
+            child.stop()
+        if broker:
+            broker.stop()
+        print("kepu demo stopped.", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
