@@ -1,0 +1,1 @@
+"""The kepu controller: fleet, venues, rotations, campaigns, emergencies, ingest, reports."""

@@ -1,0 +1,124 @@
+"""`kepu-controller`: a thin shell over the library — parses arguments, prints results, turns errors into messages."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import secrets
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from controller.errors import DomainError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kepu-controller", description="The kepu controller: API, dashboard, MQTT ingest.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the API, dashboard and MQTT ingest", description="Run the controller service.")
+    serve.add_argument("--data", required=True, type=Path, help="directory for the database, admin token and broker files")
+    serve.add_argument("--mqtt", default=None, help="broker URL, e.g. mqtt://127.0.0.1:1883 (mqtt://user:pass@host:port)")
+    serve.add_argument("--port", type=int, default=8000, help="HTTP port (default 8000)")
+    serve.add_argument("--host", default="127.0.0.1", help="HTTP address to listen on (default 127.0.0.1)")
+    serve.add_argument("--admin-token", default=None, help="admin API token (or env KEPU_ADMIN_TOKEN; generated if neither)")
+    serve.add_argument("--public-base", default=None, help="base URL exhibits use to fetch packs (default http://HOST:PORT)")
+    serve.add_argument("--timezone", default=None, help="time zone of opening hours and reports (default Asia/Shanghai)")
+    serve.add_argument("--trusted-key", action="append", type=Path, default=[], help="public key that may sign packs (repeatable)")
+
+    enroll = sub.add_parser("enroll", help="register an exhibit and create its device credentials", description="Enroll an exhibit: MQTT password, ACL, API token.")
+    enroll.add_argument("exhibit", metavar="ID", help="exhibit id, e.g. ex-quake-01")
+    enroll.add_argument("--data", required=True, type=Path, help="the controller's data directory")
+    enroll.add_argument("--name", default="", help="display name")
+    enroll.add_argument("--region", default="", help="owning region path province/city/district/community")
+
+    demo = sub.add_parser("demo", help="run the demo stack (broker, controller, simulated exhibits)", add_help=False)
+    demo.add_argument("args", nargs=argparse.REMAINDER, help="arguments passed to the demo (try `demo --help`)")
+    return parser
+
+
+def admin_token(data: Path, given: str | None, environ: Mapping[str, str]) -> tuple[str, bool]:
+    """The admin token from the flag, the environment or DATA/admin_token; generated and saved if none."""
+    if given:
+        return given, False
+    if environ.get("KEPU_ADMIN_TOKEN"):
+        return environ["KEPU_ADMIN_TOKEN"], False
+    path = data / "admin_token"
+    if path.exists():
+        return path.read_text().strip(), True
+    token = secrets.token_urlsafe(32)
+    data.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(token + "\n")
+    return token, True
+
+
+def serve(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+    import uvicorn
+
+    from controller.app import create_app
+    from controller.settings import Settings
+
+    token, show = admin_token(args.data, args.admin_token, environ)
+    settings = Settings.from_env(
+        environ,
+        data_dir=args.data,
+        mqtt_url=args.mqtt,
+        host=args.host,
+        port=args.port,
+        admin_token=token,
+        public_base=args.public_base,
+        timezone=args.timezone,
+        trusted_keys=args.trusted_key,
+    )
+    if show:
+        print(f"token: {token}", flush=True)
+    print(f"dashboard: http://{args.host}:{args.port}/  API docs: http://{args.host}:{args.port}/docs", flush=True)
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+def enroll(args: argparse.Namespace) -> int:
+    import time
+
+    from controller.db import Store
+    from controller.enroll import enroll as do_enroll
+
+    store = Store(args.data / "controller.db")
+    try:
+        result = do_enroll(store, args.data, args.exhibit, time.time(), name=args.name, region=args.region)
+    finally:
+        store.close()
+    print(f"exhibit: {result.exhibit}")
+    print(f"mqtt_username: {result.mqtt_username}")
+    print(f"mqtt_password: {result.mqtt_password}")
+    print(f"api_token: {result.api_token}")
+    print(f"password_file: {result.password_file}")
+    print(f"acl_file: {result.acl_file}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    environ = os.environ if environ is None else environ
+    if argv[:1] == ["demo"]:
+        from controller.demo import main as demo_main  # written alongside the kiosk; owns its own --help
+
+        return demo_main(argv[1:]) or 0
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        if args.command == "serve":
+            return serve(args, environ)
+        if args.command == "enroll":
+            return enroll(args)
+    except DomainError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,75 @@
+"""The controller process's core: store, clock, ingest, desired state and the MQTT link, built from Settings."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from controller.clock import Clock, SystemClock
+from controller.db import Store
+from controller.ingest import Ingester, Outcome, Outgoing
+from controller.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class Controller:
+    """One per process (or per test). `start()` connects MQTT and the scheduler; the API works without them."""
+
+    def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
+        self.settings = settings
+        self.clock = clock or SystemClock()
+        self.store = Store(settings.db_path)
+        self.ingester = Ingester(self.store, self.clock, settings.timezone, on_new_exhibit=self._exhibit_appeared)
+        self.bridge = None
+        self.sent: list[Outgoing] = []  # what was published (kept only without a bridge, for tests)
+        self._lock = threading.RLock()
+        from controller.desired import DesiredStates
+        from controller.scheduler import Scheduler
+
+        self.desired = DesiredStates(self)
+        self.scheduler = Scheduler(self)
+
+    # -- lifecycle ---------------------------------------------------------------
+
+    def start(self, scheduler: bool = True) -> "Controller":
+        if self.settings.mqtt_url:
+            from controller.bridge import MqttBridge
+
+            self.bridge = MqttBridge(self.settings.mqtt_url, self.handle_message, self.settings.mqtt_client_id).start()
+        self.changed()
+        if scheduler:
+            self.scheduler.start()
+        return self
+
+    def stop(self) -> None:
+        self.scheduler.stop()
+        if self.bridge:
+            self.bridge.stop()
+            self.bridge = None
+        self.store.close()
+
+    # -- messages ----------------------------------------------------------------
+
+    def handle_message(self, topic: str, raw: bytes) -> Outcome:
+        """Ingest one MQTT message (the bridge publishes the returned acks)."""
+        return self.ingester.handle(topic, raw)
+
+    def publish(self, message: Outgoing) -> None:
+        if self.bridge:
+            self.bridge.publish(message)
+        else:
+            self.sent.append(message)
+
+    def changed(self) -> None:
+        """Something that shapes desired state changed: republish what differs, re-plan the next boundary."""
+        with self._lock:
+            for message in self.desired.refresh():
+                self.publish(message)
+        self.scheduler.wake()
+
+    def _exhibit_appeared(self, exhibit: str) -> None:
+        # A newly seen exhibit gets its (possibly empty) desired state at once.
+        with self._lock:
+            for message in self.desired.refresh([exhibit]):
+                self.publish(message)

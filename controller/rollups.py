@@ -1,0 +1,115 @@
+"""Hourly rollups kept at ingest (hour × exhibit × venue × pack), so reports never scan raw events."""
+
+from __future__ import annotations
+
+import bisect
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+
+from sqlite_utils import Database
+
+from controller.opening import buckets, check_opening_hours, open_seconds
+from controller.schema import DWELL_BUCKETS, DWELL_COLUMNS, ROLLUP_COUNTERS
+
+_INSERT = (
+    "INSERT INTO rollup_hourly (hour, day, month, exhibit, venue, pack, {cols}) VALUES (?,?,?,?,?,?,{marks})"
+    " ON CONFLICT(hour, exhibit, venue, pack) DO UPDATE SET {updates}"
+)
+
+
+def dwell_column(seconds: float) -> str:
+    """The histogram column a session's dwell time falls into."""
+    index = bisect.bisect_right(DWELL_BUCKETS, max(0.0, seconds)) - 1
+    return DWELL_COLUMNS[index]
+
+
+class RollupDelta:
+    """Counts gathered while ingesting one batch, written in the same transaction."""
+
+    def __init__(self, tz: str) -> None:
+        self.tz = tz
+        self.hourly: dict[tuple[str, str, str, str, str, str], dict[str, float]] = defaultdict(lambda: defaultdict(float))
+        self.quiz: dict[tuple[str, str, str, str, str, str, str, int], int] = defaultdict(int)
+
+    def add(self, ts: float, exhibit: str, venue: str, pack: str, **counts: float) -> None:
+        b = buckets(ts, self.tz)
+        row = self.hourly[(b.hour, b.day, b.month, exhibit, venue, pack)]
+        for name, value in counts.items():
+            row[name] += value
+
+    def add_quiz(self, ts: float, exhibit: str, venue: str, pack: str, question: str, choice: str, correct: bool) -> None:
+        b = buckets(ts, self.tz)
+        self.quiz[(b.day, b.month, exhibit, venue, pack, question, choice, int(correct))] += 1
+
+    def flush(self, db: Database) -> None:
+        """Add the gathered counts onto the stored rollups (inside the caller's transaction)."""
+        sql = _INSERT.format(
+            cols=", ".join(ROLLUP_COUNTERS),
+            marks=",".join("?" * len(ROLLUP_COUNTERS)),
+            updates=", ".join(f"{c} = {c} + excluded.{c}" for c in ROLLUP_COUNTERS),
+        )
+        rows = [
+            (*key, *(_number(counts.get(c, 0)) for c in ROLLUP_COUNTERS)) for key, counts in self.hourly.items()
+        ]
+        if rows:
+            db.conn.executemany(sql, rows)
+        quiz = [(*key, n) for key, n in self.quiz.items()]
+        if quiz:
+            db.conn.executemany(
+                "INSERT INTO rollup_quiz (day, month, exhibit, venue, pack, question, choice, correct, answers)"
+                " VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(day, exhibit, venue, pack, question, choice)"
+                " DO UPDATE SET answers = answers + excluded.answers",
+                quiz,
+            )
+        self.hourly.clear()
+        self.quiz.clear()
+
+
+def _number(value: float) -> float | int:
+    return int(value) if float(value).is_integer() else value
+
+
+class Itinerary:
+    """An exhibit's stays, for finding the venue at any instant (in transit: none)."""
+
+    def __init__(self, stays: Sequence[tuple[float, float, str]]) -> None:
+        self.stays = sorted(stays)
+        self._starts = [s[0] for s in self.stays]
+
+    @classmethod
+    def load(cls, db: Database, exhibit: str) -> "Itinerary":
+        rows = db.execute("SELECT starts, ends, venue FROM rotations WHERE exhibit = ?", [exhibit]).fetchall()
+        return cls([(r[0], r[1], r[2]) for r in rows])
+
+    def venue_at(self, ts: float) -> str | None:
+        i = bisect.bisect_right(self._starts, ts) - 1
+        if i >= 0 and self.stays[i][0] <= ts < self.stays[i][1]:
+            return self.stays[i][2]
+        return None
+
+
+def accrue_online(db: Database, exhibit: str, start: float, end: float, tz: str) -> None:
+    """Add online minutes for [start, end), split by local hour, attributed to the venue of each slice."""
+    if end <= start:
+        return
+    itinerary = Itinerary.load(db, exhibit)
+    hours_by_venue: dict[str, dict[str, list[str]]] = {}
+    delta = RollupDelta(tz)
+    t = start
+    while t < end:
+        # Slices end at the next whole hour or stay boundary, whichever comes first.
+        nxt = min(end, (int(t) // 3600 + 1) * 3600)
+        for boundary in (s for stay in itinerary.stays for s in stay[:2]):
+            if t < boundary < nxt:
+                nxt = boundary
+        venue = itinerary.venue_at(t) or ""
+        open_minutes = 0.0
+        if venue:
+            if venue not in hours_by_venue:
+                raw = db.execute("SELECT opening_hours FROM venues WHERE id = ?", [venue]).fetchone()
+                hours_by_venue[venue] = check_opening_hours(json.loads(raw[0])) if raw else {}
+            open_minutes = open_seconds(hours_by_venue[venue], t, nxt, tz) / 60
+        delta.add(t, exhibit, venue, "", online_minutes=(nxt - t) / 60, online_open_minutes=open_minutes)
+        t = nxt
+    delta.flush(db)

@@ -1,0 +1,78 @@
+"""Schedule boundaries: when a stay, campaign or emergency starts or ends, desired state is recomputed then."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from sqlite_utils import Database
+
+log = logging.getLogger(__name__)
+
+ONLINE_FOLD_SECONDS = 60.0  # how often online minutes are folded into rollups
+
+
+def next_boundary(db: Database, now: float) -> float | None:
+    """The earliest instant after `now` at which some plan starts or ends."""
+    row = db.execute(
+        """
+        SELECT MIN(t) FROM (
+            SELECT starts AS t FROM rotations UNION ALL SELECT ends FROM rotations
+            UNION ALL SELECT starts FROM campaigns UNION ALL SELECT ends FROM campaigns
+            UNION ALL SELECT starts FROM emergencies WHERE cancelled IS NULL
+            UNION ALL SELECT expires FROM emergencies WHERE cancelled IS NULL
+        ) WHERE t > ?
+        """,
+        [now],
+    ).fetchone()
+    return row[0] if row else None
+
+
+class Scheduler:
+    """A thread that sleeps until the next boundary (or a wake-up); tests call `tick()` instead."""
+
+    def __init__(self, controller: Any) -> None:
+        self.controller = controller
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def tick(self) -> None:
+        """Bring everything up to the clock's now: desired states and online minutes."""
+        c = self.controller
+        c.ingester.tick()
+        with c._lock:
+            for message in c.desired.refresh():
+                c.publish(message)
+
+    def next_boundary(self) -> float | None:
+        return next_boundary(self.controller.store.db, self.controller.clock.now())
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="kepu-scheduler", daemon=True)
+            self._thread.start()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.tick()
+                boundary = self.next_boundary()
+                now = self.controller.clock.now()
+                wait = ONLINE_FOLD_SECONDS if boundary is None else min(ONLINE_FOLD_SECONDS, max(0.0, boundary - now))
+            except Exception:
+                log.exception("scheduler tick failed")
+                wait = ONLINE_FOLD_SECONDS
+            self._wake.wait(wait + 0.01)
+            self._wake.clear()

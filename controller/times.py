@@ -1,0 +1,34 @@
+"""Instants in and out of the API: ISO 8601 strings; naive times mean the controller's local time zone."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from controller.errors import Invalid
+from controller.opening import local_midnight, zone
+
+
+def iso(ts: float | None, tz: str) -> str | None:
+    """Unix seconds as local ISO 8601 with offset (None stays None)."""
+    if ts is None:
+        return None
+    return datetime.fromtimestamp(ts, zone(tz)).isoformat(timespec="seconds")
+
+
+def instant(value: datetime | date | str, tz: str) -> float:
+    """Unix seconds from a datetime, a date (local midnight) or an ISO string; Invalid otherwise."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError as exc:
+            raise Invalid(f"{value!r} is not an ISO 8601 date or time") from exc
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=zone(tz))
+        try:
+            return value.timestamp()
+        except (OverflowError, OSError, ValueError) as exc:
+            raise Invalid(f"{value} is out of range") from exc
+    if isinstance(value, date):
+        return local_midnight(value, tz)
+    raise Invalid(f"{value!r} is not a date or time")
