@@ -9,7 +9,7 @@ import pytest
 from exhibit_agent.drain import Drainer
 from exhibit_agent.messages import Ack
 from kiosk.outbox import Outbox
-from test_agent_support import write_events
+from tests.test_agent_support import write_events
 
 
 class FakePublisher:

@@ -165,3 +165,179 @@ def publish_retained(url: str, topic: str, payload: dict | None) -> None:
     info.wait_for_publish(5)
     client.disconnect()
     client.loop_stop()
+
+
+# -- packs: a real HTTP server with Range, signed packs, a fake kiosk ---------------
+
+import hashlib  # noqa: E402
+import re  # noqa: E402
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer  # noqa: E402
+
+from content_packs.archive import build_pack, import_kpack  # noqa: E402
+from content_packs.signing import generate_keypair  # noqa: E402
+from content_packs.store import BlobStore  # noqa: E402
+from content_packs.testing import make_pack  # noqa: E402
+
+
+class PackServer:
+    """The controller's pack endpoints, for real over HTTP: manifests, signatures, blobs with Range.
+
+    GET /api/v1/manifests/{sha}      -> the exact signed manifest bytes
+    GET /api/v1/manifests/{sha}.sig  -> manifest.sig
+    GET /api/v1/blobs/{sha}          -> the blob; honours `Range: bytes=N-` with 206
+    """
+
+    def __init__(self, root: Path):
+        self.store = BlobStore(root / "server-store")
+        self.keys_dir = root / "keys"
+        self.private, self.public = generate_keypair(self.keys_dir / "museum")
+        self.bytes_served = 0
+        self.requests: list[tuple[str, str | None]] = []
+        self.cut_after: int | None = None  # drop the connection after this many body bytes (once)
+        self.delay = 0.0  # seconds per 64 KiB chunk, to make downloads slow enough to kill mid-way
+        self.fail_status: int | None = None
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                server.requests.append((self.path, self.headers.get("Range")))
+                if server.fail_status:
+                    return self._send(server.fail_status, b"")
+                m = re.fullmatch(r"/api/v1/manifests/([0-9a-f]{64})(\.sig)?", self.path)
+                if m:
+                    try:
+                        raw, sig = server.store.get_manifest(m.group(1))
+                    except Exception:
+                        return self._send(404, b"")
+                    return self._send(200, sig if m.group(2) else raw)
+                m = re.fullmatch(r"/api/v1/blobs/([0-9a-f]{64})", self.path)
+                if not m or not server.store.has(m.group(1)):
+                    return self._send(404, b"")
+                data = server.store.get(m.group(1))
+                start = 0
+                rng = self.headers.get("Range")
+                if rng:
+                    start = int(re.fullmatch(r"bytes=(\d+)-", rng).group(1))
+                    if start >= len(data):
+                        self.send_response(416)
+                        self.send_header("Content-Range", f"bytes */{len(data)}")
+                        self.send_header("Content-Length", "0")
+                        self.end_headers()
+                        return
+                    self.send_response(206)
+                    self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
+                else:
+                    self.send_response(200)
+                body = data[start:]
+                self.send_header("Content-Length", str(len(body)))
+                self.send_header("Accept-Ranges", "bytes")
+                self.end_headers()
+                for i in range(0, len(body), 65536):
+                    chunk = body[i:i + 65536]
+                    if server.cut_after is not None and server.bytes_served + len(chunk) > server.cut_after:
+                        server.cut_after = None
+                        self.wfile.flush()
+                        self.connection.shutdown(2)
+                        return
+                    self.wfile.write(chunk)
+                    server.bytes_served += len(chunk)
+                    if server.delay:
+                        time.sleep(server.delay)
+
+            def _send(self, status, body):
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                if status == 200:
+                    server.bytes_served += len(body)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.root = root
+
+    def start(self) -> "PackServer":
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def publish_pack(self, pack_id: str = "quake", version: str = "1.0.0", extra: dict[str, bytes] | None = None,
+                     key: Path | None = None) -> dict:
+        """Build, sign and import a pack; return the desired-state `pack` block for it."""
+        src = self.root / "src" / f"{pack_id}-{version}"
+        make_pack(src, pack_id=pack_id, version=version)
+        for rel, data in (extra or {}).items():
+            (src / rel).parent.mkdir(parents=True, exist_ok=True)
+            (src / rel).write_bytes(data)
+        kpack = build_pack(src, key or self.private, self.root / "built")
+        signer_pub = Path(str(key)).with_suffix(".pub") if key else self.public
+        manifest = import_kpack(kpack, self.store, [signer_pub])
+        return {"id": pack_id, "version": version, "manifest_sha256": manifest.sha256,
+                "url": f"/api/v1/manifests/{manifest.sha256}"}
+
+
+class FakeKiosk:
+    """Does what the kiosk does with packs/current: loads it and says so in kiosk.json."""
+
+    def __init__(self, data: Path, fail_versions: tuple[str, ...] = (), silent_versions: tuple[str, ...] = ()):
+        self.data = data
+        self.fail_versions = fail_versions
+        self.silent_versions = silent_versions
+        self.stop_event = threading.Event()
+        self.loaded: list[tuple[str, str]] = []
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> "FakeKiosk":
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        self.thread.join(5)
+
+    def _run(self):
+        from exhibit_agent.files import write_json_atomic
+
+        seen = None
+        while not self.stop_event.is_set():
+            current = self.data / "packs" / "current"
+            try:
+                manifest = json.loads((current / ".kepu-manifest.json").read_bytes())
+                for entry in manifest["files"]:
+                    # A real load reads the files: every one must be there, complete.
+                    assert hashlib.sha256((current / entry["path"]).read_bytes()).hexdigest() == entry["sha256"]
+                key = (manifest["id"], manifest["version"])
+            except (OSError, ValueError):
+                key = None
+            if key and key != seen and key[1] not in self.silent_versions:
+                seen = key
+                status = "failed" if key[1] in self.fail_versions else "loaded"
+                self.loaded.append(key)
+                write_json_atomic(self.data / "kiosk.json", {
+                    "pid": os.getpid(), "fps": 30.0, "last_frame": time.time(), "written": time.time(),
+                    "pack": {"id": key[0], "version": key[1], "status": status,
+                             "reason": "scene 'quiz' has no questions" if status == "failed" else None}})
+            self.stop_event.wait(0.05)
+
+
+def check_current_is_complete(data: Path, trusted: Path) -> tuple[str, str] | None:
+    """Assert packs/current is a complete pack whose signed manifest verifies; return (id, version)."""
+    from content_packs.manifest import read_signed_manifest
+
+    current = data / "packs" / "current"
+    if not os.path.lexists(current):
+        return None
+    raw = (current / ".kepu-manifest.json").read_bytes()
+    sig = (current / ".kepu-manifest.sig").read_bytes()
+    manifest = read_signed_manifest(raw, sig, [trusted])
+    for entry in manifest.files:
+        assert hashlib.sha256((current / entry.path).read_bytes()).hexdigest() == entry.sha256, entry.path
+    return manifest.id, manifest.version

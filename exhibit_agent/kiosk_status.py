@@ -1,0 +1,54 @@
+"""Reading the kiosk's heartbeat file `DATA/kiosk.json` (written atomically by the kiosk)."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class KioskStatus:
+    """What the kiosk last said about itself; `age` is seconds since it wrote the file."""
+
+    pid: int | None
+    fps: float | None
+    last_frame: float | None
+    pack: dict[str, Any] | None
+    age: float
+    raw: dict[str, Any]
+
+    def last_frame_age(self, now: float) -> float | None:
+        return None if self.last_frame is None else max(0.0, now - self.last_frame)
+
+    def pack_status(self, pack_id: str, version: str) -> tuple[str | None, str | None]:
+        """("loaded" | "failed" | None, reason) for this exact pack."""
+        pack = self.pack or {}
+        if pack.get("id") != pack_id or pack.get("version") != version:
+            return None, None
+        return pack.get("status"), pack.get("reason")
+
+
+def read_kiosk_status(path: Path, now: float | None = None) -> KioskStatus | None:
+    """The parsed heartbeat, or None when there is none (kiosk not started) or it is unreadable."""
+    now = time.time() if now is None else now
+    try:
+        raw = json.loads(path.read_bytes())
+        mtime = path.stat().st_mtime
+    except (OSError, ValueError):
+        return None
+    if not isinstance(raw, dict):
+        return None
+    written = raw.get("written")
+    stamp = written if isinstance(written, (int, float)) else mtime
+    pack = raw.get("pack") if isinstance(raw.get("pack"), dict) else None
+    return KioskStatus(
+        pid=raw.get("pid") if isinstance(raw.get("pid"), int) else None,
+        fps=float(raw["fps"]) if isinstance(raw.get("fps"), (int, float)) else None,
+        last_frame=float(raw["last_frame"]) if isinstance(raw.get("last_frame"), (int, float)) else None,
+        pack=pack,
+        age=max(0.0, now - stamp),
+        raw=raw,
+    )
