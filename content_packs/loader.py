@@ -7,7 +7,9 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from content_packs.errors import PackError, Problem
+from content_packs.errors import PackError, Problem, UnsafePackError
+from content_packs.safety import check_pack_path
+from content_packs.toml_lines import field_lines, line_of
 from content_packs.model import (
     LANGUAGES,
     TOPICS,
@@ -30,6 +32,11 @@ PACK_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 SCENE_TYPES = ("slides", "quiz", "hotspots", "rating")
 # A decoded RGBA image costs w*h*4 bytes; a Pi 3 with 1 GB shares that with the GPU.
 MAX_IMAGE_PIXELS = 4096 * 4096
+MiB = 1024 * 1024
+# The kiosk may hold every image of a pack decoded at once (instant scene changes).
+MAX_DECODED_IMAGE_BYTES = 384 * MiB
+AUDIO_SUFFIXES = (".ogg", ".wav", ".mp3")
+FONT_SUFFIXES = (".ttf", ".otf", ".ttc")
 
 
 def load_pack(root: str | Path) -> Pack:
@@ -47,7 +54,9 @@ class _Reader:
     def __init__(self, root: Path):
         self.root = root
         self.problems: list[Problem] = []
-        self.source_lines: list[str] = []
+        self.field_lines: dict[str, int] = {}
+        self.image_pixels: dict[str, int] = {}  # distinct images -> pixel count, for the memory budget
+        self.question_ids: set[str] = set()
 
     # -- reporting -------------------------------------------------------
 
@@ -55,16 +64,7 @@ class _Reader:
         self.problems.append(Problem(MANIFEST, field, message, self._line_of(field)))
 
     def _line_of(self, field: str) -> int | None:
-        """Best-effort line of a field: the last key in its dotted path, first match."""
-        key = re.split(r"[.\[\]]", field.rstrip("]"))
-        key = [k for k in key if k and not k.isdigit()]
-        if not key:
-            return None
-        pattern = re.compile(rf"^\s*{re.escape(key[-1])}\s*=|^\s*\[+\s*[\w.]*{re.escape(key[-1])}\s*\]+")
-        for number, text in enumerate(self.source_lines, start=1):
-            if pattern.search(text):
-                return number
-        return None
+        return line_of(self.field_lines, field)
 
     # -- top level -------------------------------------------------------
 
@@ -79,7 +79,7 @@ class _Reader:
         except UnicodeDecodeError as exc:
             self.problems.append(Problem(MANIFEST, "", f"not UTF-8: {exc}"))
             return None
-        self.source_lines = raw_text.splitlines()
+        self.field_lines = field_lines(raw_text)
         try:
             doc = tomllib.loads(raw_text)
         except tomllib.TOMLDecodeError as exc:
@@ -105,7 +105,7 @@ class _Reader:
                 self.problem("languages", f"{lang!r} is not supported (use {', '.join(LANGUAGES)})")
         fonts = tuple(self.string_list(doc, "fonts", required=False))
         for i, font in enumerate(fonts):
-            self.file_ref(font, f"fonts[{i}]")
+            self.file_ref(font, f"fonts[{i}]", suffixes=FONT_SUFFIXES)
         attract = self.attract(doc.get("attract"))
         scenes = self.scenes(doc.get("scenes"))
         goal = doc.get("goal")
@@ -176,17 +176,24 @@ class _Reader:
             self.problem(field, f"unknown language(s) {', '.join(unknown)}")
         return Text(zh=value["zh"], en=value["en"])
 
-    def file_ref(self, relative: Any, field: str, image: bool = False) -> str | None:
+    def file_ref(self, relative: Any, field: str, image: bool = False, suffixes: tuple[str, ...] = ()) -> str | None:
         if not isinstance(relative, str) or not relative:
             self.problem(field, "must be a path inside the pack")
             return None
-        candidate = Path(relative)
-        if candidate.is_absolute() or ".." in candidate.parts:
-            self.problem(field, f"{relative!r} must be a relative path inside the pack")
+        try:
+            check_pack_path(relative)
+        except UnsafePackError as exc:
+            self.problem(field, f"{exc.problems[0].message}; use a relative path with / inside the pack")
             return None
-        full = self.root / candidate
+        full = self.root / relative
+        if full.is_symlink():
+            self.problem(field, f"{relative!r} is a symbolic link; copy the real file into the pack")
+            return None
         if not full.is_file():
             self.problem(field, f"file {relative!r} does not exist")
+            return None
+        if suffixes and full.suffix.lower() not in suffixes:
+            self.problem(field, f"{relative!r} should be one of {', '.join(suffixes)}")
             return None
         if image:
             size = _image_size(full)
@@ -197,6 +204,15 @@ class _Reader:
                     field,
                     f"{relative!r} is {size[0]}×{size[1]}, over the {MAX_IMAGE_PIXELS:,}-pixel memory budget; scale it down",
                 )
+            elif relative not in self.image_pixels:
+                self.image_pixels[relative] = size[0] * size[1]
+                decoded = 4 * sum(self.image_pixels.values())
+                if decoded > MAX_DECODED_IMAGE_BYTES:
+                    self.problem(
+                        field,
+                        f"the pack's images together decode to {decoded / MiB:.0f} MiB, over the "
+                        f"{MAX_DECODED_IMAGE_BYTES / MiB:.0f} MiB budget; use fewer or smaller images",
+                    )
         return relative
 
     # -- sections --------------------------------------------------------
@@ -258,7 +274,7 @@ class _Reader:
                     for lang, ref in s["narration"].items():
                         if lang not in LANGUAGES:
                             self.problem(f"{at}.narration", f"unknown language {lang!r}")
-                        elif self.file_ref(ref, f"{at}.narration.{lang}"):
+                        elif self.file_ref(ref, f"{at}.narration.{lang}", suffixes=AUDIO_SUFFIXES):
                             narration[lang] = ref
             slides.append(
                 Slide(
@@ -276,16 +292,16 @@ class _Reader:
             self.problem(f"{where}.questions", "a quiz needs at least one [[scenes.questions]]")
             return None
         questions = []
-        seen: set[str] = set()
         for i, q in enumerate(raw):
             at = f"{where}.questions[{i}]"
             if not isinstance(q, dict):
                 self.problem(at, "must be a table")
                 continue
             qid = self.string(q, "id", f"{at}.id") or ""
-            if qid in seen:
+            # Unique across the pack: quiz item analysis is reported per question id.
+            if qid in self.question_ids:
                 self.problem(f"{at}.id", f"duplicate question id {qid!r}")
-            seen.add(qid)
+            self.question_ids.add(qid)
             choices_raw = q.get("choices")
             choices: list[Text] = []
             if not isinstance(choices_raw, list) or not 2 <= len(choices_raw) <= 4:
@@ -317,6 +333,7 @@ class _Reader:
             self.problem(f"{where}.spots", "a hotspots scene needs at least one [[scenes.spots]]")
             return None
         spots = []
+        spot_ids: set[str] = set()
         for i, s in enumerate(raw):
             at = f"{where}.spots[{i}]"
             if not isinstance(s, dict):
@@ -333,9 +350,13 @@ class _Reader:
             ):
                 self.problem(f"{at}.rect", "must be [x, y, w, h] as fractions of the image, inside it")
                 rect = [0, 0, 0.1, 0.1]
+            spot_id = self.string(s, "id", f"{at}.id") or ""
+            if spot_id in spot_ids:
+                self.problem(f"{at}.id", f"duplicate spot id {spot_id!r}")
+            spot_ids.add(spot_id)
             spots.append(
                 Spot(
-                    id=self.string(s, "id", f"{at}.id") or "",
+                    id=spot_id,
                     rect=(float(rect[0]), float(rect[1]), float(rect[2]), float(rect[3])),
                     label=self.text(s, "label", f"{at}.label") or Text("", ""),
                     reveal=self.text(s, "reveal", f"{at}.reveal") or Text("", ""),

@@ -184,16 +184,6 @@ def window(c: Canvas, x, y, w=260, h=300, glass=SKY) -> None:
     c.rect(WHITE, x, y + h / 2 - 6, w, 12)
 
 
-def door(c: Canvas, x, y_floor, w=200, h=420, color=WOOD, open_=False) -> None:
-    c.rect(WOOD_DARK, x - 12, y_floor - h - 12, w + 24, h + 12, 6)
-    if open_:
-        c.rect(SKY, x, y_floor - h, w, h)
-        c.poly(color, [(x, y_floor - h), (x + 70, y_floor - h + 30), (x + 70, y_floor - 30), (x, y_floor)])
-    else:
-        c.rect(color, x, y_floor - h, w, h, 4)
-        c.circle(YELLOW, x + w - 30, y_floor - h / 2, 12)
-
-
 def bookshelf(c: Canvas, x, y_floor, w=220, h=380) -> None:
     c.rect(WOOD_DARK, x, y_floor - h, w, h, 6)
     colors = [RED, BLUE, YELLOW, GREEN, TEAL, ORANGE]
