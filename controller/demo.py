@@ -25,7 +25,12 @@ from controller.broker import Broker, free_port
 
 SAMPLES = Path(__file__).resolve().parent.parent / "content_packs" / "samples"
 # Exhibit ids and the sample each one plays; more exhibits cycle through the samples.
-DEMO_EXHIBITS = ("ex-quake-01", "ex-food-01", "ex-scam-01", "ex-carbon-01")
+DEMO_EXHIBITS = (
+    ("ex-quake-01", "earthquake-fire-safety"),
+    ("ex-food-01", "food-safety-home"),
+    ("ex-scam-01", "phone-scam-seniors"),
+    ("ex-carbon-01", "low-carbon-living"),
+)
 
 
 @dataclass
@@ -51,18 +56,33 @@ class Child:
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
-    def stop(self) -> None:
-        if not self.process or self.process.poll() is not None:
+    def terminate(self) -> None:
+        if self.process and self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+
+    def wait(self, deadline: float) -> None:
+        if not self.process:
             return
         try:
-            os.killpg(self.process.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            return
-        try:
-            self.process.wait(timeout=8)
+            self.process.wait(timeout=max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
             self.process.wait()
+
+
+def stop_all(children: list[Child], grace: float = 8.0) -> None:
+    """SIGTERM every child at once, then SIGKILL whatever is still there after `grace`."""
+    for child in children:
+        child.terminate()
+    deadline = time.monotonic() + grace
+    for child in children:
+        child.wait(deadline)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -73,7 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="address the dashboard listens on")
     p.add_argument("--exhibits", type=int, default=3, help="simulated exhibits (default 3)")
     p.add_argument("--admin-token", default=os.environ.get("KEPU_ADMIN_TOKEN"), help="admin token (default: generated)")
-    p.add_argument("--mean-gap", type=float, default=8.0, help="mean seconds between visitors at each exhibit")
+    p.add_argument("--mean-gap", type=float, default=4.0, help="mean seconds between visitors at each exhibit")
     p.add_argument("--seconds", type=float, help="stop by itself after this many seconds")
     return p
 
@@ -135,17 +155,19 @@ def main(argv: list[str] | None = None) -> int:
     ]
     packs = _sample_packs()
     for i in range(args.exhibits):
-        exhibit = DEMO_EXHIBITS[i] if i < len(DEMO_EXHIBITS) else f"ex-demo-{i + 1:02d}"
+        exhibit, sample = DEMO_EXHIBITS[i] if i < len(DEMO_EXHIBITS) else (f"ex-demo-{i + 1:02d}", "")
+        pack = SAMPLES / sample if sample and (SAMPLES / sample / "pack.toml").is_file() else packs[i % len(packs)]
         exhibit_data = data / "exhibits" / exhibit
         exhibit_data.mkdir(parents=True, exist_ok=True)
         children.append(
             Child(
                 f"{exhibit}-kiosk",
                 _python_module("kiosk")
-                + ["simulate", "--live", "--sessions", "0", "--pack", str(packs[i % len(packs)]), "--data", str(exhibit_data),
-                   "--seed", str(i + 1), "--idle", "15", "--mean-gap", str(args.mean_gap), "--think", "3"],
+                + ["simulate", "--live", "--sessions", "0", "--pack", str(pack), "--data", str(exhibit_data),
+                   "--seed", str(i + 1), "--idle", "10", "--mean-gap", str(args.mean_gap), "--think", "2"],
                 logs / f"{exhibit}-kiosk.log",
-                env={"SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"},
+                # SDL turns SIGTERM into a QUIT event nobody reads when headless: let it stop us.
+                env={"SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy", "SDL_NO_SIGNAL_HANDLERS": "1"},
             )
         )
         children.append(
@@ -178,8 +200,9 @@ def main(argv: list[str] | None = None) -> int:
             if args.seconds is not None and time.monotonic() - started >= args.seconds:
                 break
     finally:
-        for child in reversed(children):
-            child.stop()
+        # Exhibits first, so their last batches still reach a running controller.
+        stop_all(children[1:])
+        stop_all(children[:1])
         if broker:
             broker.stop()
         print("kepu demo stopped.", flush=True)
