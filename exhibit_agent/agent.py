@@ -16,10 +16,19 @@ from typing import Any, Callable
 
 from exhibit_agent import __version__
 from exhibit_agent.config import AgentConfig
+from exhibit_agent.control_file import ControlFile
 from exhibit_agent.drain import Drainer
-from exhibit_agent.messages import parse_ack, state_offline, state_online
+from exhibit_agent.fetch import Fetcher
+from exhibit_agent.files import read_json, write_json_atomic
+from exhibit_agent.health import snapshot
+from exhibit_agent.installer import InstallOutcome, Installer
+from exhibit_agent.kiosk_status import read_kiosk_status
+from exhibit_agent.messages import (Desired, PackRef, install_result, parse_ack, parse_desired, reported,
+                                    state_offline, state_online)
 from exhibit_agent.mqtt_link import LinkEvent, MqttLink
 from exhibit_agent.protocol import ProtocolError, decode, encode, exhibit_topic, parse_broker_url, parse_topic, venue_topic
+from kiosk.clock import SystemClock
+from kiosk.events import Event
 from kiosk.outbox import Outbox
 
 log = logging.getLogger(__name__)
@@ -27,13 +36,12 @@ log = logging.getLogger(__name__)
 TICK = 0.05
 
 
-def installed_pack(data: Path) -> dict[str, str] | None:
-    """{id, version} of the pack `DATA/packs/current` points at, or None."""
-    try:
-        doc = json.loads((data / "packs" / "current" / "manifest.json").read_bytes())
-        return {"id": str(doc["id"]), "version": str(doc["version"])}
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
+OVER_CAP_CHECK = 5.0  # seconds between outbox size checks
+
+
+def trusted_key_items(keys: tuple[str, ...]) -> list[object]:
+    """Config keys are file paths or one-line base64 keys; the signing module takes paths or bytes."""
+    return [Path(k) if Path(k).exists() else k.encode("ascii") for k in keys]
 
 
 class Agent:
@@ -67,14 +75,38 @@ class Agent:
         self.footfall = Drainer(self.outbox, "footfall", ex, self._footfall_topic, self.link,
                                 venue=lambda: self.venue, **common)
         self._last_pump = 0.0
+        self.connected_since = self.started_wall
+        self.clock = SystemClock()
+        self.control = ControlFile(config.data / "control.json")
+        self.fetcher = Fetcher(config.controller, timeout=config.http_timeout) if config.controller else None
+        self.installer = Installer(config.data, trusted_key_items(config.trusted_keys), self.fetcher,
+                                   kiosk_timeout=config.kiosk_load_timeout)
+        self.desired: Desired | None = None
+        self.last_install: dict[str, Any] | None = read_json(config.data / "last_install.json")
+        self.over_cap = False
+        self._next_cap_check = 0.0
+        self._next_health = mono() + min(5.0, config.health_interval)
+        self._stop = threading.Event()
+        self._install_wake = threading.Event()
+        self._install_cancel = threading.Event()
+        self._installing: PackRef | None = None
+        self.serial = None
         for channel in ("ack", "desired", "commands"):
             self.link.subscribe(self.topics[channel])
+        # The last desired state is cached so that, after a restart without the broker, footfall
+        # still names its venue; the retained message replaces it as soon as we connect.
+        cached = read_json(config.data / "desired.json")
+        if isinstance(cached, dict):
+            try:
+                self._adopt(parse_desired(cached), persist=False)
+            except ProtocolError:
+                pass
 
     # -- lifecycle ---------------------------------------------------------------
 
     def run(self, stop: threading.Event) -> None:
         """Run until `stop` is set, then say goodbye cleanly."""
-        self.link.start()
+        self.start()
         try:
             while not stop.is_set():
                 self.step()
@@ -82,8 +114,27 @@ class Agent:
         finally:
             self.shutdown()
 
+    def start(self) -> None:
+        """Start the threads: MQTT, the installer, the serial reader."""
+        self.control.refresh(self.wall())
+        self.link.start()
+        threading.Thread(target=self._install_loop, name="installer", daemon=True).start()
+        if self.config.serial_device:
+            from exhibit_agent.serial_counter import DoorCounter, SerialReader
+
+            counter = DoorCounter(self.outbox, self.config.data, self.config.exhibit, self.clock, lambda: self.venue)
+            self.counter = counter
+            self.serial = SerialReader(self.config.serial_device, self.config.serial_baud, counter.handle).start()
+
     def shutdown(self) -> None:
+        self._stop.set()
+        self._install_cancel.set()
+        self._install_wake.set()
+        if self.serial:
+            self.serial.stop()
         self.link.stop(last=(self.topics["state"], encode(state_offline(self.config.exhibit, "shutdown"))))
+        if self.fetcher:
+            self.fetcher.close()
         self.outbox.close()
 
     def step(self) -> None:
@@ -99,9 +150,21 @@ class Agent:
             self._last_pump = now
             self.events.pump()
             self.footfall.pump()
+        if self.control.refresh(self.wall()):
+            log.info("control.json updated (emergency %s)", self.control.active(self.wall()) and self.control.emergency.id)
+            self.publish_reported()
+        if now >= self._next_cap_check:
+            self._next_cap_check = now + OVER_CAP_CHECK
+            self._check_cap()
+        if now >= self._next_health:
+            self._next_health = now + self.config.health_interval
+            if self.link.connected:
+                self.publish_health()
 
-    def handle(self, event: LinkEvent) -> None:
-        if event.kind == "connected":
+    def handle(self, event: "LinkEvent | InstallOutcome") -> None:
+        if isinstance(event, InstallOutcome):
+            self._on_install(event)
+        elif event.kind == "connected":
             self._on_connected()
         elif event.kind == "disconnected":
             log.info("broker connection lost; events stay in the outbox")
@@ -117,11 +180,44 @@ class Agent:
         # Whatever was in flight may be lost with the old connection: resend from the oldest unacked row.
         self.events.reset()
         self.footfall.reset()
+        self.connected_since = self.wall()
         self.publish_state()
+        self.publish_reported()
 
     def publish_state(self) -> None:
-        payload = state_online(self.config.exhibit, __version__, self.wall(), installed_pack(self.config.data))
+        payload = state_online(self.config.exhibit, __version__, self.connected_since, self.installer.installed())
         self.link.publish(self.topics["state"], encode(payload), qos=1, retain=True)
+
+    def publish_reported(self) -> None:
+        kiosk = read_kiosk_status(self.config.data / "kiosk.json")
+        active = self.control.active(self.wall())
+        payload = reported(self.installer.installed(), kiosk.pack if kiosk else None, self.last_install,
+                           outbox_over_cap=self.over_cap, emergency=active.id if active else None)
+        self.link.publish(self.topics["reported"], encode(payload), qos=1, retain=True)
+
+    def publish_health(self) -> None:
+        body = snapshot(self.config.data, uptime=self.mono() - self.started_mono, now=self.wall(),
+                        backlog={"events": self.outbox.count("events"), "footfall": self.outbox.count("footfall")},
+                        outbox_bytes=self.outbox.size_bytes(), outbox_over_cap=self.over_cap)
+        self.link.publish(self.topics["health"], encode({"exhibit": self.config.exhibit, "at": self.wall(), **body}), qos=0)
+
+    def record(self, type_: str, **data: Any) -> None:
+        """The agent's own events go through the outbox like the kiosk's, with every clock."""
+        self.outbox.append([Event(type=type_, stamp=self.clock.stamp(), data=data)])
+
+    def _check_cap(self) -> None:
+        size = self.outbox.size_bytes()
+        over = size > self.config.outbox_cap_bytes
+        if over == self.over_cap:
+            return
+        self.over_cap = over
+        if over:
+            # Policy: nothing is dropped. The kiosk keeps writing; we say so, loudly, once per crossing.
+            log.error("outbox is %d bytes, over the %d-byte cap; still keeping every event", size, self.config.outbox_cap_bytes)
+            self.record("error", code="outbox_over_cap", bytes=size, cap=self.config.outbox_cap_bytes)
+        else:
+            log.info("outbox back under its cap (%d bytes)", size)
+        self.publish_reported()
 
     def _on_message(self, topic: str, payload: dict[str, Any]) -> None:
         parts = parse_topic(topic)
@@ -133,8 +229,79 @@ class Agent:
             self.on_other_message(parts.channel, payload)
 
     def on_other_message(self, channel: str, payload: dict[str, Any]) -> None:
-        """Desired state and commands (extended by the reconcile part)."""
-        log.debug("unhandled %s message", channel)
+        """Desired state and commands."""
+        if channel == "desired":
+            self._adopt(parse_desired(payload), persist=True)
+            self.control.refresh(self.wall())
+        elif channel == "commands":
+            self._command(payload)
+
+    def _adopt(self, desired: Desired, persist: bool) -> None:
+        self.desired = desired
+        if persist:
+            write_json_atomic(self.config.data / "desired.json", _desired_doc(desired))
+        self.set_venue(desired.venue)
+        self.control.set(desired.emergency, desired.config)
+        if self._installing and desired.pack != self._installing:
+            self._install_cancel.set()
+        self._install_wake.set()
+
+    def _command(self, payload: dict[str, Any]) -> None:
+        command_id, kind = payload.get("id"), payload.get("type")
+        if not isinstance(command_id, str) or not isinstance(kind, str):
+            raise ProtocolError("a command needs a text id and type")
+        if kind == "report":
+            self.publish_state()
+            self.publish_reported()
+            self.publish_health()
+            result = {"id": command_id, "ok": True}
+        else:
+            # Restarting the kiosk is systemd's job (WatchdogSec in kepu-kiosk.service), not ours.
+            result = {"id": command_id, "ok": False, "error": f"unsupported command {kind!r}"}
+        self.link.publish(self.topics["command_results"], encode(result), qos=1)
+
+    # -- install worker (its own thread) -----------------------------------------
+
+    def _install_loop(self) -> None:
+        outcome = self.installer.recover()
+        if outcome:
+            self.inbox.put(outcome)
+        backoff = 0.0
+        while not self._stop.is_set():
+            self._install_wake.wait(backoff or None)
+            self._install_wake.clear()
+            desired = self.desired
+            ref = desired.pack if desired else None
+            if self._stop.is_set() or ref is None:
+                continue
+            if not self.installer.needs(ref):
+                backoff = 0.0
+                continue
+            self._install_cancel = threading.Event()
+            self._installing = ref
+            try:
+                outcome = self.installer.install(ref, self._install_cancel)
+            except Exception as exc:  # noqa: BLE001 - a bug here must not kill the agent
+                log.exception("install of %s %s failed", ref.id, ref.version)
+                outcome = InstallOutcome(ref.brief(), "retrying", f"internal error: {exc}", ref.manifest_sha256)
+            finally:
+                self._installing = None
+            self.inbox.put(outcome)
+            backoff = min(60.0, backoff * 2 or 2.0) if outcome.result == "retrying" else 0.0
+            if outcome.result != "retrying":
+                self._install_wake.set()  # the desired pack may have changed meanwhile
+
+    def _on_install(self, outcome: InstallOutcome) -> None:
+        if outcome.reason == "already installed":
+            return
+        log.info("install %s %s: %s %s", outcome.pack["id"], outcome.pack["version"], outcome.result, outcome.reason or "")
+        if outcome.result != "retrying" or self.last_install is None or self.last_install.get("result") != "retrying":
+            self.record(f"pack_install_{outcome.result}", pack=outcome.pack, reason=outcome.reason)
+        self.last_install = install_result(outcome.pack, outcome.result, outcome.reason, self.wall())
+        write_json_atomic(self.config.data / "last_install.json", self.last_install)
+        if self.link.connected:
+            self.publish_state()
+            self.publish_reported()
 
     def set_venue(self, venue: str | None) -> None:
         """Follow the exhibit to a new venue: footfall goes to, and acks come from, its topics."""
@@ -149,3 +316,15 @@ class Agent:
 
     def _footfall_topic(self) -> str | None:
         return venue_topic(self.venue, "footfall") if self.venue else None
+
+
+def _desired_doc(desired: Desired) -> dict[str, Any]:
+    pack = desired.pack
+    return {
+        "venue": desired.venue,
+        "opening_hours": desired.opening_hours,
+        "pack": None if pack is None else {"id": pack.id, "version": pack.version,
+                                           "manifest_sha256": pack.manifest_sha256, "url": pack.url},
+        "emergency": desired.emergency.raw if desired.emergency else None,
+        "config": desired.config,
+    }
