@@ -57,6 +57,14 @@ def create_app(
         errors = [{k: v for k, v in e.items() if k in ("loc", "msg", "type")} for e in exc.errors()]
         return JSONResponse({"detail": errors}, status_code=422)
 
+    @app.exception_handler(UnicodeError)
+    async def bad_text(request: Request, exc: UnicodeError) -> JSONResponse:
+        return JSONResponse({"detail": "text must be valid Unicode (no lone surrogates)"}, status_code=400)
+
+    @app.exception_handler(OverflowError)
+    async def too_large(request: Request, exc: OverflowError) -> JSONResponse:
+        return JSONResponse({"detail": "a number or date is out of range"}, status_code=422)
+
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     for router in ROUTERS:
         app.include_router(router)

@@ -8,7 +8,15 @@ from typing import Any
 from sqlite_utils import Database
 
 
-def record(db: Database, now: float, actor: str, action: str, target: str, detail: dict[str, Any] | None = None) -> None:
+def record(
+    db: Database,
+    now: float,
+    actor: str,
+    action: str,
+    target: str,
+    detail: dict[str, Any] | None = None,
+    region: str = "",
+) -> None:
     """Append one entry inside the caller's transaction, so the log and the change commit together."""
     db["audit"].insert(
         {
@@ -17,5 +25,6 @@ def record(db: Database, now: float, actor: str, action: str, target: str, detai
             "action": action,
             "target": target,
             "detail": json.dumps(detail or {}, ensure_ascii=False, default=str),
+            "region": region,
         }
     )

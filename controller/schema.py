@@ -217,3 +217,15 @@ def m001_initial(db: Database) -> None:
         CREATE INDEX rollup_hourly_exhibit ON rollup_hourly(exhibit, hour);
         """
     )
+
+
+@migrations()
+def m002_owner_regions(db: Database) -> None:
+    """Packs and audit entries carry a region, so scoped users see only their subtree's."""
+    db.executescript(
+        """
+        ALTER TABLE packs ADD COLUMN region TEXT NOT NULL DEFAULT '';
+        ALTER TABLE audit ADD COLUMN region TEXT NOT NULL DEFAULT '';
+        CREATE INDEX audit_ts ON audit(ts);
+        """
+    )

@@ -19,7 +19,8 @@ class Settings(BaseModel):
     public_base: str | None = None  # how agents reach us; defaults to http://host:port
     timezone: str = "Asia/Shanghai"  # venues' opening hours and report days are local time
     mqtt_client_id: str = "kepu-controller"
-    trusted_keys: list[Path] = Field(default_factory=list)  # pack signers; empty = accept any valid signature
+    trusted_keys: list[Path] = Field(default_factory=list)  # pack signers, besides DATA/trusted_keys/*.pub
+    open_pack_reads: bool = True  # manifests and blobs are signed/hashed, so by default agents fetch them without a token
 
     @property
     def db_path(self) -> Path:
