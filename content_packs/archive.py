@@ -67,7 +67,8 @@ def build_pack(
     pack = load_pack(src)
     sources = scan_source(src, limits)
     out_path = Path(out) if out is not None else Path.cwd() / kpack_name(pack.id, pack.version)
-    if out_path.is_dir():
+    # A folder (existing, or any path not ending in .kpack) receives ID-VERSION.kpack.
+    if out_path.is_dir() or out_path.suffix != ".kpack":
         out_path = out_path / kpack_name(pack.id, pack.version)
     progress = progress or NoProgress()
     progress.start(sum(p.stat().st_size for _, p in sources), f"building {pack.id} {pack.version}")
@@ -184,7 +185,11 @@ def extract_kpack(
         progress = progress or NoProgress()
         progress.start(manifest.total_size, f"installing {manifest.id} {manifest.version}")
         created_staging = not staging.exists()
-        staging.mkdir(parents=True, exist_ok=True)
+        try:
+            # No parents=True: the caller owns the staging area; we create at most its last folder.
+            staging.mkdir(exist_ok=True)
+        except OSError as exc:
+            raise PackError(f"cannot create staging folder {staging}: {exc.strerror}") from exc
         try:
             for entry in manifest.files:
                 _extract_entry(zf, infos[FILES_PREFIX + entry.path], entry, staging, progress)
