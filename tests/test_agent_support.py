@@ -255,7 +255,11 @@ class PackServer:
                 if status == 200:
                     server.bytes_served += len(body)
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class QuietServer(ThreadingHTTPServer):
+            def handle_error(self, request, client_address):
+                pass  # a killed agent hangs up mid-blob; that is the point of the fault tests
+
+        self.httpd = QuietServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
