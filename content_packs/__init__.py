@@ -1,6 +1,13 @@
 """The kepu pack format: manifest model, validation, build, sign, verify and store."""
 
-from content_packs.errors import PackError, Problem
+from content_packs.errors import (
+    DowngradeError,
+    IntegrityError,
+    PackError,
+    Problem,
+    SignatureError,
+    UnsafePackError,
+)
 from content_packs.loader import load_pack
 from content_packs.model import (
     Attract,
@@ -18,6 +25,8 @@ from content_packs.model import (
 
 __all__ = [
     "Attract",
+    "DowngradeError",
+    "IntegrityError",
     "HotspotsScene",
     "Pack",
     "PackError",
@@ -26,9 +35,11 @@ __all__ = [
     "QuizScene",
     "RatingScene",
     "Scene",
+    "SignatureError",
     "Slide",
     "SlidesScene",
     "Spot",
     "Text",
+    "UnsafePackError",
     "load_pack",
 ]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from content_packs.archive import SIGNATURE_NAME, build_pack, read_kpack_manifest, verify_kpack
 from content_packs.errors import PackError
-from content_packs.loader import load_pack
+from content_packs.loader import load_pack, pack_warnings
 from content_packs.safety import scan_source
 from content_packs.signing import generate_keypair, key_id, load_public_key, public_key_base64
 
@@ -91,6 +91,8 @@ def _validate(args: argparse.Namespace) -> int:
     print(f"    {len(files)} files, {_mb(size)}")
     if pack.goal is None:
         print("    note: no goal scene; completion rates cannot be reported for this pack")
+    for warning in pack_warnings(args.dir):
+        print(f"warning: {warning}", file=sys.stderr)
     return EXIT_OK
 
 

@@ -50,6 +50,53 @@ def load_pack(root: str | Path) -> Pack:
     return pack
 
 
+# Keys the loader reads. Anything else is most likely a typo ("narations") that would silently
+# drop content, so `kepu-pack validate` warns about it; it is not an error, so newer kiosk
+# options do not break older tools.
+_KNOWN_KEYS: dict[str, set[str]] = {
+    "pack": {"id", "version", "title", "summary", "topic", "audience", "languages", "goal", "fonts", "attract", "scenes"},
+    "attract": {"image", "headline", "tagline"},
+    "slides": {"id", "type", "title", "slides"},
+    "quiz": {"id", "type", "title", "questions"},
+    "hotspots": {"id", "type", "title", "image", "spots"},
+    "rating": {"id", "type", "title", "prompt"},
+    "slide": {"image", "title", "body", "narration"},
+    "question": {"id", "prompt", "choices", "answer", "explanation"},
+    "spot": {"id", "rect", "label", "reveal"},
+}
+
+
+def pack_warnings(root: str | Path) -> list[Problem]:
+    """Things in pack.toml that are allowed but probably mistakes (unknown keys); [] if unreadable."""
+    try:
+        text = (Path(root) / MANIFEST).read_text(encoding="utf-8")
+        doc = tomllib.loads(text)
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return []
+    lines = field_lines(text)
+    found: list[tuple[str, str]] = []
+
+    def check(table: Any, kind: str, where: str) -> None:
+        if isinstance(table, dict):
+            for key in sorted(set(table) - _KNOWN_KEYS[kind]):
+                found.append((f"{where}.{key}" if where else key, kind))
+
+    check(doc, "pack", "")
+    check(doc.get("attract"), "attract", "attract")
+    for i, scene in enumerate(doc.get("scenes") or []):
+        if not isinstance(scene, dict) or scene.get("type") not in SCENE_TYPES:
+            continue
+        where = f"scenes[{i}]"
+        check(scene, scene["type"], where)
+        for child_key, kind in (("slides", "slide"), ("questions", "question"), ("spots", "spot")):
+            for j, child in enumerate(scene.get(child_key) or []):
+                check(child, kind, f"{where}.{child_key}[{j}]")
+    return [
+        Problem(MANIFEST, field, f"unknown key {field.rsplit('.', 1)[-1]!r} in a {kind} (a typo?); it is ignored", line_of(lines, field))
+        for field, kind in found
+    ]
+
+
 class _Reader:
     def __init__(self, root: Path):
         self.root = root

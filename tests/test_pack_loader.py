@@ -174,3 +174,25 @@ def test_field_lines_handle_multiline_values():
     assert "not" not in lines
     assert lines["t[1].x"] == 10 and lines["t[1].sub.y"] == 12
     assert line_of(lines, "t[0].missing[3]") == 7
+
+
+def test_unknown_keys_are_warnings_with_lines(tmp_path):
+    from content_packs.loader import pack_warnings
+
+    root = make_pack(tmp_path / "p")
+    edit(root, 'body = { zh = "正文。", en = "Body." }', 'body = { zh = "正文。", en = "Body." }\nnarations = { zh = "a.ogg" }')
+    edit(root, 'topic = "emergency"', 'topic = "emergency"\ntitel = "oops"')
+    load_pack(root)  # still loads: unknown keys are not errors
+    warnings = {w.field: w for w in pack_warnings(root)}
+    assert set(warnings) == {"titel", "scenes[0].slides[0].narations"}
+    assert warnings["titel"].line == line_containing(root, "titel")
+    assert warnings["scenes[0].slides[0].narations"].line == line_containing(root, "narations")
+    assert "a typo?" in warnings["titel"].message
+
+
+def test_samples_have_no_warnings():
+    from content_packs.loader import pack_warnings
+
+    samples = Path(__file__).resolve().parent.parent / "content_packs" / "samples"
+    for root in samples.iterdir():
+        assert pack_warnings(root) == [], root.name
