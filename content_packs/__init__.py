@@ -26,8 +26,8 @@ from content_packs.model import (
 __all__ = [
     "Attract",
     "DowngradeError",
-    "IntegrityError",
     "HotspotsScene",
+    "IntegrityError",
     "Pack",
     "PackError",
     "Problem",

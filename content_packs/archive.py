@@ -27,6 +27,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from content_packs.errors import IntegrityError, PackError, UnsafePackError
+from content_packs.fsutil import fsync_dir, fsync_tree
 from content_packs.loader import load_pack
 from content_packs.manifest import FileEntry, Manifest, parse_manifest, read_signed_manifest
 from content_packs.progress import NoProgress, Progress
@@ -92,7 +93,7 @@ def build_pack(
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise
-    _fsync_dir(out_path.parent)
+    fsync_dir(out_path.parent)
     return out_path
 
 
@@ -193,7 +194,7 @@ def extract_kpack(
         try:
             for entry in manifest.files:
                 _extract_entry(zf, infos[FILES_PREFIX + entry.path], entry, staging, progress)
-            _fsync_tree(staging)
+            fsync_tree(staging)
             pack = load_pack(staging)
             if (pack.id, pack.version) != (manifest.id, manifest.version):
                 raise PackError(
@@ -372,24 +373,6 @@ def _extract_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, entry: FileEntry,
         _stream_entry(zf, info, entry, out.write, progress)
         out.flush()
         os.fsync(out.fileno())
-
-
-def _fsync_tree(root: Path) -> None:
-    for dirpath, _dirs, _files in os.walk(root):
-        _fsync_dir(Path(dirpath))
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass  # some filesystems (and Windows) cannot fsync a directory; the rename is still atomic
-    finally:
-        os.close(fd)
 
 
 def _empty(staging: Path, remove: bool) -> None:

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from content_packs.errors import IntegrityError, PackError
+from content_packs.fsutil import fsync_dir, fsync_tree
 from content_packs.manifest import Manifest, parse_manifest
 from content_packs.safety import check_pack_path
 
@@ -190,8 +191,7 @@ class BlobStore:
                 target = dest.joinpath(*check_pack_path(entry.path).split("/"))
                 target.parent.mkdir(parents=True, exist_ok=True)
                 self._link_or_copy(self.path(entry.sha256), target)
-            for dirpath, _dirs, _files in os.walk(dest):
-                _fsync_dir(Path(dirpath))
+            fsync_tree(dest)
         except BaseException:
             shutil.rmtree(dest, ignore_errors=True)
             raise
@@ -244,7 +244,7 @@ class BlobStore:
         target.parent.mkdir(exist_ok=True)
         os.chmod(source, 0o444)
         os.replace(source, target)
-        _fsync_dir(target.parent)
+        fsync_dir(target.parent)
 
     def _atomic_write(self, target: Path, data: bytes) -> None:
         tmp = self._temp()
@@ -254,7 +254,7 @@ class BlobStore:
                 f.flush()
                 os.fsync(f.fileno())
             os.replace(tmp, target)
-            _fsync_dir(target.parent)
+            fsync_dir(target.parent)
         finally:
             tmp.unlink(missing_ok=True)
 
@@ -274,16 +274,3 @@ def _check_sha(sha: str) -> str:
     if not isinstance(sha, str) or not _SHA256.match(sha):
         raise PackError(f"{sha!r} is not a sha256 (64 lowercase hex digits)")
     return sha
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
