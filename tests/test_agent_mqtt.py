@@ -120,3 +120,79 @@ def test_cli_agent_sigterm_is_clean_and_kill_9_fires_the_retained_lwt(tmp_path, 
         assert watch.get(topic)["reason"] == "lost"
     finally:
         watch.stop()
+
+
+def test_door_counter_footfall_goes_to_the_venue_and_is_deleted_on_its_ack(tmp_path, broker, run_agent):
+    import os
+
+    from tests.test_agent_support import publish_retained
+
+    master, slave = os.openpty()
+    ctl = FakeController(broker.url, tmp_path / "ctl.db").start()
+    watch = Retained(broker.url, "kepu/v1/exhibits/ex-door/health")
+    try:
+        agent, stop, thread = run_agent("ex-door", serial_device=os.ttyname(slave), health_interval=0.3)
+        assert wait_until(lambda: agent.serial is not None and agent.serial.connected, 5)
+        os.write(master, b"IN 2\n")  # counted before the venue is known: kept, not sent
+        outbox = Outbox(tmp_path / "ex-door" / "outbox.db")
+        assert wait_until(lambda: outbox.count("footfall") == 1, 5)
+        publish_retained(broker.url, "kepu/v1/exhibits/ex-door/desired", {"venue": "venue-9", "pack": None})
+        os.write(master, b"TOTAL 10\nTOTAL 13\n")
+        assert wait_until(lambda: len(ctl.ids("footfall")) == 4, 10)
+        assert wait_until(lambda: outbox.count("footfall") == 0, 5), "deleted after the venue ack"
+        assert {b.get("venue") for b in ctl.batches} == {"venue-9"}
+        assert wait_until(lambda: watch.get("kepu/v1/exhibits/ex-door/health") is not None, 5)
+        health = watch.get("kepu/v1/exhibits/ex-door/health")
+        assert health["v"] == 1 and health["uptime"] >= 0 and health["disk_free"] > 0
+        assert set(health["outbox"]) == {"backlog", "bytes", "over_cap"}
+        assert "cpu_temp" in health and "undervoltage" in health and "screen_on" in health
+        outbox.close()
+    finally:
+        watch.stop()
+        ctl.stop()
+        os.close(master)
+        os.close(slave)
+
+
+def test_outbox_over_cap_is_reported_not_silent_and_nothing_is_dropped(tmp_path, broker, run_agent):
+    watch = Retained(broker.url, "kepu/v1/exhibits/ex-cap/reported")
+    try:
+        outbox = Outbox(tmp_path / "ex-cap" / "outbox.db")
+        ids = write_events(outbox, 2000)
+        agent, stop, thread = run_agent("ex-cap", outbox_cap_bytes=4096)
+        topic = "kepu/v1/exhibits/ex-cap/reported"
+        assert wait_until(lambda: (watch.get(topic) or {}).get("outbox_over_cap") is True, 10)
+        # No controller is acking: every row is still there, plus the agent's own error event.
+        rows = outbox.pending("events", limit=10_000)
+        assert {r.id for r in rows} >= set(ids)
+        errors = [r for r in rows if r.type == "error"]
+        assert errors and errors[0].data["code"] == "outbox_over_cap" and errors[0].boot
+        outbox.close()
+    finally:
+        watch.stop()
+
+
+def test_desired_pack_is_installed_and_reported(tmp_path, broker, run_agent):
+    from tests.test_agent_support import FakeKiosk, PackServer, check_current_is_complete, publish_retained
+
+    server = PackServer(tmp_path / "ctl").start()
+    kiosk = FakeKiosk(tmp_path / "ex-p").start()
+    watch = Retained(broker.url, "kepu/v1/exhibits/ex-p/+")
+    try:
+        block = server.publish_pack("quake", "1.2.0")
+        agent, stop, thread = run_agent("ex-p", controller=server.url, trusted_keys=[str(server.public)])
+        publish_retained(broker.url, "kepu/v1/exhibits/ex-p/desired", {"venue": "v1", "pack": block})
+        reported = lambda: watch.get("kepu/v1/exhibits/ex-p/reported") or {}  # noqa: E731
+        assert wait_until(lambda: (reported().get("last_install") or {}).get("result") == "ok", 15)
+        assert reported()["installed"] == {"id": "quake", "version": "1.2.0"}
+        assert check_current_is_complete(tmp_path / "ex-p", server.public) == ("quake", "1.2.0")
+        assert wait_until(lambda: (watch.get("kepu/v1/exhibits/ex-p/state") or {}).get("pack") == {"id": "quake", "version": "1.2.0"}, 5)
+        bad = dict(server.publish_pack("quake", "1.3.0"), manifest_sha256="f" * 64)
+        publish_retained(broker.url, "kepu/v1/exhibits/ex-p/desired", {"venue": "v1", "pack": bad})
+        assert wait_until(lambda: reported()["last_install"]["result"] == "refused", 10)
+        assert "manifest_sha256" in reported()["last_install"]["reason"]
+        assert reported()["installed"] == {"id": "quake", "version": "1.2.0"}
+    finally:
+        watch.stop()
+        kiosk.stop()
+        server.stop()
