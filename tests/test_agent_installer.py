@@ -111,9 +111,10 @@ def test_kiosk_failure_rolls_back_to_the_previous_pack(tmp_path, server):
 def test_silent_kiosk_times_out_and_rolls_back(tmp_path, server):
     data = tmp_path / "data"
     kiosk = FakeKiosk(data, silent_versions=("2.0.0",)).start()
-    installer = Installer(data, [server.public], Fetcher(server.url), kiosk_timeout=0.5, poll=0.02)
+    installer = Installer(data, [server.public], Fetcher(server.url), kiosk_timeout=10, poll=0.02)
     try:
         assert installer.install(ref(server.publish_pack("quake", "1.0.0"))).result == "ok"
+        installer.kiosk_timeout = 0.5
         outcome = installer.install(ref(server.publish_pack("quake", "2.0.0")))
         assert outcome.result == "rolled_back" and "within" in outcome.reason
         assert os.readlink(data / "packs" / "current") == "quake-1.0.0"
