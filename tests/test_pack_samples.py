@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -74,3 +77,19 @@ def test_hotspots_do_not_overlap(name):
                     bx, by, bw, bh = b.rect
                     overlap = ax < bx + bw and bx < ax + aw and ay < by + bh and by < ay + ah
                     assert not overlap, f"{name}: {a.id} overlaps {b.id}"
+
+
+def test_draw_samples_script_redraws_the_images(tmp_path):
+    """The committed pictures come from code in the repository; redrawing them works headless."""
+    script = SAMPLES.parent.parent / "scripts" / "draw_samples.py"
+    env = {**os.environ, "SDL_VIDEODRIVER": "dummy"}
+    result = subprocess.run(
+        [sys.executable, str(script), "--only", "phone-scam-seniors", "--out", str(tmp_path)],
+        capture_output=True, text=True, env=env, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    drawn = sorted(p.name for p in (tmp_path / "phone-scam-seniors" / "media").iterdir())
+    committed = sorted(p.name for p in (SAMPLES / "phone-scam-seniors" / "media").iterdir())
+    assert drawn == committed
+    for path in (tmp_path / "phone-scam-seniors" / "media").iterdir():
+        assert _image_size(path) == (1600, 900) and path.stat().st_size < 300_000
