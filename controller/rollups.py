@@ -94,6 +94,8 @@ def accrue_online(db: Database, exhibit: str, start: float, end: float, tz: str)
     if end <= start:
         return
     itinerary = Itinerary.load(db, exhibit)
+    row = db.execute("SELECT pack_id FROM exhibits WHERE id = ?", [exhibit]).fetchone()
+    pack = (row[0] or "") if row else ""  # what it was showing, so online time is known per pack too
     hours_by_venue: dict[str, dict[str, list[str]]] = {}
     delta = RollupDelta(tz)
     t = start
@@ -110,6 +112,6 @@ def accrue_online(db: Database, exhibit: str, start: float, end: float, tz: str)
                 raw = db.execute("SELECT opening_hours FROM venues WHERE id = ?", [venue]).fetchone()
                 hours_by_venue[venue] = check_opening_hours(json.loads(raw[0])) if raw else {}
             open_minutes = open_seconds(hours_by_venue[venue], t, nxt, tz) / 60
-        delta.add(t, exhibit, venue, "", online_minutes=(nxt - t) / 60, online_open_minutes=open_minutes)
+        delta.add(t, exhibit, venue, pack, online_minutes=(nxt - t) / 60, online_open_minutes=open_minutes)
         t = nxt
     delta.flush(db)

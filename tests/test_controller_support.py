@@ -40,11 +40,14 @@ class Stack:
         self.app = create_app(self.settings, clock=clock, run_scheduler=False)
         self.controller = self.app.state.controller
         self.server = ServerThread(self.app).start()
+        self._clients: list[httpx.Client] = []
         self.http = self.client(ADMIN)
 
     def client(self, token: str | None) -> httpx.Client:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        return httpx.Client(base_url=self.server.url, headers=headers, timeout=30)
+        client = httpx.Client(base_url=self.server.url, headers=headers, timeout=30)
+        self._clients.append(client)  # closed with the stack
+        return client
 
     def ok(self, method: str, path: str, token: str | None = None, **kwargs: object) -> object:
         """Call the API and insist on success; returns the JSON body."""
@@ -63,7 +66,8 @@ class Stack:
         return self.ok("POST", f"/api/v1/users/{user_id}/tokens", json={"label": "test"})["token"]
 
     def close(self) -> None:
-        self.http.close()
+        for client in self._clients:
+            client.close()
         self.server.stop()
 
 

@@ -1,44 +1,34 @@
-"""Server-rendered pages: login and the dashboard (the full multi-page UI grows here later)."""
+"""Server-rendered dashboard: login and logout here; the pages live in controller/web/ (see docs/dashboard.md)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
+from fastapi.responses import RedirectResponse, Response
 
-from controller import fleet
-from controller.auth import Principal, authenticate
+from controller.auth import authenticate
 from controller.deps import COOKIE, ControllerDep
 from controller.errors import Unauthorized
+from controller.web import manage, monitor
+from controller.web.render import render
 
 router = APIRouter(include_in_schema=False)
-templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
 
 
-def _viewer(request: Request, controller: ControllerDep) -> Principal | None:
-    try:
-        principal = authenticate(controller.store.db, request.cookies.get(COOKIE), controller.settings.admin_token)
-    except Unauthorized:
-        return None
-    return principal if principal.level >= 0 else None
-
-
-@router.get("/login", response_class=HTMLResponse)
+@router.get("/login")
 def login_form(request: Request) -> Response:
-    return templates.TemplateResponse(request, "login.html", {"error": None})
+    return render(request, "login.html", {"error": None})
 
 
-@router.post("/login", response_class=HTMLResponse)
-def login(request: Request, controller: ControllerDep, token: Annotated[str, Form()] = "") -> Response:
+@router.post("/login")
+def login(request: Request, controller: ControllerDep, token: Annotated[str, Form(max_length=500)] = "") -> Response:
     try:
         principal = authenticate(controller.store.db, token.strip(), controller.settings.admin_token)
         if principal.level < 0:
             raise Unauthorized("device tokens cannot open the dashboard")
     except Unauthorized as exc:
-        return templates.TemplateResponse(request, "login.html", {"error": str(exc)}, status_code=401)
+        return render(request, "login.html", {"error": str(exc)}, status=401)
     response = RedirectResponse("/", status_code=303)
     response.set_cookie(COOKIE, token.strip(), httponly=True, samesite="strict", max_age=7 * 86400)
     return response
@@ -51,16 +41,5 @@ def logout() -> Response:
     return response
 
 
-@router.get("/", response_class=HTMLResponse)
-def dashboard(request: Request, controller: ControllerDep) -> Response:
-    principal = _viewer(request, controller)
-    if principal is None:
-        return RedirectResponse("/login", status_code=303)
-    db = controller.store.db
-    exhibits = fleet.list_exhibits(db, principal, controller.clock.now(), controller.settings.timezone)
-    for exhibit in exhibits:
-        exhibit["counts"] = fleet.counts(db, exhibit["id"])
-    total = sum(e["counts"]["sessions"] for e in exhibits)
-    return templates.TemplateResponse(
-        request, "dashboard.html", {"exhibits": exhibits, "total": total, "principal": principal}
-    )
+router.include_router(monitor.router)
+router.include_router(manage.router)

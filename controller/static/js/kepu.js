@@ -1,0 +1,105 @@
+/* kepu dashboard: charts from inline JSON (ECharts, served locally), live refresh of [data-live] regions,
+   and the typed confirmation of dangerous forms. No build step, no external requests. */
+(function () {
+  "use strict";
+  var FONT = '"Noto Sans CJK SC", "Noto Sans SC", "WenQuanYi Micro Hei", system-ui, sans-serif';
+  var INK = "#14232b", ACCENT = "#0e7c6b";
+  var charts = [];
+
+  function data(el) {
+    var src = document.getElementById(el.dataset.source);
+    return src ? JSON.parse(src.textContent) : null;
+  }
+
+  var builders = {
+    daily: function (d) {
+      var compact = d.rows.length > 20;
+      return {
+        grid: { left: 48, right: 16, top: 28, bottom: 56 },
+        tooltip: { trigger: "axis" },
+        xAxis: { type: "category", data: d.rows.map(function (r) { return r.day.slice(5); }),
+                 axisLabel: { fontSize: 13, color: INK, rotate: compact ? 45 : 0 } },
+        yAxis: { type: "value", minInterval: 1, axisLabel: { fontSize: 14, color: INK } },
+        series: [{ name: d.series, type: "bar", data: d.rows.map(function (r) { return r.value; }),
+                   itemStyle: { color: ACCENT },
+                   label: { show: true, position: "top", fontSize: 12, color: INK,
+                            formatter: function (p) { return p.value ? p.value : ""; } } }]
+      };
+    },
+    heat: function (d) {
+      var max = d.cells.reduce(function (m, c) { return Math.max(m, c[2]); }, 0) || 1;
+      var hours = []; for (var h = 0; h < 24; h++) hours.push(String(h).padStart(2, "0"));
+      return {
+        grid: { left: 56, right: 16, top: 12, bottom: 72 },
+        tooltip: { formatter: function (p) { return d.weekdays[p.value[1]] + " " + hours[p.value[0]] + ":00 — " + p.value[2]; } },
+        xAxis: { type: "category", data: hours, splitArea: { show: true }, axisLabel: { fontSize: 12, color: INK } },
+        yAxis: { type: "category", data: d.weekdays, inverse: true, axisLabel: { fontSize: 14, color: INK } },
+        visualMap: { min: 0, max: max, calculable: false, orient: "horizontal", left: "center", bottom: 4,
+                     itemHeight: 160, textStyle: { fontSize: 13, color: INK },
+                     inRange: { color: ["#f2f7f5", "#8fcab9", "#0e7c6b", "#073d35"] } },
+        series: [{ name: d.series, type: "heatmap",
+                   data: d.cells.map(function (c) { return [c[1], c[0], c[2]]; }),
+                   label: { show: true, fontSize: 11, formatter: function (p) { return p.value[2]; } },
+                   itemStyle: { borderColor: "#fff", borderWidth: 1 } }]
+      };
+    }
+  };
+
+  function initCharts(root) {
+    if (!window.echarts) return;
+    (root || document).querySelectorAll("[data-chart]").forEach(function (el) {
+      var d = data(el), build = builders[el.dataset.chart];
+      if (!d || !build) return;
+      var old = echarts.getInstanceByDom(el);
+      if (old) old.dispose();
+      var chart = echarts.init(el, null, { renderer: "svg" });
+      var option = build(d);
+      option.textStyle = { fontFamily: FONT, fontSize: 14, color: INK };
+      option.aria = { enabled: true, decal: { show: true } };
+      option.animation = false;
+      chart.setOption(option);
+      charts.push(chart);
+    });
+  }
+
+  window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
+
+  /* Live regions: re-fetch this page and swap every [data-live] element by id. */
+  function refresh() {
+    if (document.hidden) return;
+    if (document.activeElement && document.activeElement.closest && document.activeElement.closest("[data-live] form")) return;
+    fetch(location.href, { credentials: "same-origin", headers: { "X-Requested-With": "kepu-live" } })
+      .then(function (r) { return r.ok && !r.redirected ? r.text() : null; })
+      .then(function (html) {
+        if (!html) return;
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        document.querySelectorAll("[data-live][id]").forEach(function (el) {
+          var fresh = doc.getElementById(el.id);
+          if (fresh && fresh.innerHTML !== el.innerHTML) { el.innerHTML = fresh.innerHTML; initCharts(el); }
+        });
+        document.body.dataset.refreshed = String(Date.now());
+      })
+      .catch(function () { /* offline for a moment: try again next time */ });
+  }
+
+  /* Typed confirmation: the submit button stays disabled until the text matches the chosen region. */
+  function wireConfirm(form) {
+    var input = form.querySelector("[data-confirm-input]"), select = form.querySelector("[data-confirm-source]");
+    var button = form.querySelector("[data-confirm-submit]"), hint = form.querySelector("[data-confirm-expected]");
+    function expected() { return select && select.value ? select.value : "all"; }
+    function check() {
+      if (hint) hint.textContent = expected();
+      button.disabled = input.value.trim() !== expected();
+    }
+    input.addEventListener("input", check);
+    if (select) select.addEventListener("change", check);
+    check();
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    initCharts(document);
+    document.querySelectorAll("form[data-confirm]").forEach(wireConfirm);
+    document.querySelectorAll("[data-print]").forEach(function (b) { b.addEventListener("click", function () { window.print(); }); });
+    if (document.querySelector("[data-live]")) setInterval(refresh, Number(document.body.dataset.liveMs || 5000));
+  });
+})();

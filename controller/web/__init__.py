@@ -1,0 +1,1 @@
+"""The staff dashboard: page routers, read-only view queries, translations and rendering."""
