@@ -10,6 +10,7 @@ Files under DATA/mosquitto/ (point mosquitto's `password_file` and `acl_file` at
 from __future__ import annotations
 
 import base64
+import grp
 import hashlib
 import os
 import secrets
@@ -53,6 +54,20 @@ def set_password(path: Path, username: str, password: str) -> None:
     kept = [line for line in lines if line and line.split(":", 1)[0] != username]
     kept.append(f"{username}:{mosquitto_hash(password)}")
     _write_atomic(path, "\n".join(kept) + "\n", 0o600)
+    _let_broker_read(path)
+
+
+def _let_broker_read(path: Path) -> None:
+    """Started as root, mosquitto drops to the `mosquitto` user: give that group read access, nobody else."""
+    if os.geteuid() != 0:
+        return  # the broker runs as us and reads the 0600 file
+    try:
+        gid = grp.getgrnam("mosquitto").gr_gid
+    except KeyError:
+        os.chmod(path, 0o644)  # only hashes; there is no narrower group to grant
+        return
+    os.chown(path, -1, gid)
+    os.chmod(path, 0o640)
 
 
 def acl_text() -> str:
