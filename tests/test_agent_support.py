@@ -312,13 +312,15 @@ class FakeKiosk:
 
         seen = None
         while not self.stop_event.is_set():
-            current = self.data / "packs" / "current"
             try:
+                # Resolve the link once, as the kiosk does, so a switch mid-load cannot mix two packs.
+                current = self.data / "packs" / os.readlink(self.data / "packs" / "current")
                 manifest = json.loads((current / ".kepu-manifest.json").read_bytes())
-                for entry in manifest["files"]:
-                    # A real load reads the files: every one must be there, complete.
-                    assert hashlib.sha256((current / entry["path"]).read_bytes()).hexdigest() == entry["sha256"]
                 key = (manifest["id"], manifest["version"])
+                if key != seen:
+                    for entry in manifest["files"]:
+                        # A real load reads the files: every one must be there, complete.
+                        assert hashlib.sha256((current / entry["path"]).read_bytes()).hexdigest() == entry["sha256"]
             except (OSError, ValueError):
                 key = None
             if key and key != seen and key[1] not in self.silent_versions:
