@@ -1,22 +1,28 @@
-"""The kiosk application: attract → visit → idle reset, with sessions and events.
+"""The kiosk application: attract → visit → idle reset, emergencies and pack swaps, with events.
 
 Time is a parameter: `update(dt)` advances everything, so idle timeouts are tested by
-calling `update(61)` and simulated visitors run as fast as the CPU allows.
+calling `update(61)` and simulated visitors run as fast as the CPU allows. Wall-clock
+checks (emergency start/expiry) use `clock.stamp().ts`, so tests inject that too.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from typing import Callable
 
 import pygame
 
-from content_packs.model import Pack
+from content_packs.model import Pack, RatingScene
+from kiosk.audio import Narrator
 from kiosk.clock import Clock
+from kiosk.control import Control, EmergencyNotice
 from kiosk.painter import Painter
 from kiosk.recorder import Recorder
 from kiosk.screens.attract import AttractScreen
-from kiosk.screens.base import Context, GoHome, Intent, OpenScene, Record, Screen, Target
+from kiosk.screens.base import Context, GoHome, Intent, Narrate, OpenScene, Record, Screen, Target
+from kiosk.screens.emergency import EmergencyScreen
 from kiosk.screens.home import HomeScreen
+from kiosk.screens.rating import DOWN, UP, thumb_button
 from kiosk.screens.registry import build_screen, supported
 from kiosk.session import SessionTracker
 from kiosk.theme import Theme
@@ -28,6 +34,7 @@ CHROME_SENIOR = ("长者模式", "Large text")
 STILL_THERE = ("还在看吗？", "Still there?")
 RESET_IN = ("{s} 秒后回到开始画面", "Starting over in {s} s")
 CONTINUE = ("继续", "Continue")
+GOODBYE_ASK = ("走之前，给个评价吧：", "Before you go, did you like it?")
 
 
 @dataclass(frozen=True)
@@ -42,17 +49,33 @@ class KioskConfig:
 class KioskApp:
     """One exhibit's visitor-facing state machine over a loaded pack."""
 
-    def __init__(self, pack: Pack, recorder: Recorder, clock: Clock, size: tuple[int, int], painter: Painter, config: KioskConfig = KioskConfig()):
+    def __init__(
+        self,
+        pack: Pack,
+        recorder: Recorder,
+        clock: Clock,
+        size: tuple[int, int],
+        painter: Painter,
+        config: KioskConfig = KioskConfig(),
+        narrator: Narrator | None = None,
+        control: Callable[[], Control] | None = None,
+    ):
         self.pack = pack
         self.recorder = recorder
         self.clock = clock
         self.config = config
         self.painter = painter
         self.size = size
+        self.narrator = narrator or Narrator(enabled=False)
+        self.control = control or (lambda: Control())
         self.sessions = SessionTracker(config.idle_timeout, config.warning)
         self.lang = config.default_lang
         self.theme = Theme(size[0], size[1], config.dpi, senior=False)
-        self.mode = "attract"
+        self.mode = "attract"  # "attract" | "visit" | "emergency"
+        self.emergency: EmergencyNotice | None = None
+        self.rated = False  # in this session
+        self.next_pack: tuple[Pack, Painter] | None = None
+        self.on_pack_switched: Callable[[Pack], None] = lambda pack: None
         self._down: tuple[Pointer, Target | None] | None = None
         self.screen: Screen = AttractScreen(self._context(), self._full_area())
         painter.on_error = self._asset_error
@@ -86,10 +109,39 @@ class KioskApp:
             targets.append(Target("chrome:home", pygame.Rect(t.margin // 2, pad, w, h)))
         return targets
 
+    def _warning_layout(self) -> dict[str, pygame.Rect]:
+        """The "still there?" card and its buttons (thumbs too, if the visitor has not rated)."""
+        t, painter = self.theme, self.painter
+        ask = not self.rated and self.sessions.current is not None and self.sessions.current.meaningful
+        w = min(self.size[0] - 2 * t.margin, round(t.vmin * (96 if t.portrait else 110) * t.scale))
+        bh = t.button_height
+        th = max(t.min_target, round(bh * 1.1))
+        title_h, body_h = painter.line_height(t.font("title")), painter.line_height(t.font("body"))
+        content = title_h + body_h + t.gap * 2 + bh
+        if ask:
+            content += body_h + th + t.gap * 2
+        h = min(self.size[1] - 2 * t.margin, content + 2 * t.margin)
+        card = pygame.Rect(0, 0, w, h)
+        card.center = (self.size[0] // 2, self.size[1] // 2)
+        inner = card.inflate(-2 * t.margin, -2 * t.margin)
+        button = pygame.Rect(0, 0, min(inner.width, max(t.min_target * 2, round(t.vmin * 40 * t.scale))), bh)
+        button.midbottom = (inner.centerx, inner.bottom)
+        layout = {"card": card, "inner": inner, "continue": button}
+        if ask:
+            tw = min((inner.width - t.gap * 2) // 2, round(t.vmin * 44 * t.scale))
+            up = pygame.Rect(0, 0, tw, th)
+            down = up.copy()
+            y = button.top - t.gap * 2 - th // 2
+            up.midright = (inner.centerx - t.gap, y)
+            down.midleft = (inner.centerx + t.gap, y)
+            layout.update(up=up, down=down)
+        return layout
+
     def _warning_targets(self) -> list[Target]:
-        if not self._warning_visible():
-            return []
-        return [Target("continue", self._full_area())]
+        layout = self._warning_layout()
+        targets = [Target("continue", self._full_area())]
+        targets += [Target(f"goodbye:{name}", layout[name]) for name in ("up", "down") if name in layout]
+        return targets
 
     def targets(self) -> list[Target]:
         """Everything a visitor can touch right now, topmost last."""
@@ -105,6 +157,10 @@ class KioskApp:
 
     def _warning_visible(self) -> bool:
         return self.mode == "visit" and self.sessions.warning_due(self.clock.monotonic())
+
+    @property
+    def session_id(self) -> str | None:
+        return self.sessions.current.id if self.sessions.current else None
 
     # -- input -----------------------------------------------------------------
 
@@ -125,8 +181,11 @@ class KioskApp:
 
     def _gesture(self, target: Target | None, swipe: int, pos: tuple[int, int]) -> None:
         now = self.clock.monotonic()
+        if self.mode == "emergency":
+            return  # the notice is not interactive and no visit is running
         if self.mode == "attract":
             session, _ = self.sessions.interact(now)
+            self.rated = False
             self._log("attract_interrupt", session=session.id, scene="attract")
             self._log("session_start", session=session.id, lang=self.lang)
             self._log("tap", session=session.id, scene="attract", target="start", x=pos[0], y=pos[1])
@@ -142,7 +201,9 @@ class KioskApp:
             data["direction"] = swipe
         self._log("tap", session=session.id, scene=self.screen.scene_id, **data)
         if warned:
-            return  # the touch only dismissed "still there?"
+            if name and name.startswith("goodbye:"):
+                self._rate(name.split(":", 1)[1], via="goodbye")
+            return  # otherwise the touch only dismissed "still there?"
         if swipe:
             self._apply(self.screen.swipe(swipe))
         elif name and name.startswith("chrome:"):
@@ -151,42 +212,65 @@ class KioskApp:
             self._apply(self.screen.tap(name))
 
     def _chrome(self, name: str) -> None:
-        sid = self.sessions.current.id if self.sessions.current else None
         if name == "chrome:home":
             self._show(HomeScreen(self._context(), self._content_area()))
         elif name == "chrome:lang":
             self.lang = "en" if self.lang == "zh" else "zh"
-            self._log("language", session=sid, lang=self.lang)
+            self._log("language", session=self.session_id, scene=self.screen.scene_id, lang=self.lang)
             self._relayout()
+            self._apply(self.screen.enter())  # narration follows the language
         elif name == "chrome:senior":
-            self.theme = self.theme.with_senior(not self.theme.senior)
-            self._log("senior_mode", session=sid, on=self.theme.senior)
+            self._set_senior(not self.theme.senior)
+            self._log("senior_mode", session=self.session_id, scene=self.screen.scene_id, on=self.theme.senior)
             self._relayout()
+
+    def _set_senior(self, on: bool) -> None:
+        self.theme = self.theme.with_senior(on)
+        # Slower pacing: seniors get longer before "still there?" and the reset.
+        self.sessions.idle_timeout = self.config.idle_timeout * self.theme.pace
+        self.sessions.warning = min(self.config.warning * self.theme.pace, self.sessions.idle_timeout / 2)
+
+    def _rate(self, value: str, via: str) -> None:
+        self.rated = True
+        self._log("rating", session=self.session_id, scene=self.screen.scene_id, value=value, via=via)
 
     def _apply(self, intents: list[Intent]) -> None:
         for intent in intents:
-            sid = self.sessions.current.id if self.sessions.current else None
             if isinstance(intent, OpenScene):
                 scene = self.pack.scene(intent.scene)
                 if supported(scene):
                     self._show(build_screen(scene, self._context(), self._content_area()))
             elif isinstance(intent, GoHome):
-                self._show(HomeScreen(self._context(), self._content_area()))
+                self._finished_scene()
+            elif isinstance(intent, Narrate):
+                self.narrator.play(self.pack.path(intent.audio) if intent.audio else None)
             elif isinstance(intent, Record):
-                self._log(intent.type, session=sid, scene=self.screen.scene_id, **intent.data)
+                if intent.type == "rating":
+                    self.rated = True
+                self._log(intent.type, session=self.session_id, scene=self.screen.scene_id, **intent.data)
+
+    def _finished_scene(self) -> None:
+        """After the pack's goal scene, offer the rating scene once; otherwise back home."""
+        rating = next((s for s in self.pack.scenes if isinstance(s, RatingScene)), None)
+        if self.screen.scene_id == self.pack.goal and rating is not None and not self.rated:
+            self._show(build_screen(rating, self._context(), self._content_area()))
+        else:
+            self._show(HomeScreen(self._context(), self._content_area()))
 
     # -- transitions -------------------------------------------------------------
 
     def _show(self, screen: Screen) -> None:
-        sid = self.sessions.current.id if self.sessions.current else None
-        if not isinstance(self.screen, AttractScreen):
+        sid = self.session_id
+        if self.mode == "visit" and not isinstance(self.screen, (AttractScreen, EmergencyScreen)):
             self._log("scene_leave", session=sid, scene=self.screen.scene_id, dwell=round(self.screen.elapsed, 3))
+        self.narrator.stop()
         self.screen = screen
-        if not isinstance(screen, AttractScreen):
+        if self.mode == "visit" and not isinstance(screen, (AttractScreen, EmergencyScreen)):
             self._log("scene_enter", session=sid, scene=screen.scene_id)
+            self._apply(screen.enter())
 
     def _relayout(self) -> None:
-        area = self._full_area() if isinstance(self.screen, AttractScreen) else self._content_area()
+        area = self._content_area() if self.mode == "visit" else self._full_area()
         self.screen.set_context(self._context(), area)
 
     def end_session(self, reason: str) -> None:
@@ -203,19 +287,63 @@ class KioskApp:
             interactions=session.interactions,
             reason=reason,
         )
-        # The next visitor starts fresh: default language, standard text size.
+        # The next visitor starts fresh: default language, standard text and pacing.
         self.lang = self.config.default_lang
-        self.theme = self.theme.with_senior(False)
+        self._set_senior(False)
+        self.rated = False
         self.mode = "attract"
+        self._down = None
         self.screen = AttractScreen(self._context(), self._full_area())
+
+    # -- emergencies and pack swaps ----------------------------------------------
+
+    def _check_emergency(self) -> None:
+        notice = self.control().emergency
+        now = self.clock.stamp().ts
+        active = notice if notice is not None and notice.active(now) else None
+        if active is not None and active != self.emergency:
+            if self.mode == "visit":
+                self.end_session("emergency")
+            if self.emergency is not None and self.emergency.id != active.id:
+                self._log("emergency_cleared", id=self.emergency.id, reason="replaced")
+            if self.emergency is None or self.emergency.id != active.id:
+                self._log("emergency_shown", scene="emergency", id=active.id, expires=active.expires)
+            self.emergency = active
+            self.mode = "emergency"
+            self.narrator.stop()
+            self.screen = EmergencyScreen(self._context(), self._full_area(), active)
+        elif active is None and self.emergency is not None:
+            expired = notice is not None and notice.id == self.emergency.id and notice.expires is not None and now >= notice.expires
+            self._log("emergency_cleared", id=self.emergency.id, reason="expired" if expired else "ended")
+            self.emergency = None
+            self.mode = "attract"
+            self.screen = AttractScreen(self._context(), self._full_area())
+
+    def offer_pack(self, pack: Pack, painter: Painter) -> None:
+        """A new verified pack: it replaces the current one at the next attract moment."""
+        self.next_pack = (pack, painter)
+
+    def _maybe_switch_pack(self) -> None:
+        if self.next_pack is None or self.mode != "attract":
+            return
+        pack, painter = self.next_pack
+        self.next_pack = None
+        self.pack, self.painter = pack, painter
+        painter.on_error = self._asset_error
+        self.screen = AttractScreen(self._context(), self._full_area())
+        self.on_pack_switched(pack)
 
     # -- frame -------------------------------------------------------------------
 
     def update(self, dt: float) -> None:
-        """Advance animations and the idle clock by `dt` seconds."""
+        """Advance animations, the idle clock, emergencies and pack swaps by `dt` seconds."""
+        self._check_emergency()
+        self._maybe_switch_pack()
         self._apply(self.screen.update(dt))
         if self.mode == "visit" and self.sessions.expired(self.clock.monotonic()):
             self.end_session("idle")
+        for kind, detail in self.narrator.drain_errors():
+            self._asset_error(kind, detail)
 
     def draw(self, surface: pygame.Surface) -> None:
         pal = self.theme.palette
@@ -247,7 +375,7 @@ class KioskApp:
             )
         left = max((x.rect.right for x in targets if x.name == "chrome:home"), default=t.margin // 2) + t.gap
         right = min(x.rect.left for x in targets) - t.gap
-        if right - left > t.min_target:
+        if right - left > t.min_target * 2:
             title = self.pack.title.get(self.lang)
             painter.draw_text(surface, title, pygame.Rect(left, 0, right - left, bar.height), t.font("small"), pal.muted, align="center", valign="middle")
 
@@ -257,20 +385,25 @@ class KioskApp:
         shade = pygame.Surface(self.size, pygame.SRCALPHA)
         shade.fill((0, 0, 0, 150))
         surface.blit(shade, (0, 0))
-        w = min(self.size[0] - 2 * t.margin, round(t.vmin * 80 * t.scale))
-        h = min(self.size[1] - 2 * t.margin, round(t.vmin * 55 * t.scale))
-        card = pygame.Rect(0, 0, w, h)
-        card.center = (self.size[0] // 2, self.size[1] // 2)
+        layout = self._warning_layout()
+        card, inner = layout["card"], layout["inner"]
         pygame.draw.rect(surface, pal.surface, card, border_radius=t.radius * 2)
         lang = 0 if self.lang == "zh" else 1
         seconds = int(self.sessions.seconds_left(self.clock.monotonic()) + 0.999)
-        inner = card.inflate(-2 * t.margin, -2 * t.margin)
-        third = inner.height // 3
-        painter.draw_text(surface, STILL_THERE[lang], pygame.Rect(inner.left, inner.top, inner.width, third), t.font("title"), pal.text, bold=True, align="center", valign="middle")
-        painter.draw_text(surface, RESET_IN[lang].format(s=seconds), pygame.Rect(inner.left, inner.top + third, inner.width, third), t.font("body"), pal.muted, align="center", valign="middle")
-        button = pygame.Rect(0, 0, min(inner.width, round(t.vmin * 40 * t.scale)), t.button_height)
-        button.midbottom = (inner.centerx, inner.bottom)
-        painter.button(surface, button, CONTINUE[lang], t, primary=True)
+        title, body = t.font("title"), t.font("body")
+        top = inner.top
+        title_h = painter.line_height(title)
+        painter.draw_text(surface, STILL_THERE[lang], pygame.Rect(inner.left, top, inner.width, title_h), title, pal.text, bold=True, align="center", valign="middle")
+        top += title_h
+        painter.draw_text(surface, RESET_IN[lang].format(s=seconds), pygame.Rect(inner.left, top, inner.width, painter.line_height(body)), body, pal.muted, align="center", valign="middle")
+        top += painter.line_height(body)
+        if "up" in layout:
+            ask_bottom = layout["up"].top - t.gap // 2
+            painter.draw_text(surface, GOODBYE_ASK[lang], pygame.Rect(inner.left, top, inner.width, ask_bottom - top), body, pal.text, align="center", valign="bottom")
+            ctx = self._context()
+            thumb_button(surface, ctx, layout["up"], True, ctx.ui(UP))
+            thumb_button(surface, ctx, layout["down"], False, ctx.ui(DOWN))
+        painter.button(surface, layout["continue"], CONTINUE[lang], t, primary=True)
 
     # -- events ----------------------------------------------------------------
 
@@ -278,5 +411,5 @@ class KioskApp:
         self.recorder.record(type, session=session, scene=scene, **data)
 
     def _asset_error(self, kind: str, detail: str) -> None:
-        sid = self.sessions.current.id if self.sessions.current else None
-        self._log("error", session=sid, scene=self.screen.scene_id if hasattr(self, "screen") else None, kind=kind, detail=detail)
+        scene = self.screen.scene_id if hasattr(self, "screen") else None
+        self._log("error", session=self.session_id, scene=scene, kind=kind, detail=detail)

@@ -29,34 +29,72 @@ class TextBox:
     lines: list[str]
 
 
+@dataclass(frozen=True)
+class DrawnText:
+    """What one draw_text call did, kept when `Painter.record` is on (layout tests)."""
+
+    text: str
+    rect: pygame.Rect
+    size: int  # the size drawn, after shrinking to fit
+    requested: int
+    min_size: int
+    line_widths: tuple[int, ...]
+    height: int  # lines × line height
+
+    @property
+    def fits(self) -> bool:
+        return all(w <= self.rect.width for w in self.line_widths) and self.height <= self.rect.height
+
+
 class Painter:
     """One per display; caches glyph runs and scaled images across frames."""
 
     def __init__(self, regular: FontFace, bold: FontFace | None = None, on_error: Callable[[str, str], None] | None = None):
         pygame.freetype.init()
         self._faces = {False: regular, True: bold or regular}
-        self._fonts: dict[tuple[bool, int], pygame.freetype.Font] = {}
+        self._fonts: dict[bool, pygame.freetype.Font] = {}
         self._text_cache: dict[tuple, pygame.Surface] = {}
+        self._layouts: dict[tuple, TextBox] = {}
         self._images: dict[tuple[str, int, int, str], pygame.Surface | None] = {}
-        self._originals: dict[str, pygame.Surface | None] = {}
+        self._originals: dict[str, pygame.Surface] = {}
+        self._failed: dict[str, str] = {}
+        self._converted: set[str] = set()
         self._reported: set[str] = set()
         self.on_error = on_error or (lambda kind, detail: None)
+        self.record = False  # when True, every draw_text appends to `drawn`
+        self.drawn: list[DrawnText] = []
 
     # -- text ------------------------------------------------------------
 
-    def font(self, size: int, bold: bool = False) -> pygame.freetype.Font:
-        key = (bold, size)
-        font = self._fonts.get(key)
+    def font(self, bold: bool = False) -> pygame.freetype.Font:
+        """One face object per weight, opened once; sizes are passed per call."""
+        font = self._fonts.get(bold)
         if font is None:
             face = self._faces[bold]
-            font = pygame.freetype.Font(str(face.path), size, font_index=face.index)
+            font = pygame.freetype.Font(str(face.path), 24, font_index=face.index)
             font.pad = True
-            self._fonts[key] = font
+            self._fonts[bold] = font
         return font
 
+    def warm(self) -> "Painter":
+        """Open the font files now (e.g. off the frame loop, before a pack swap)."""
+        self.font(False)
+        self.font(True)
+        return self
+
     def measure(self, size: int, bold: bool = False) -> Callable[[str], int]:
-        font = self.font(size, bold)
-        return lambda text: font.get_rect(text).width if text else 0
+        font = self.font(bold)
+        cache: dict[str, int] = {}
+
+        def width(text: str) -> int:
+            if not text:
+                return 0
+            w = cache.get(text)
+            if w is None:
+                w = cache[text] = font.get_rect(text, size=size).width
+            return w
+
+        return width
 
     def render(self, text: str, size: int, color: Color, bold: bool = False) -> pygame.Surface:
         key = (text, size, color, bold)
@@ -64,7 +102,7 @@ class Painter:
         if surface is None:
             if len(self._text_cache) > 4000:
                 self._text_cache.clear()
-            surface, _ = self.font(size, bold).render(text or " ", color)
+            surface, _ = self.font(bold).render(text or " ", color, size=size)
             self._text_cache[key] = surface
         return surface
 
@@ -73,8 +111,14 @@ class Painter:
 
     def layout(self, text: str, rect: pygame.Rect, size: int, min_size: int, bold: bool = False) -> TextBox:
         """Wrap and, if needed, shrink `text` to fit `rect` (never below `min_size`)."""
-        fitted: Fitted = fit(text, rect.width, rect.height, size, min_size, lambda s: self.measure(s, bold))
-        return TextBox(rect, fitted.size, fitted.lines)
+        key = (text, rect.width, rect.height, size, min_size, bold)
+        box = self._layouts.get(key)
+        if box is None:
+            fitted: Fitted = fit(text, rect.width, rect.height, size, min_size, lambda s: self.measure(s, bold))
+            if len(self._layouts) > 2000:
+                self._layouts.clear()
+            box = self._layouts[key] = TextBox(rect, fitted.size, fitted.lines)
+        return box
 
     def draw_text(
         self,
@@ -89,9 +133,13 @@ class Painter:
         min_size: int | None = None,
     ) -> pygame.Rect:
         """Draw wrapped text inside `rect`; returns the area actually used."""
-        box = self.layout(text, rect, size, min_size or max(12, int(size * 0.7)), bold)
+        floor = min(size, min_size or max(12, int(size * 0.7)))
+        box = self.layout(text, rect, size, floor, bold)
         lh = self.line_height(box.size)
         total = lh * len(box.lines)
+        if self.record:
+            width = self.measure(box.size, bold)
+            self.drawn.append(DrawnText(text, rect.copy(), box.size, size, floor, tuple(width(line) for line in box.lines), total))
         y = rect.top
         if valign == "middle":
             y = rect.top + max(0, (rect.height - total) // 2)
@@ -116,6 +164,9 @@ class Painter:
     def wrapped_height(self, text: str, width: int, size: int, bold: bool = False) -> int:
         return self.line_height(size) * len(wrap(text, width, self.measure(size, bold)))
 
+    def text_width(self, text: str, size: int, bold: bool = False) -> int:
+        return self.measure(size, bold)(text)
+
     # -- shapes ------------------------------------------------------------
 
     def button(
@@ -138,19 +189,37 @@ class Painter:
 
     # -- images ------------------------------------------------------------
 
+    def preload(self, paths: list[Path]) -> None:
+        """Decode images now, e.g. in a loader thread, so the frame loop never reads the disk."""
+        for path in paths:
+            key = str(path)
+            if key in self._originals or key in self._failed:
+                continue
+            try:
+                self._originals[key] = pygame.image.load(key)
+            except (pygame.error, FileNotFoundError, OSError) as exc:
+                self._failed[key] = str(exc)
+
     def _original(self, path: Path) -> pygame.Surface | None:
         key = str(path)
-        if key not in self._originals:
-            try:
-                image = pygame.image.load(key)
-                self._originals[key] = image.convert_alpha() if pygame.display.get_surface() else image
-            except (pygame.error, FileNotFoundError, OSError) as exc:
-                self._originals[key] = None
-                if key not in self._reported:
-                    self._reported.add(key)
-                    log.warning("image %s could not be loaded: %s", key, exc)
-                    self.on_error("image", f"{path.name}: {exc}")
-        return self._originals[key]
+        if key not in self._originals and key not in self._failed:
+            self.preload([path])  # not preloaded (preview, tests): decode on first use
+        if key in self._failed:
+            if key not in self._reported:
+                self._reported.add(key)
+                log.warning("image %s could not be loaded: %s", key, self._failed[key])
+                self.on_error("image", f"{path.name}: {self._failed[key]}")
+            return None
+        image = self._originals[key]
+        if key not in self._converted and pygame.display.get_surface() is not None:
+            image = self._originals[key] = image.convert_alpha()
+            self._converted.add(key)
+        return image
+
+    def image_size(self, path: Path | None) -> tuple[int, int] | None:
+        """Pixel size of an image, None if it is missing or broken (reported once)."""
+        original = self._original(path) if path else None
+        return original.get_size() if original is not None else None
 
     def image(self, surface: pygame.Surface, path: Path | None, rect: pygame.Rect, theme: Theme, mode: str = "contain") -> pygame.Rect:
         """Draw an image scaled into `rect` ("contain" letterboxes, "cover" crops); placeholder if broken."""

@@ -1,9 +1,14 @@
-"""The kiosk's frame loop on a real display: pygame window, touch, heartbeat, watchdog."""
+"""The frame loop on a real display: pygame window, touch, heartbeat, watchdog.
+
+The loop never touches the disk or the network: events go to the recorder's queue,
+the heartbeat is written by its own thread, and control.json / packs/current are
+watched by threads whose results the host picks up without waiting.
+"""
 
 from __future__ import annotations
 
 import logging
-import os
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,10 +19,11 @@ from content_packs import PackError, load_pack
 from content_packs.model import Pack
 from kiosk.app import KioskApp, KioskConfig
 from kiosk.clock import SystemClock
-from kiosk.heartbeat import Heartbeat, sd_notify
+from kiosk.heartbeat import sd_notify
+from kiosk.host import HostOptions, KioskHost
 from kiosk.outbox import Outbox
+from kiosk.packs import PackFailed, describe, make_painter, pack_images
 from kiosk.recorder import Recorder
-from kiosk.simulate import make_painter
 from kiosk.touch import TouchInput
 
 log = logging.getLogger(__name__)
@@ -35,6 +41,7 @@ class RunOptions:
     debug_overlay: bool = False
     watch: bool = False  # reload the pack when one of its files changes (preview)
     max_seconds: float | None = None  # stop after this long (smoke tests)
+    audio: bool = True
 
 
 def pack_candidates(options: RunOptions) -> list[Path]:
@@ -50,33 +57,26 @@ def pack_candidates(options: RunOptions) -> list[Path]:
     return out
 
 
-def load_first_pack(options: RunOptions, recorder: Recorder) -> Pack:
-    """Load the best available pack, logging pack_loaded or pack_failed for each try."""
+def load_first_pack(options: RunOptions, recorder: Recorder) -> tuple[Pack, PackFailed | None]:
+    """The best loadable pack, and the first failure before it (reported as pack_failed)."""
+    first_failure: PackFailed | None = None
     for candidate in pack_candidates(options):
+        resolved = candidate.resolve()
         try:
-            pack = load_pack(candidate.resolve())
+            pack = load_pack(resolved)
         except PackError as exc:
-            recorder.record("pack_failed", path=str(candidate), reason=str(exc)[:2000])
+            failure = PackFailed(resolved, str(exc)[:2000], **describe(resolved))
+            recorder.record("pack_failed", id=failure.id, version=failure.version, path=str(resolved), reason=failure.reason)
             log.error("pack %s failed to load: %s", candidate, exc)
+            first_failure = first_failure or failure
             continue
-        recorder.record("pack_loaded", pack=pack.id, version=pack.version, path=str(candidate))
-        return pack
+        return pack, first_failure
     raise SystemExit("no loadable pack: give --pack DIR or install one with the agent")
-
-
-def _mtimes(root: Path) -> float:
-    latest = 0.0
-    for dirpath, _, files in os.walk(root):
-        for name in files:
-            try:
-                latest = max(latest, os.stat(os.path.join(dirpath, name)).st_mtime)
-            except OSError:
-                pass
-    return latest
 
 
 def run(options: RunOptions) -> int:
     """Run the exhibit until the window closes (or `max_seconds`)."""
+    started = time.monotonic()
     pygame.init()
     flags = pygame.FULLSCREEN if options.fullscreen else 0
     screen = pygame.display.set_mode(options.size or (0, 0) if options.fullscreen else (options.size or (1280, 720)), flags)
@@ -86,65 +86,65 @@ def run(options: RunOptions) -> int:
     clock = SystemClock()
     outbox = Outbox(options.data / "outbox.db")
     recorder = Recorder(outbox, clock)
-    heartbeat = Heartbeat(options.data / "kiosk.json").start()
-    pack = load_first_pack(options, recorder)
-    app = KioskApp(pack, recorder, clock, size, make_painter(pack), options.config)
-    heartbeat.update(pack={"id": pack.id, "version": pack.version, "status": "loaded", "path": str(pack.root)})
+    pack, failed = load_first_pack(options, recorder)
+    painter = make_painter(pack).warm()
+    images = pack_images(pack)
+    painter.preload(images[:1])  # the attract picture now; the rest while the attract loop plays
+    threading.Thread(target=painter.preload, args=(images[1:],), name="image-preload", daemon=True).start()
+    host_options = HostOptions(watch_current=not options.watch, watch_files=options.watch, audio=options.audio)
+    host = KioskHost(options.data, pack, painter, recorder, clock, size, options.config, host_options, failed=failed).start()
     touch = TouchInput(size)
     ticker = pygame.time.Clock()
-    started = time.monotonic()
     last_watchdog = 0.0
-    last_check = started
-    stamp = _mtimes(pack.root) if options.watch else 0.0
+    first_frame = True
     sd_notify("READY=1")
     try:
         running = True
         while running:
             dt = ticker.tick(options.fps) / 1000.0
+            app: KioskApp = host.app
             for event in pygame.event.get():
                 if event.type == pygame.QUIT or (event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE and not options.fullscreen):
                     running = False
                 pointer = touch.translate(event)
                 if pointer:
                     app.pointer(pointer)
-            app.update(dt)
+            host.tick(dt)
             app.draw(screen)
             if options.debug_overlay:
-                _overlay(screen, app, ticker.get_fps())
+                _overlay(screen, host, ticker.get_fps())
             pygame.display.flip()
             now = time.monotonic()
-            heartbeat.update(fps=round(ticker.get_fps(), 1), last_frame=time.time(), mode=app.mode)
+            if first_frame:
+                first_frame = False
+                log.info("first frame %.3f s after start", now - started)
             if now - last_watchdog >= 1.0:
                 sd_notify("WATCHDOG=1")  # fed from the loop: a frozen frame loop gets restarted
                 last_watchdog = now
-            if options.watch and now - last_check >= 1.0:
-                last_check = now
-                latest = _mtimes(pack.root)
-                if latest != stamp:
-                    stamp = latest
-                    try:
-                        pack = load_pack(pack.root)
-                        app = KioskApp(pack, recorder, clock, size, make_painter(pack), options.config)
-                        log.info("reloaded %s", pack.root)
-                    except PackError as exc:
-                        log.error("reload failed, keeping the previous version:\n%s", exc)
             if options.max_seconds is not None and now - started >= options.max_seconds:
                 running = False
     finally:
-        app.end_session("shutdown")
+        host.stop("shutdown")
         recorder.close()
-        heartbeat.stop()
         outbox.close()
         pygame.quit()
     return 0
 
 
-def _overlay(screen: pygame.Surface, app: KioskApp, fps: float) -> None:
-    """Author's debug line: fps, scene, session, language."""
-    session = app.sessions.current.id[:8] if app.sessions.current else "-"
-    text = f"{fps:5.1f} fps  scene={app.screen.scene_id}  session={session}  lang={app.lang}  senior={app.theme.senior}"
-    surface = app.painter.render(text, max(12, app.theme.font("small") // 2), (255, 255, 0))
+def _overlay(screen: pygame.Surface, host: KioskHost, fps: float) -> None:
+    """Author's debug line (fps, scene, session, language) and, after a failed reload, why."""
+    app = host.app
+    session = app.session_id[:8] if app.session_id else "-"
+    text = f"{fps:5.1f} fps  scene={app.screen.scene_id}  session={session}  lang={app.lang}  senior={app.theme.senior}  pack={app.pack.id} {app.pack.version}"
+    size = max(12, app.theme.font("small") // 2)
+    surface = app.painter.render(text, size, (255, 255, 0))
     bg = pygame.Surface((surface.get_width() + 12, surface.get_height() + 6), pygame.SRCALPHA)
     bg.fill((0, 0, 0, 180))
     screen.blit(bg, (0, screen.get_height() - bg.get_height()))
     screen.blit(surface, (6, screen.get_height() - bg.get_height() + 3))
+    if host.reload_error:
+        w, h = screen.get_size()
+        message = "重新加载失败，仍在显示上一版 · Reload failed, still showing the previous version\n" + host.reload_error
+        banner = pygame.Rect(0, 0, w, min(h // 2, size * 12))
+        pygame.draw.rect(screen, (150, 20, 20), banner)
+        app.painter.draw_text(screen, message, banner.inflate(-12, -8), size, (255, 255, 255), min_size=12)

@@ -17,11 +17,11 @@ import pygame
 
 from content_packs import load_pack
 from content_packs.model import Pack
-from kiosk.app import KioskApp, KioskConfig
+from kiosk.app import KioskConfig
 from kiosk.clock import Clock, ManualClock, SystemClock
-from kiosk.fonts import find_cjk_font
+from kiosk.host import HostOptions, KioskHost
 from kiosk.outbox import Outbox
-from kiosk.painter import Painter
+from kiosk.packs import make_painter, prepare
 from kiosk.recorder import Recorder
 from kiosk.touch import TouchInput, finger_event
 from kiosk.visitors import Swipe, Tap, VisitorProfile, Wait, choose_target, visitor
@@ -51,9 +51,7 @@ class SimulationResult:
         }
 
 
-def make_painter(pack: Pack) -> Painter:
-    pack_fonts = tuple(pack.path(f) for f in pack.fonts)
-    return Painter(find_cjk_font(pack_fonts), find_cjk_font(pack_fonts, bold=True))
+__all__ = ["Simulator", "SimulationResult", "simulate", "make_painter"]
 
 
 class Simulator:
@@ -72,6 +70,7 @@ class Simulator:
         lang: str | None = None,
         profile: VisitorProfile = VisitorProfile(),
         mean_gap: float = 20.0,
+        host_options: HostOptions | None = None,
     ):
         pygame.init()
         self.live = live
@@ -85,7 +84,8 @@ class Simulator:
         self.recorder = Recorder(self.outbox, self.clock)
         if lang:
             config = KioskConfig(**{**config.__dict__, "default_lang": lang})
-        self.app = KioskApp(pack, self.recorder, self.clock, size, make_painter(pack), config)
+        options = host_options or HostOptions(audio=live)
+        self.host = KioskHost(Path(data_dir), pack, prepare(pack), self.recorder, self.clock, size, config, options).start()
         self.touch = TouchInput(size)
         self.screenshot_dir = screenshots
         self.surface = pygame.Surface(size) if screenshots else None
@@ -105,7 +105,7 @@ class Simulator:
             else:
                 self.clock.advance(dt)  # type: ignore[union-attr]
             self._sim_time += dt
-            self.app.update(dt)
+            self.host.tick(dt)
             self._maybe_screenshot()
             remaining -= dt
 
@@ -157,8 +157,9 @@ class Simulator:
                 self.swipe(action.direction)
             if self.app.mode == "attract" and not isinstance(action, Tap):
                 break  # the visitor lingered too long and the exhibit reset
-        # The visitor walks away; the exhibit resets after the idle timeout.
-        self.wait(self.app.config.idle_timeout + STEP)
+        # The visitor walks away; the exhibit resets after the idle timeout (longer in 长者模式).
+        while self.app.mode == "visit":
+            self.wait(STEP)
         self.result.sessions += 1
 
     def run(self, sessions: int | None) -> SimulationResult:
@@ -179,7 +180,12 @@ class Simulator:
             self.result.wall_seconds = time.perf_counter() - started
         return self.result
 
+    @property
+    def app(self):
+        return self.host.app
+
     def close(self) -> None:
+        self.host.stop("shutdown")
         self.recorder.close()
         self.outbox.close()
 

@@ -72,6 +72,6 @@ def fit(text: str, width: int, height: int, size: int, min_size: int, measure_at
     current = size
     while True:
         lines = wrap(text, width, measure_at(current))
-        if len(lines) * current * line_height <= height or current <= min_size:
+        if len(lines) * round(current * line_height) <= height or current <= min_size:
             return Fitted(current, lines)
         current = max(min_size, int(current * 0.9))

@@ -7,11 +7,15 @@ shrink below 9 mm at the configured DPI.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 MM_PER_INCH = 25.4
 MIN_TARGET_MM = 9.0
 SENIOR_SCALE = 1.4  # the design asks for ≥ 1.4× text in 长者模式
+# Text sizes get a little more, so that the *rendered* ink (hinted to whole pixels) is ≥ 1.4×.
+SENIOR_TEXT = 1.45
+SENIOR_PACE = 1.6  # 长者模式: animations run slower and timeouts last longer by this factor
 
 
 @dataclass(frozen=True)
@@ -52,13 +56,14 @@ HIGH_CONTRAST = Palette(
     outline=(0, 0, 0),
 )
 
+# Emergency: calm deep navy with an amber band; white on navy is > 15:1 contrast.
 EMERGENCY = Palette(
-    background=(150, 20, 20),
+    background=(16, 28, 48),
     surface=(255, 240, 200),
     text=(255, 255, 255),
-    muted=(255, 220, 200),
-    accent=(255, 210, 0),
-    accent_text=(0, 0, 0),
+    muted=(222, 230, 240),
+    accent=(255, 196, 0),
+    accent_text=(16, 16, 16),
     good=(255, 255, 255),
     bad=(255, 255, 255),
     outline=(255, 210, 0),
@@ -87,6 +92,11 @@ class Theme:
         return SENIOR_SCALE if self.senior else 1.0
 
     @property
+    def pace(self) -> float:
+        """Multiplier for durations: > 1 means slower animations and longer timeouts."""
+        return SENIOR_PACE if self.senior else 1.0
+
+    @property
     def palette(self) -> Palette:
         return HIGH_CONTRAST if self.senior else STANDARD
 
@@ -96,8 +106,12 @@ class Theme:
         return round(MIN_TARGET_MM / MM_PER_INCH * self.dpi)
 
     def font(self, role: str) -> int:
+        """Text size in pixels for a role; in senior mode never less than 1.4× the standard size."""
         base = {"display": 9.0, "title": 6.2, "heading": 4.8, "body": 3.7, "button": 3.9, "small": 2.8}[role]
-        return max(12, round(base * self.vmin * self.scale))
+        standard = max(14, round(base * self.vmin))
+        if not self.senior:
+            return standard
+        return math.ceil(standard * SENIOR_TEXT)
 
     @property
     def margin(self) -> int:
@@ -113,7 +127,8 @@ class Theme:
 
     @property
     def bar_height(self) -> int:
-        return max(self.min_target, round(self.button_height * 1.15))
+        # The chrome buttons sit inside the bar with a small pad and must stay ≥ 9 mm.
+        return max(self.min_target + 2 * max(4, self.gap // 2), round(self.button_height * 1.15))
 
     @property
     def radius(self) -> int:

@@ -45,7 +45,14 @@ class Record:
     data: dict[str, Any] = field(default_factory=dict)
 
 
-Intent = OpenScene | GoHome | Record
+@dataclass(frozen=True)
+class Narrate:
+    """Play this pack-relative audio file (None: stop narration)."""
+
+    audio: str | None
+
+
+Intent = OpenScene | GoHome | Record | Narrate
 
 
 @dataclass
@@ -60,6 +67,10 @@ class Context:
 
     def t(self, text: Text | None) -> str:
         return text.get(self.lang) if text else ""
+
+    def ui(self, pair: tuple[str, str]) -> str:
+        """Pick the kiosk's own (zh, en) label for the current language."""
+        return pair[0] if self.lang == "zh" else pair[1]
 
 
 class Screen:
@@ -103,6 +114,10 @@ class Screen:
 
     def update(self, dt: float) -> list[Intent]:
         self.elapsed += dt
+        return []
+
+    def enter(self) -> list[Intent]:
+        """Called when the screen is shown (and again after a language change)."""
         return []
 
     def draw(self, surface: pygame.Surface) -> None:

@@ -1,4 +1,4 @@
-"""The home menu: one large tile per scene of the pack."""
+"""The home menu: the pack's title and one large tile per scene, each with a drawn icon."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import math
 
 import pygame
 
+from content_packs.model import HotspotsScene, QuizScene, Scene, SlidesScene
+from kiosk import shapes
 from kiosk.screens.base import Intent, OpenScene, Screen, Target
 
 TYPE_LABELS = {
@@ -14,6 +16,21 @@ TYPE_LABELS = {
     "hotspots": ("找一找", "Discover"),
     "rating": ("评一评", "Rate us"),
 }
+
+
+def scene_detail(scene: Scene, lang: str) -> str:
+    """A short count under a tile's title: how long this will take."""
+    zh = lang == "zh"
+    if isinstance(scene, SlidesScene):
+        n = len(scene.slides)
+        return f"{n} 页" if zh else f"{n} page{'s' * (n != 1)}"
+    if isinstance(scene, QuizScene):
+        n = len(scene.questions)
+        return f"{n} 道题" if zh else f"{n} question{'s' * (n != 1)}"
+    if isinstance(scene, HotspotsScene):
+        n = len(scene.spots)
+        return f"{n} 处发现" if zh else f"{n} thing{'s' * (n != 1)} to find"
+    return "1 分钟" if zh else "1 minute"
 
 
 class HomeScreen(Screen):
@@ -27,19 +44,32 @@ class HomeScreen(Screen):
         theme = self.ctx.theme
         scenes = self.ctx.pack.scenes
         inner = self.area.inflate(-2 * theme.margin, -2 * theme.margin)
-        heading_h = round(theme.font("title") * 1.6)
-        grid = pygame.Rect(inner.left, inner.top + heading_h, inner.width, inner.height - heading_h)
+        self.heading_rect = pygame.Rect(inner.left, inner.top, inner.width, round(theme.font("title") * 1.45))
+        # In 长者模式 the summary gives its line to the bigger tiles.
+        self.show_summary = bool(self.ctx.pack.summary) and not theme.senior
+        summary_h = round(theme.font("body") * 1.45) if self.show_summary else 0
+        self.summary_rect = pygame.Rect(inner.left, self.heading_rect.bottom, inner.width, summary_h)
+        top = self.summary_rect.bottom + theme.gap * 2
+        grid = pygame.Rect(inner.left, top, inner.width, inner.bottom - top)
         count = len(scenes)
-        if theme.portrait:
-            cols = 1 if count <= 3 else 2
-        else:
-            cols = min(count, 4) if count <= 4 else math.ceil(count / 2)
-        rows = math.ceil(count / cols)
         gap = theme.gap * 2
+        if theme.portrait:
+            cols = 1 if count <= 3 or theme.senior else 2
+        elif count <= 4:
+            cols = count
+        else:
+            cols = math.ceil(count / 2)
+        # Tiles narrower than the words need (senior text, 5:3 panels) go to two rows instead.
+        if not theme.portrait and count >= 3 and (grid.width - gap * (cols - 1)) / cols < theme.vmin * (50 if theme.senior else 38):
+            cols = math.ceil(count / 2)
+        rows = math.ceil(count / cols)
         w = (grid.width - gap * (cols - 1)) // cols
-        h = min((grid.height - gap * (rows - 1)) // rows, round(w * 0.9))
+        h = (grid.height - gap * (rows - 1)) // rows
+        if cols == 1 and not theme.portrait:
+            w = min(w, round(max(h * 1.9, theme.vmin * 80)))  # one wide tile, not a wall
+        h = min(h, round(w * (0.95 if cols > 1 else 0.6)), round(theme.vmin * 70))
         h = max(h, theme.min_target)
-        top = grid.top + max(0, (grid.height - (h * rows + gap * (rows - 1))) // 2)
+        top = grid.top + max(0, (grid.height - (h * rows + gap * (rows - 1))) // 3)
         self._targets = []
         for i, scene in enumerate(scenes):
             r, c = divmod(i, cols)
@@ -56,50 +86,48 @@ class HomeScreen(Screen):
     def draw(self, surface: pygame.Surface) -> None:
         ctx, theme, painter = self.ctx, self.ctx.theme, self.ctx.painter
         pal = theme.palette
-        inner = self.area.inflate(-2 * theme.margin, -2 * theme.margin)
-        painter.draw_text(
-            surface,
-            ctx.t(ctx.pack.title),
-            pygame.Rect(inner.left, inner.top, inner.width, round(theme.font("title") * 1.5)),
-            theme.font("title"),
-            pal.text,
-            bold=True,
-            align="center",
-            valign="middle",
-        )
+        painter.draw_text(surface, ctx.t(ctx.pack.title), self.heading_rect, theme.font("title"), pal.text, bold=True, align="center", valign="middle")
+        if self.show_summary:
+            painter.draw_text(surface, ctx.t(ctx.pack.summary), self.summary_rect, theme.font("body"), pal.muted, align="center", valign="middle")
         scenes = {s.id: s for s in ctx.pack.scenes}
-        for index, target in enumerate(self._targets):
-            scene = scenes[target.name.split(":", 1)[1]]
-            rect = target.rect
-            pygame.draw.rect(surface, pal.surface, rect, border_radius=theme.radius * 2)
-            pygame.draw.rect(surface, pal.accent, rect, theme.outline_width, theme.radius * 2)
-            badge_size = max(theme.min_target, round(min(rect.width, rect.height) * 0.28))
+        for target in self._targets:
+            self._tile(surface, scenes[target.name.split(":", 1)[1]], target.rect)
+
+    def _tile(self, surface: pygame.Surface, scene: Scene, rect: pygame.Rect) -> None:
+        ctx, theme, painter = self.ctx, self.ctx.theme, self.ctx.painter
+        pal = theme.palette
+        shadow = rect.move(0, max(2, theme.gap // 3))
+        pygame.draw.rect(surface, pal.outline, shadow, border_radius=theme.radius * 2)
+        pygame.draw.rect(surface, pal.surface, rect, border_radius=theme.radius * 2)
+        pygame.draw.rect(surface, pal.accent, rect, theme.outline_width, theme.radius * 2)
+        pad = max(theme.gap, round(min(rect.width, rect.height) * 0.07))
+        inner = rect.inflate(-2 * pad, -2 * pad)
+        wide = rect.width > rect.height * 1.5
+        small, heading = theme.font("small"), theme.font("heading")
+        meta = f"{ctx.ui(TYPE_LABELS.get(scene.type, (scene.type, scene.type)))}  ·  {scene_detail(scene, ctx.lang)}"
+        if wide:
+            badge_size = min(round(inner.height * 0.7), round(inner.width * 0.22))
             badge = pygame.Rect(0, 0, badge_size, badge_size)
-            badge.midtop = (rect.centerx, rect.top + theme.gap)
-            pygame.draw.circle(surface, pal.accent, badge.center, badge_size // 2)
-            painter.draw_text(
-                surface, str(index + 1), badge, round(badge_size * 0.55), pal.accent_text, bold=True, align="center", valign="middle"
-            )
-            kind_zh, kind_en = TYPE_LABELS.get(scene.type, (scene.type, scene.type))
-            label_area = pygame.Rect(rect.left + theme.gap, badge.bottom + theme.gap // 2, rect.width - 2 * theme.gap, 0)
-            label_area.height = rect.bottom - theme.gap - label_area.top
-            kind_h = round(theme.font("small") * 1.5)
-            painter.draw_text(
-                surface,
-                kind_zh if ctx.lang == "zh" else kind_en,
-                pygame.Rect(label_area.left, label_area.top, label_area.width, kind_h),
-                theme.font("small"),
-                pal.muted,
-                align="center",
-                valign="middle",
-            )
-            painter.draw_text(
-                surface,
-                ctx.t(scene.title),
-                pygame.Rect(label_area.left, label_area.top + kind_h, label_area.width, label_area.height - kind_h),
-                theme.font("heading"),
-                pal.text,
-                bold=True,
-                align="center",
-                valign="middle",
-            )
+            badge.midleft = (inner.left, inner.centery)
+            text = pygame.Rect(badge.right + pad, inner.top, inner.right - badge.right - pad, inner.height)
+            meta_h = painter.wrapped_height(meta, text.width, small, bold=True)
+        else:
+            meta_h = painter.wrapped_height(meta, inner.width, small, bold=True)
+            # The words come first: the icon gets whatever height the title leaves.
+            needed = meta_h + painter.wrapped_height(ctx.t(scene.title), inner.width, heading, bold=True)
+            badge_size = max(round(inner.height * 0.2), min(round(inner.height * 0.45), round(inner.width * 0.6), inner.height - needed - theme.gap // 2))
+            badge = pygame.Rect(0, 0, badge_size, badge_size)
+            badge.midtop = (inner.centerx, inner.top)
+            text = pygame.Rect(inner.left, badge.bottom + theme.gap // 2, inner.width, inner.bottom - badge.bottom - theme.gap // 2)
+        pygame.draw.circle(surface, pal.accent, badge.center, badge_size // 2)
+        shapes.scene_icon(surface, scene.type, badge.inflate(-badge_size * 0.44, -badge_size * 0.44), pal.accent_text, pal.accent)
+        title = ctx.t(scene.title)
+        wanted = painter.wrapped_height(title, text.width, heading, bold=True)
+        if meta_h + wanted > text.height:
+            meta_h = 0  # a small tile keeps the title at full size and drops the secondary line
+        title_h = min(text.height - meta_h, wanted)
+        y = text.top + max(0, (text.height - meta_h - title_h) // 2) if wide else text.top
+        align = "left" if wide else "center"
+        if meta_h:
+            painter.draw_text(surface, meta, pygame.Rect(text.left, y, text.width, meta_h), small, pal.accent, bold=True, align=align)
+        painter.draw_text(surface, title, pygame.Rect(text.left, y + meta_h, text.width, title_h), heading, pal.text, bold=True, align=align, min_size=round(heading * 0.72))

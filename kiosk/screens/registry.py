@@ -6,10 +6,16 @@ import pygame
 
 from content_packs.model import Scene
 from kiosk.screens.base import Context, Screen
+from kiosk.screens.hotspots import HotspotsScreen
+from kiosk.screens.quiz import QuizScreen
+from kiosk.screens.rating import RatingScreen
 from kiosk.screens.slides import SlidesScreen
 
 SCREENS: dict[str, type[Screen]] = {
     "slides": SlidesScreen,
+    "quiz": QuizScreen,
+    "hotspots": HotspotsScreen,
+    "rating": RatingScreen,
 }
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pygame
 
 from content_packs.model import SlidesScene
-from kiosk.screens.base import Context, GoHome, Intent, Record, Screen, Target
+from kiosk import shapes
+from kiosk.screens.base import Context, GoHome, Intent, Narrate, Record, Screen, Target
 
 PREV = ("‹ 上一页", "‹ Back")
 NEXT = ("下一页 ›", "Next ›")
@@ -36,12 +37,14 @@ class SlidesScreen(Screen):
         if self.index > 0:
             self._targets.append(Target("prev", pygame.Rect(inner.left, nav_y, bw, bh)))
         content = pygame.Rect(inner.left, inner.top, inner.width, self.nav_top - inner.top - theme.gap)
+        # Senior mode's larger text takes room from the picture, never from the words.
+        share = 0.34 if theme.senior else 0.42
         if theme.portrait:
-            image_h = round(content.height * 0.42)
+            image_h = round(content.height * share)
             self.image_rect = pygame.Rect(content.left, content.top, content.width, image_h)
             self.text_rect = pygame.Rect(content.left, content.top + image_h + theme.gap * 2, content.width, content.height - image_h - theme.gap * 2)
         else:
-            image_w = round(content.width * 0.52)
+            image_w = round(content.width * (share + 0.10))
             self.image_rect = pygame.Rect(content.left, content.top, image_w, content.height)
             self.text_rect = pygame.Rect(content.left + image_w + theme.margin, content.top, content.width - image_w - theme.margin, content.height)
 
@@ -53,7 +56,13 @@ class SlidesScreen(Screen):
             return [GoHome()]
         self.index = target
         self.relayout()
-        return [Record("slide", {"index": self.index})]
+        return [Record("slide", {"index": self.index}), *self.enter()]
+
+    def narration(self) -> str | None:
+        return self.slide.narration.get(self.ctx.lang)
+
+    def enter(self) -> list[Intent]:
+        return [Narrate(self.narration())]
 
     def tap(self, name: str) -> list[Intent]:
         if name == "next":
@@ -74,7 +83,13 @@ class SlidesScreen(Screen):
         ctx, theme, painter = self.ctx, self.ctx.theme, self.ctx.painter
         pal = theme.palette
         slide = self.slide
-        painter.image(surface, ctx.pack.path(slide.image) if slide.image else None, self.image_rect, theme)
+        shown = painter.image(surface, ctx.pack.path(slide.image) if slide.image else None, self.image_rect, theme)
+        if self.narration():
+            # A speaker badge on the picture says the slide is being read aloud.
+            side = max(theme.min_target // 2, round(theme.vmin * 6))
+            badge = pygame.Rect(shown.right - side - theme.gap // 2, shown.top + theme.gap // 2, side, side)
+            pygame.draw.circle(surface, pal.surface, badge.center, side // 2)
+            shapes.speaker(surface, badge.inflate(-side * 0.45, -side * 0.45), pal.accent)
         title_size = theme.font("title")
         title_h = min(
             painter.wrapped_height(ctx.t(slide.title), self.text_rect.width, title_size, bold=True),

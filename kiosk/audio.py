@@ -1,0 +1,117 @@
+"""Narration through pygame.mixer: the only module that touches audio.
+
+A worker thread loads and plays sounds, so the frame loop never waits on the disk or the
+sound card. Anything that goes wrong (no sound card, missing or broken file) becomes an
+entry in `errors`, which the app turns into `error` events; nothing here raises.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+
+class Narrator:
+    """play(path) / stop(); errors are collected for the app to log."""
+
+    def __init__(self, enabled: bool = True):
+        self.enabled = enabled
+        self.errors: list[tuple[str, str]] = []
+        self.playing: Path | None = None
+        self._sounds: dict[str, object] = {}
+        self._mixer_ok: bool | None = None
+        self._queue: queue.Queue[tuple[str, Path | None] | None] = queue.Queue()
+        self._lock = threading.Lock()
+        self._busy = 0
+        self._idle = threading.Condition(self._lock)
+        self._thread = threading.Thread(target=self._run, name="narrator", daemon=True)
+        self._thread.start()
+
+    def play(self, path: Path | None) -> None:
+        """Stop what is playing and start `path` (None: just stop)."""
+        if not self.enabled:
+            return
+        with self._lock:
+            self._busy += 1
+        self._queue.put(("play", path))
+
+    def stop(self) -> None:
+        self.play(None)
+
+    def drain_errors(self) -> list[tuple[str, str]]:
+        with self._lock:
+            errors, self.errors = self.errors, []
+        return errors
+
+    def flush(self, timeout: float = 5.0) -> bool:
+        """Wait until queued commands are done (tests)."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._busy == 0, timeout)
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join(timeout=5)
+
+    # -- worker --------------------------------------------------------------
+
+    def _error(self, kind: str, detail: str) -> None:
+        log.warning("%s: %s", kind, detail)
+        with self._lock:
+            self.errors.append((kind, detail))
+
+    def _mixer(self):
+        if self._mixer_ok is None:
+            try:
+                import pygame.mixer
+
+                if not pygame.mixer.get_init():
+                    pygame.mixer.init()
+                self._mixer_ok = True
+            except Exception as exc:  # no sound card must never stop the exhibit
+                self._mixer_ok = False
+                self._error("audio", f"no audio output: {exc}")
+        if not self._mixer_ok:
+            return None
+        import pygame.mixer
+
+        return pygame.mixer
+
+    def _run(self) -> None:
+        while True:
+            command = self._queue.get()
+            if command is None:
+                return
+            try:
+                self._do(*command)
+            except Exception as exc:
+                self._error("audio", f"narration failed: {exc}")
+            finally:
+                with self._idle:
+                    self._busy -= 1
+                    self._idle.notify_all()
+
+    def _do(self, action: str, path: Path | None) -> None:
+        mixer = self._mixer()
+        if mixer is None:
+            return
+        mixer.stop()
+        self.playing = None
+        if path is None:
+            return
+        key = str(path)
+        sound = self._sounds.get(key)
+        if sound is None:
+            try:
+                sound = mixer.Sound(key)
+            except Exception as exc:  # pygame.error, a missing or unreadable file
+                self._error("audio", f"{path.name}: {exc}")
+                return
+            if len(self._sounds) > 16:
+                self._sounds.clear()
+            self._sounds[key] = sound
+        sound.play()  # type: ignore[attr-defined]
+        self.playing = path

@@ -1,0 +1,166 @@
+"""The kiosk process around the app: file seams in (control.json, packs/current) and out (kiosk.json).
+
+`KioskHost.tick(dt)` is one frame's worth of bookkeeping: take what the watcher threads
+found (never waiting), hand it to the app, advance the app, refresh the heartbeat. The
+real frame loop (runtime.py) and the headless simulator both drive a host, so simulated
+visitors see emergencies and pack swaps exactly as real ones do.
+
+kiosk.json `pack` (the agent confirms installs with it):
+  {"id", "version", "path", "status": "loaded"}    playing this pack
+  {"id", "version", "path", "status": "pending"}   loaded fine; switches when the visitor leaves
+  {"id", "version", "path", "status": "failed", "reason"}  could not load; `playing` is unchanged
+`playing` always names the pack on screen.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from content_packs.model import Pack
+from kiosk.app import KioskApp, KioskConfig
+from kiosk.audio import Narrator
+from kiosk.clock import Clock
+from kiosk.control import ControlWatcher
+from kiosk.heartbeat import Heartbeat
+from kiosk.packs import PackFailed, PackReady, PackWatcher
+from kiosk.painter import Painter
+from kiosk.recorder import Recorder
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class HostOptions:
+    watch_current: bool = True  # follow DATA/packs/current
+    watch_files: bool = False  # preview: reload the pack folder when a file changes
+    heartbeat: bool = True
+    threads: bool = True  # False: tests call check() on the watchers themselves
+    audio: bool = True
+
+
+def pack_brief(pack: Pack, status: str, **extra) -> dict:
+    return {"id": pack.id, "version": pack.version, "status": status, "path": str(pack.root), **extra}
+
+
+class KioskHost:
+    """Owns the app, the watchers and the heartbeat for one data directory."""
+
+    def __init__(
+        self,
+        data: Path,
+        pack: Pack,
+        painter: Painter,
+        recorder: Recorder,
+        clock: Clock,
+        size: tuple[int, int],
+        config: KioskConfig = KioskConfig(),
+        options: HostOptions = HostOptions(),
+        failed: PackFailed | None = None,
+    ):
+        self.data = Path(data)
+        self.options = options
+        self.recorder = recorder
+        self.control = ControlWatcher(self.data / "control.json")
+        self.narrator = Narrator(enabled=options.audio)
+        self.app = KioskApp(pack, recorder, clock, size, painter, config, narrator=self.narrator, control=lambda: self.control.latest)
+        self.app.on_pack_switched = self._switched
+        self.packs: PackWatcher | None = None
+        if options.watch_files:
+            self.packs = PackWatcher(pack.root, pack.root, mode="files")
+        elif options.watch_current:
+            self.packs = PackWatcher(self.data / "packs" / "current", pack.root, mode="link")
+        self.heartbeat = Heartbeat(self.data / "kiosk.json") if options.heartbeat else None
+        self.status: dict = pack_brief(pack, "loaded")
+        self.reload_error: str | None = None  # preview: why the last reload failed
+        if failed is not None:  # the preferred pack (packs/current) failed; we play a fallback
+            self.status = {"id": failed.id, "version": failed.version, "status": "failed", "reason": failed.reason, "path": str(failed.path)}
+        self._control_problems = 0
+        self._frames = 0
+        self._fps = 0.0
+        self._fps_window = (time.monotonic(), 0)
+        recorder.record("pack_loaded", id=pack.id, version=pack.version, path=str(pack.root))
+        self._beat()
+
+    # -- lifecycle --------------------------------------------------------------
+
+    def start(self) -> "KioskHost":
+        if self.options.threads:
+            self.control.start()
+            if self.packs:
+                self.packs.start()
+        else:
+            self.control.check()
+        if self.heartbeat:
+            self.heartbeat.start()
+        return self
+
+    def stop(self, reason: str = "shutdown") -> None:
+        self.app.end_session(reason)
+        self.control.stop()
+        if self.packs:
+            self.packs.stop()
+        self.narrator.close()
+        if self.heartbeat:
+            self.heartbeat.stop()
+
+    # -- per frame --------------------------------------------------------------
+
+    def tick(self, dt: float) -> None:
+        """One frame of bookkeeping; never touches the disk."""
+        self._take_pack_results()
+        if self.control.problems != self._control_problems:
+            self._control_problems = self.control.problems
+            self.recorder.record("error", kind="control", detail=self.control.problem)
+        self.app.update(dt)
+        self._frames += 1
+        started, frames = self._fps_window
+        now = time.monotonic()
+        if now - started >= 1.0:
+            self._fps = (self._frames - frames) / (now - started)
+            self._fps_window = (now, self._frames)
+        self._beat()
+
+    def _take_pack_results(self) -> None:
+        if self.packs is None:
+            return
+        result = self.packs.poll()
+        if result is None:
+            return
+        if isinstance(result, PackFailed):
+            self.recorder.record("pack_failed", id=result.id, version=result.version, path=str(result.path), reason=result.reason)
+            self.status = {"id": result.id, "version": result.version, "status": "failed", "reason": result.reason, "path": str(result.path)}
+            self.reload_error = result.reason
+            log.error("pack %s failed to load; still playing %s: %s", result.path, self.app.pack.root, result.reason)
+            return
+        assert isinstance(result, PackReady)
+        self.reload_error = None
+        if result.path == self.app.pack.root.resolve() and not self.options.watch_files:
+            self.app.next_pack = None  # switched back to what is playing (a rollback): nothing to do
+            self.status = pack_brief(self.app.pack, "loaded")
+            return
+        self.app.offer_pack(result.pack, result.painter)
+        if self.options.watch_files and self.app.mode == "visit":
+            self.app.end_session("reload")  # an author saved a file: show it now
+        self.status = pack_brief(result.pack, "pending")
+
+    def _switched(self, pack: Pack) -> None:
+        self.recorder.record("pack_loaded", id=pack.id, version=pack.version, path=str(pack.root))
+        self.status = pack_brief(pack, "loaded")
+        log.info("now playing %s %s", pack.id, pack.version)
+
+    def _beat(self) -> None:
+        if self.heartbeat is None:
+            return
+        app = self.app
+        self.heartbeat.update(
+            fps=round(self._fps, 1),
+            last_frame=time.time(),
+            mode=app.mode,
+            session=app.session_id is not None,
+            emergency=app.emergency.id if app.emergency else None,
+            pack=self.status,
+            playing={"id": app.pack.id, "version": app.pack.version, "path": str(app.pack.root)},
+        )

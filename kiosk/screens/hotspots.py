@@ -1,0 +1,144 @@
+"""Hotspots: a picture with places to tap; each reveals a card; visited places are ticked."""
+
+from __future__ import annotations
+
+import math
+
+import pygame
+
+from content_packs.model import HotspotsScene
+from kiosk import shapes
+from kiosk.screens.base import Context, GoHome, Intent, Record, Screen, Target
+
+HINT = ("点一点图中的圆圈", "Tap the circles in the picture")
+FOUND = ("已发现 {k} / {n}", "Found {k} of {n}")
+DONE = ("完成", "Done")
+ALL_FOUND = ("全部找到了！", "You found them all!")
+
+
+class HotspotsScreen(Screen):
+    def __init__(self, ctx: Context, area: pygame.Rect, scene: HotspotsScene):
+        self.scene = scene
+        self.scene_id = scene.id
+        self.visited: list[str] = []
+        self.open: str | None = None
+        super().__init__(ctx, area)
+
+    @property
+    def visitor_weights(self) -> dict[str, float]:  # type: ignore[override]
+        weights = {f"spot:{s.id}": (0.5 if s.id in self.visited else 3.0) for s in self.scene.spots}
+        weights["done"] = 2.0 if len(self.visited) == len(self.scene.spots) else 0.3
+        return weights
+
+    def relayout(self) -> None:
+        theme, painter = self.ctx.theme, self.ctx.painter
+        inner = self.area.inflate(-2 * theme.margin, -2 * theme.margin)
+        heading = theme.font("heading")
+        title_h = min(painter.wrapped_height(self.ctx.t(self.scene.title), inner.width, heading, bold=True), painter.line_height(heading) * 2)
+        self.title_rect = pygame.Rect(inner.left, inner.top, inner.width, title_h)
+        body = pygame.Rect(inner.left, self.title_rect.bottom + theme.gap, inner.width, inner.bottom - self.title_rect.bottom - theme.gap)
+        bh = theme.button_height
+        if theme.portrait:
+            picture = pygame.Rect(body.left, body.top, body.width, round(body.height * 0.5))
+            panel = pygame.Rect(body.left, picture.bottom + theme.gap * 2, body.width, body.bottom - picture.bottom - theme.gap * 2)
+        else:
+            share = 0.56 if theme.senior else 0.62
+            picture = pygame.Rect(body.left, body.top, round(body.width * share), body.height)
+            panel = pygame.Rect(picture.right + theme.margin, body.top, body.right - picture.right - theme.margin, body.height)
+        size = painter.image_size(self.ctx.pack.path(self.scene.image) if self.scene.image else None) or (4, 3)
+        ratio = min(picture.width / size[0], picture.height / size[1])
+        self.picture_rect = pygame.Rect(0, 0, round(size[0] * ratio), round(size[1] * ratio))
+        self.picture_rect.midtop = picture.midtop
+        if theme.portrait:
+            shift = picture.height - self.picture_rect.height
+            panel.top -= shift
+            panel.height += shift
+        self.panel_rect = panel
+        done_w = max(theme.min_target * 2, min(panel.width, round(theme.vmin * 28 * theme.scale)))
+        self.done_rect = pygame.Rect(panel.right - done_w, panel.bottom - bh, done_w, bh)
+        self.card_rect = pygame.Rect(panel.left, panel.top, panel.width, self.done_rect.top - theme.gap - panel.top)
+        self.spot_rects: dict[str, pygame.Rect] = {}
+        self._targets = []
+        pr = self.picture_rect
+        for spot in self.scene.spots:
+            x, y, w, h = spot.rect
+            rect = pygame.Rect(pr.left + round(x * pr.width), pr.top + round(y * pr.height), max(1, round(w * pr.width)), max(1, round(h * pr.height)))
+            self.spot_rects[spot.id] = rect
+            touch = rect.copy()
+            if touch.width < theme.min_target or touch.height < theme.min_target:
+                touch = touch.union(pygame.Rect(0, 0, theme.min_target, theme.min_target).move(rect.centerx - theme.min_target // 2, rect.centery - theme.min_target // 2))
+            self._targets.append(Target(f"spot:{spot.id}", touch))
+        self._targets.append(Target("done", self.done_rect))
+
+    def tap(self, name: str) -> list[Intent]:
+        if name.startswith("spot:"):
+            spot = name.split(":", 1)[1]
+            self.open = spot
+            first = spot not in self.visited
+            if first:
+                self.visited.append(spot)
+            return [Record("hotspot", {"spot": spot, "first": first, "found": len(self.visited), "of": len(self.scene.spots)})]
+        if name == "done":
+            return [GoHome()]
+        return []
+
+    def state_key(self) -> str:
+        return f"{self.scene_id}#{self.open or 'hint'}"
+
+    def draw(self, surface: pygame.Surface) -> None:
+        ctx, theme, painter = self.ctx, self.ctx.theme, self.ctx.painter
+        pal = theme.palette
+        painter.draw_text(surface, ctx.t(self.scene.title), self.title_rect, theme.font("heading"), pal.text, bold=True, valign="middle")
+        painter.image(surface, ctx.pack.path(self.scene.image) if self.scene.image else None, self.picture_rect, theme)
+        pulse = 0.5 + 0.5 * math.sin(self.elapsed * 3.0 / theme.pace)
+        for index, spot in enumerate(self.scene.spots):
+            self._marker(surface, index, spot.id, pulse)
+        self._card(surface)
+        painter.button(surface, self.done_rect, ctx.ui(DONE), theme, primary=len(self.visited) == len(self.scene.spots))
+
+    def _marker(self, surface: pygame.Surface, index: int, spot: str, pulse: float) -> None:
+        theme, painter = self.ctx.theme, self.ctx.painter
+        pal = theme.palette
+        rect = self.spot_rects[spot]
+        number = theme.font("button")
+        radius = max(theme.min_target // 2, round(number * 0.9))
+        centre = rect.center
+        visited = spot in self.visited
+        if spot == self.open:
+            pygame.draw.rect(surface, pal.accent_text, rect, theme.outline_width + 2, theme.radius)
+            pygame.draw.rect(surface, pal.accent, rect, theme.outline_width, theme.radius)
+        if not visited:
+            ring = radius + round(pulse * radius * 0.45)
+            pygame.draw.circle(surface, pal.accent_text, centre, ring, max(2, theme.outline_width))
+        fill = pal.good if visited else pal.accent
+        pygame.draw.circle(surface, pal.accent_text, centre, radius + max(2, theme.outline_width // 2))
+        pygame.draw.circle(surface, fill, centre, radius)
+        box = pygame.Rect(0, 0, radius * 2, radius * 2)
+        box.center = centre
+        if visited:
+            shapes.check(surface, box.inflate(-radius * 0.8, -radius * 0.8), pal.accent_text)
+        else:
+            painter.draw_text(surface, str(index + 1), box, number, pal.accent_text, bold=True, align="center", valign="middle")
+
+    def _card(self, surface: pygame.Surface) -> None:
+        ctx, theme, painter = self.ctx, self.ctx.theme, self.ctx.painter
+        pal = theme.palette
+        rect = self.card_rect
+        pygame.draw.rect(surface, pal.surface, rect, border_radius=theme.radius * 2)
+        pygame.draw.rect(surface, pal.accent if self.open else pal.outline, rect, theme.outline_width, theme.radius * 2)
+        inner = rect.inflate(-2 * theme.gap, -2 * theme.gap)
+        small = theme.font("small")
+        found_h = painter.line_height(small)
+        total = len(self.scene.spots)
+        found = ctx.ui(ALL_FOUND) if len(self.visited) == total else ctx.ui(FOUND).format(k=len(self.visited), n=total)
+        painter.draw_text(surface, found, pygame.Rect(inner.left, inner.bottom - found_h, inner.width, found_h), small, pal.good if len(self.visited) == total else pal.muted, bold=True)
+        text = pygame.Rect(inner.left, inner.top, inner.width, inner.height - found_h - theme.gap // 2)
+        if self.open is None:
+            painter.draw_text(surface, ctx.ui(HINT), text, theme.font("heading"), pal.muted, bold=True, align="center", valign="middle")
+            return
+        spot = next(s for s in self.scene.spots if s.id == self.open)
+        heading = theme.font("heading")
+        head_h = min(painter.wrapped_height(ctx.t(spot.label), text.width, heading, bold=True), text.height // 2)
+        used = painter.draw_text(surface, ctx.t(spot.label), pygame.Rect(text.left, text.top, text.width, head_h), heading, pal.accent, bold=True)
+        top = used.bottom + theme.gap // 2
+        painter.draw_text(surface, ctx.t(spot.reveal), pygame.Rect(text.left, top, text.width, text.bottom - top), theme.font("body"), pal.text, min_size=round(theme.font("body") * 0.8))
