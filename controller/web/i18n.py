@@ -58,7 +58,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "ov.power_on": ("开机率（本月）", "Power-on rate (month)"),
     "ov.usage": ("使用率（本月）", "Usage rate (month)"),
     "ov.online": ("在线展品", "Exhibits online"),
-    "ov.by_venue": ("各场馆人次", "Visits by venue"),
+    "ov.by_venue": ("各场馆：人次、开机率、使用率、好评率", "Venues: visits, power-on, usage and satisfaction"),
+    "rating.up": ("好评", "good"),
+    "rating.down": ("差评", "poor"),
     "ov.by_region": ("各地区人次", "Visits by region"),
     "ov.daily": ("每日人次（近 30 天）", "Daily visits (last 30 days)"),
     "ov.heatmap": ("时段热力图：星期 × 小时（近 28 天）", "Heat map: weekday × hour (last 28 days)"),
@@ -76,7 +78,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "col.dwell90": ("停留 P90", "Dwell p90"),
     "col.completion": ("完成率", "Completion rate"),
     "col.satisfaction": ("好评率", "Satisfaction"),
-    "col.ratings": ("好评 / 差评", "👍 / 👎"),
+    "col.ratings": ("好评 / 差评", "good / poor"),
     "col.power_on": ("开机率", "Power-on rate"),
     "col.usage": ("使用率", "Usage rate"),
     "col.day": ("日期", "Day"),
@@ -229,7 +231,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "rp.quiz": ("答题分析", "Quiz item analysis"),
     "rp.definitions": (
         "口径：人次=展品互动人次；开机率=开放时间内在线分钟÷开放分钟；使用率=有人使用的开放小时÷开放小时；好评率=好评÷(好评+差评)。",
-        "Definitions: visits = exhibit sessions; power-on rate = online minutes in opening hours ÷ opening minutes; usage rate = opening hours with a visit ÷ opening hours; satisfaction = 👍 ÷ (👍 + 👎).",
+        "Definitions: visits = exhibit sessions; power-on rate = online minutes in opening hours ÷ opening minutes; usage rate = opening hours with a visit ÷ opening hours; satisfaction = good ÷ (good + poor) ratings.",
     ),
     "notfound": ("没有找到，或不在您的权限范围内。", "Not found, or outside your region."),
 }

@@ -207,6 +207,8 @@ def timeline(db: Database, principal: Principal, now: float, tz: str) -> dict[st
         a, b = max(stay["t0"], lo), min(stay["t1"], hi)
         stay["venue_name"] = names.get(stay["venue"], stay["venue"])
         stay["phase"] = "past" if stay["t1"] <= now else "now" if stay["t0"] <= now else "planned"
+        stay["first_day"] = stay["starts"][:10]
+        stay["last_day"] = datetime.fromtimestamp(stay["t1"] - 1, zone(tz)).date().isoformat()
         if b > a:
             stay["left"] = round((a - lo) / span * 100, 3)
             stay["width"] = round(max((b - a) / span * 100, 0.4), 3)

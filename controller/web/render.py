@@ -46,7 +46,13 @@ def _gb(value: float | int | None) -> str:
     return "—" if value is None else f"{value / 1e9:.1f} GB"
 
 
+def _region(value: str | None) -> str:
+    """A region path spaced out so it wraps between levels: guangdong / shenzhen / nanshan."""
+    return " / ".join((value or "").split("/"))
+
+
 templates.env.filters["when"] = _when
+templates.env.filters["region"] = _region
 templates.env.filters["gb"] = _gb
 templates.env.filters["jsonscript"] = _tojson_script
 templates.env.filters["pct"] = _pct

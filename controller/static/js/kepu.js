@@ -34,7 +34,7 @@
         tooltip: { formatter: function (p) { return d.weekdays[p.value[1]] + " " + hours[p.value[0]] + ":00 — " + p.value[2]; } },
         xAxis: { type: "category", data: hours, splitArea: { show: true }, axisLabel: { fontSize: 12, color: INK } },
         yAxis: { type: "category", data: d.weekdays, inverse: true, axisLabel: { fontSize: 14, color: INK } },
-        visualMap: { min: 0, max: max, calculable: false, orient: "horizontal", left: "center", bottom: 4,
+        visualMap: { min: 0, max: max, calculable: false, text: [String(max), "0"], orient: "horizontal", left: "center", bottom: 4,
                      itemHeight: 160, textStyle: { fontSize: 13, color: INK },
                      inRange: { color: ["#f2f7f5", "#8fcab9", "#0e7c6b", "#073d35"] } },
         series: [{ name: d.series, type: "heatmap",
