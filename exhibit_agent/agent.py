@@ -6,7 +6,6 @@ their own threads and talk to the loop through a queue, so no state is shared.
 
 from __future__ import annotations
 
-import json
 import logging
 import queue
 import threading

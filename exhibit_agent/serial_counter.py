@@ -22,7 +22,6 @@ import logging
 import os
 import re
 import threading
-import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
