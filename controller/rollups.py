@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from sqlite_utils import Database
 
-from controller.opening import buckets, check_opening_hours, open_seconds
+from controller.opening import Buckets, buckets, check_opening_hours, open_seconds
 from controller.schema import DWELL_BUCKETS, DWELL_COLUMNS, ROLLUP_COUNTERS
 
 _INSERT = (
@@ -31,15 +31,24 @@ class RollupDelta:
         self.tz = tz
         self.hourly: dict[tuple[str, str, str, str, str, str], dict[str, float]] = defaultdict(lambda: defaultdict(float))
         self.quiz: dict[tuple[str, str, str, str, str, str, str, int], int] = defaultdict(int)
+        self._labels: dict[int, Buckets] = {}
+
+    def _buckets(self, ts: float) -> Buckets:
+        # Zones with whole-hour offsets share labels within a UTC hour: compute once per hour, not per event.
+        hour = int(ts // 3600)
+        cached = self._labels.get(hour)
+        if cached is None:
+            cached = self._labels[hour] = buckets(hour * 3600.0, self.tz)
+        return cached
 
     def add(self, ts: float, exhibit: str, venue: str, pack: str, **counts: float) -> None:
-        b = buckets(ts, self.tz)
+        b = self._buckets(ts)
         row = self.hourly[(b.hour, b.day, b.month, exhibit, venue, pack)]
         for name, value in counts.items():
             row[name] += value
 
     def add_quiz(self, ts: float, exhibit: str, venue: str, pack: str, question: str, choice: str, correct: bool) -> None:
-        b = buckets(ts, self.tz)
+        b = self._buckets(ts)
         self.quiz[(b.day, b.month, exhibit, venue, pack, question, choice, int(correct))] += 1
 
     def flush(self, db: Database) -> None:
