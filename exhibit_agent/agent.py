@@ -190,7 +190,8 @@ class Agent:
     def publish_reported(self) -> None:
         kiosk = read_kiosk_status(self.config.data / "kiosk.json")
         active = self.control.active(self.wall())
-        payload = reported(self.installer.installed(), kiosk.pack if kiosk else None, self.last_install,
+        playing = (kiosk.raw.get("playing") or kiosk.pack) if kiosk else None
+        payload = reported(self.installer.installed(), playing, self.last_install,
                            outbox_over_cap=self.over_cap, emergency=active.id if active else None)
         self.link.publish(self.topics["reported"], encode(payload), qos=1, retain=True)
 

@@ -216,10 +216,11 @@ class Installer:
             kiosk = read_kiosk_status(self.data / "kiosk.json")
             if kiosk:
                 status, reason = kiosk.pack_status(pack["id"], pack["version"])
-                if status in ("loaded", "failed"):
+                # "pending" = loaded and verified by the kiosk, shown once the current visitor leaves.
+                if status in ("loaded", "pending", "failed"):
                     break
             time.sleep(self.poll)
-        if status == "loaded":
+        if status in ("loaded", "pending"):
             state = self._state()
             state.pop("pending", None)
             if pending["previous"] != pending["dir"]:

@@ -185,3 +185,16 @@ def test_recover_cleans_staging_and_finishes_a_pending_confirmation(tmp_path, se
         assert not (data / "packs" / ".staging-junk").exists()
     finally:
         kiosk.stop()
+
+
+def test_pending_means_loaded_and_waiting_for_the_visitor_to_leave(tmp_path, server):
+    from exhibit_agent.files import write_json_atomic
+
+    data = tmp_path / "data"
+    installer = Installer(data, [server.public], Fetcher(server.url), kiosk_timeout=5, poll=0.02)
+    block = server.publish_pack("quake", "1.0.0")
+    # The kiosk (kiosk/host.py) says "pending" while a visitor is mid-visit: that is a success.
+    write_json_atomic(data / "kiosk.json", {"pid": 1, "pack": {"id": "quake", "version": "1.0.0", "status": "pending"}})
+    outcome = installer.install(ref(block))
+    assert outcome.result == "ok"
+    assert os.readlink(data / "packs" / "current") == "quake-1.0.0"
