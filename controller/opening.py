@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -94,18 +95,32 @@ def _at(day: date, minutes: int, zi: ZoneInfo) -> float:
 
 def open_seconds(hours: dict[str, list[str]], start: float, end: float, tz: str) -> float:
     """Seconds the venue is open within [start, end)."""
-    return sum(b - a for a, b in open_intervals(hours, start, end, tz))
+    return _open_hours(json.dumps(hours, sort_keys=True), start, end, tz)[0]
 
 
-def open_hour_labels(hours: dict[str, list[str]], start: float, end: float, tz: str) -> set[str]:
+def open_hour_labels(hours: dict[str, list[str]], start: float, end: float, tz: str) -> frozenset[str]:
     """Local hour labels (2025-05-12T09) that overlap opening time within [start, end)."""
+    return _open_hours(json.dumps(hours, sort_keys=True), start, end, tz)[1]
+
+
+@lru_cache(maxsize=4096)
+def _open_hours(hours_key: str, start: float, end: float, tz: str) -> tuple[float, frozenset[str]]:
+    # Reports ask the same question for every exhibit of a venue: answer it once.
+    hours = json.loads(hours_key)
     labels: set[str] = set()
+    seconds = 0.0
     for a, b in open_intervals(hours, start, end, tz):
+        seconds += b - a
         t = a
         while t < b:
-            labels.add(buckets(t, tz).hour)
+            labels.add(_hour_label(int(t // 3600), tz))
             t = (int(t) // 3600 + 1) * 3600  # whole-hour zone offsets: the next local hour too
-    return labels
+    return seconds, frozenset(labels)
+
+
+@lru_cache(maxsize=65536)
+def _hour_label(hour_index: int, tz: str) -> str:
+    return buckets(hour_index * 3600.0, tz).hour
 
 
 def local_midnight(day: date, tz: str) -> float:

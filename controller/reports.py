@@ -54,10 +54,10 @@ def monthly(db: Database, principal: Principal, region: str, month: str, tz: str
         if row["venue"] in totals:
             totals[row["venue"]].update({c: row[c] or 0 for c in ROLLUP_COUNTERS})
     used_by_stay: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for exhibit, venue, hour in db.execute(
-        "SELECT exhibit, venue, hour FROM rollup_hourly WHERE month = ? AND sessions > 0", [month]
-    ):
-        if venue in venues:
+    for venue in venues:
+        for exhibit, hour in db.execute(
+            "SELECT exhibit, hour FROM rollup_hourly WHERE month = ? AND venue = ? AND sessions > 0", [month, venue]
+        ):
             used_by_stay[(exhibit, venue)].add(hour)
     open_minutes: dict[str, float] = defaultdict(float)
     open_hours: dict[str, int] = defaultdict(int)
