@@ -150,3 +150,14 @@ def test_bad_input_gets_clear_4xx_never_500(stack):
         response = stack.http.request(method, path, json=body)
         assert response.status_code == status, (path, body, response.text)
         assert response.json()["detail"], path
+
+
+def test_commands_are_published_and_their_results_recorded(stack):
+    stack.controller.handle_message("kepu/v1/exhibits/ex-1/state", b'{"v":1,"online":true}')
+    sent = stack.ok("POST", "/api/v1/exhibits/ex-1/commands", json={"type": "screenshot"})
+    published = [m for m in stack.controller.sent if m.topic == "kepu/v1/exhibits/ex-1/commands"]
+    assert len(published) == 1 and json.loads(published[0].payload) == {"v": 1, "id": sent["id"], "type": "screenshot"}
+    result = json.dumps({"v": 1, "id": sent["id"], "ok": True, "detail": "saved"}).encode()
+    assert stack.controller.handle_message("kepu/v1/exhibits/ex-1/command_results", result).rejected == 0
+    [listed] = stack.ok("GET", "/api/v1/exhibits/ex-1/commands")
+    assert listed["result"]["detail"] == "saved" and listed["answered"]

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import json
+import uuid
 from typing import Any
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from controller import audit, fleet
+from controller.auth import check_region
 from controller.deps import ControllerDep, CurrentUser
+from controller.ingest import Outgoing
+from controller.routes.models import Body
+from controller.times import iso
+from exhibit_agent.protocol import encode, exhibit_topic
 
 router = APIRouter(prefix="/api/v1/exhibits", tags=["exhibits"])
 
@@ -66,8 +73,6 @@ def get_counts(exhibit: str, controller: ControllerDep, user: CurrentUser) -> di
 
 @router.get("/{exhibit}/desired", summary="The desired state last published for this exhibit")
 def get_desired(exhibit: str, controller: ControllerDep, user: CurrentUser) -> dict[str, Any]:
-    import json
-
     fleet.get_exhibit(controller.store.db, user, exhibit, controller.clock.now(), controller.settings.timezone)
     row = controller.store.db.execute("SELECT desired FROM exhibits WHERE id = ?", [exhibit]).fetchone()
     return {"v": 1, **json.loads(row[0])} if row and row[0] else {}
@@ -75,8 +80,6 @@ def get_desired(exhibit: str, controller: ControllerDep, user: CurrentUser) -> d
 
 @router.patch("/{exhibit}", response_model=ExhibitOut, summary="Rename an exhibit or set its owning region")
 def edit_exhibit(exhibit: str, edit: ExhibitEdit, controller: ControllerDep, user: CurrentUser) -> dict[str, Any]:
-    from controller.auth import check_region
-
     db, now, tz = controller.store.db, controller.clock.now(), controller.settings.timezone
     current = fleet.get_exhibit(db, user, exhibit, now, tz)
     user.require("technician", current["region"])
@@ -89,3 +92,33 @@ def edit_exhibit(exhibit: str, edit: ExhibitEdit, controller: ControllerDep, use
             w["exhibits"].update(exhibit, updates)
         audit.record(w, now, user.id, "exhibit.edit", exhibit, updates)
     return fleet.get_exhibit(db, user, exhibit, now, tz)
+
+
+class CommandIn(Body):
+    type: str = Field(min_length=1, max_length=64, examples=["screenshot", "restart_kiosk"])
+    args: dict[str, Any] = Field(default_factory=dict)
+
+
+@router.post("/{exhibit}/commands", status_code=202, summary="Send a one-off command (technician); answered on command_results")
+def send_command(exhibit: str, body: CommandIn, controller: ControllerDep, user: CurrentUser) -> dict[str, Any]:
+    db, now, tz = controller.store.db, controller.clock.now(), controller.settings.timezone
+    current = fleet.get_exhibit(db, user, exhibit, now, tz)
+    user.require("technician", current["venue"]["region"] if current["venue"] else current["region"])
+    command = {"id": uuid.uuid4().hex, "type": body.type, **body.args}
+    with controller.store.write() as w:
+        w["commands"].insert({"id": command["id"], "exhibit": exhibit, "type": body.type, "payload": json.dumps(command),
+                              "created": now, "created_by": user.id})
+        audit.record(w, now, user.id, "exhibit.command", exhibit, command, current["region"])
+    controller.publish(Outgoing(exhibit_topic(exhibit, "commands"), encode(command), qos=1))
+    return {"id": command["id"], "exhibit": exhibit, "type": body.type, "created": iso(now, tz), "result": None}
+
+
+@router.get("/{exhibit}/commands", summary="Commands sent to an exhibit and their results, newest first")
+def list_commands(exhibit: str, controller: ControllerDep, user: CurrentUser) -> list[dict[str, Any]]:
+    db, tz = controller.store.db, controller.settings.timezone
+    fleet.get_exhibit(db, user, exhibit, controller.clock.now(), tz)
+    return [
+        {"id": r["id"], "exhibit": exhibit, "type": r["type"], "created": iso(r["created"], tz),
+         "result": json.loads(r["result"]) if r["result"] else None, "answered": iso(r["answered"], tz)}
+        for r in db.query("SELECT * FROM commands WHERE exhibit = ? ORDER BY created DESC LIMIT 100", [exhibit])
+    ]
