@@ -43,6 +43,8 @@ class Narrator:
         self.play(None)
 
     def drain_errors(self) -> list[tuple[str, str]]:
+        if not self.errors:  # the common case, without taking the lock every frame
+            return []
         with self._lock:
             errors, self.errors = self.errors, []
         return errors

@@ -17,7 +17,7 @@ from typing import Any
 
 def write_atomic(path: Path, payload: dict[str, Any]) -> None:
     """Write JSON to `path` so readers see either the old or the new file, never a mix."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     with open(tmp, "w", encoding="utf-8") as f:
         json.dump(payload, f, ensure_ascii=False)
         f.flush()
@@ -69,16 +69,18 @@ class Heartbeat:
         with self._lock:
             self._status.update(fields)
 
+    def snapshot(self) -> dict[str, Any]:
+        with self._lock:
+            return dict(self._status, written=time.time())
+
     def stop(self) -> None:
         self._stop.set()
         self._thread.join(timeout=5)
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            with self._lock:
-                snapshot = dict(self._status, written=time.time())
             try:
-                write_atomic(self.path, snapshot)
+                write_atomic(self.path, self.snapshot())
             except OSError:
                 pass  # a full disk must not stop the exhibit; the agent will see a stale heartbeat
             self._stop.wait(self.interval)

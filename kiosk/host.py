@@ -79,6 +79,7 @@ class KioskHost:
             self.status = {"id": failed.id, "version": failed.version, "status": "failed", "reason": failed.reason, "path": str(failed.path)}
         self._control_problems = 0
         self._frames = 0
+        self._last_beat = -1.0
         self._fps = 0.0
         self._fps_window = (time.monotonic(), 0)
         recorder.record("pack_loaded", id=pack.id, version=pack.version, path=str(pack.root))
@@ -129,6 +130,7 @@ class KioskHost:
         result = self.packs.poll()
         if result is None:
             return
+        self._last_beat = -1.0  # report the news in this frame's heartbeat
         if isinstance(result, PackFailed):
             self.recorder.record("pack_failed", id=result.id, version=result.version, path=str(result.path), reason=result.reason)
             self.status = {"id": result.id, "version": result.version, "status": "failed", "reason": result.reason, "path": str(result.path)}
@@ -149,11 +151,16 @@ class KioskHost:
     def _switched(self, pack: Pack) -> None:
         self.recorder.record("pack_loaded", id=pack.id, version=pack.version, path=str(pack.root))
         self.status = pack_brief(pack, "loaded")
+        self._last_beat = -1.0
         log.info("now playing %s %s", pack.id, pack.version)
 
     def _beat(self) -> None:
         if self.heartbeat is None:
             return
+        now = time.monotonic()
+        if now - self._last_beat < 0.1:
+            return  # the file is written once a second; ten updates a second are plenty
+        self._last_beat = now
         app = self.app
         self.heartbeat.update(
             fps=round(self._fps, 1),

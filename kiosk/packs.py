@@ -125,6 +125,8 @@ class PackWatcher:
 
     def poll(self) -> PackReady | PackFailed | None:
         """The next result, without waiting (the frame loop calls this)."""
+        if self.results.empty():
+            return None
         try:
             return self.results.get_nowait()
         except queue.Empty:

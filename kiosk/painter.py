@@ -55,6 +55,7 @@ class Painter:
         self._fonts: dict[bool, pygame.freetype.Font] = {}
         self._text_cache: dict[tuple, pygame.Surface] = {}
         self._layouts: dict[tuple, TextBox] = {}
+        self._widths: dict[tuple[str, int, bool], int] = {}
         self._images: dict[tuple[str, int, int, str], pygame.Surface | None] = {}
         self._originals: dict[str, pygame.Surface] = {}
         self._failed: dict[str, str] = {}
@@ -83,15 +84,19 @@ class Painter:
         return self
 
     def measure(self, size: int, bold: bool = False) -> Callable[[str], int]:
+        """A width function for one size; widths are cached across frames (freetype is slow)."""
         font = self.font(bold)
-        cache: dict[str, int] = {}
+        widths = self._widths
 
         def width(text: str) -> int:
             if not text:
                 return 0
-            w = cache.get(text)
+            key = (text, size, bold)
+            w = widths.get(key)
             if w is None:
-                w = cache[text] = font.get_rect(text, size=size).width
+                if len(widths) > 50_000:
+                    widths.clear()
+                w = widths[key] = font.get_rect(text, size=size).width
             return w
 
         return width

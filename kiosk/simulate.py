@@ -26,7 +26,8 @@ from kiosk.recorder import Recorder
 from kiosk.touch import TouchInput, finger_event
 from kiosk.visitors import Swipe, Tap, VisitorProfile, Wait, choose_target, visitor
 
-STEP = 0.5  # seconds of injected time per update while waiting
+STEP = 0.5  # seconds per update while waiting in live mode (a smooth-enough demo)
+FAST_STEP = 1.0  # with injected time: emergencies are still checked every simulated second
 
 
 @dataclass
@@ -98,8 +99,9 @@ class Simulator:
     def wait(self, seconds: float) -> None:
         """Let `seconds` pass, updating the app as a frame loop would."""
         remaining = seconds
+        step = STEP if self.live else FAST_STEP
         while remaining > 1e-9:
-            dt = min(STEP, remaining)
+            dt = min(step, remaining)
             if self.live:
                 time.sleep(dt)
             else:

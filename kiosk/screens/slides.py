@@ -47,6 +47,13 @@ class SlidesScreen(Screen):
             image_w = round(content.width * (share + 0.10))
             self.image_rect = pygame.Rect(content.left, content.top, image_w, content.height)
             self.text_rect = pygame.Rect(content.left + image_w + theme.margin, content.top, content.width - image_w - theme.margin, content.height)
+            # Start the words level with the top of the (letterboxed) picture.
+            size = self.ctx.painter.image_size(self.ctx.pack.path(self.slide.image) if self.slide.image else None)
+            if size:
+                shown_h = round(size[1] * min(self.image_rect.width / size[0], self.image_rect.height / size[1]))
+                offset = max(0, (self.image_rect.height - shown_h) // 2)
+                self.text_rect.top += offset
+                self.text_rect.height -= offset
 
     def _go(self, step: int) -> list[Intent]:
         target = self.index + step
