@@ -8,6 +8,7 @@ import shutil
 import tempfile
 from pathlib import Path
 import sqlite3
+from contextlib import closing
 
 import paho.mqtt.client as mqtt
 import pytest
@@ -76,7 +77,7 @@ def test_enrolled_devices_are_confined_to_their_own_topics(tmp_path, reachable_d
 def test_re_enrolling_revokes_the_old_device_token(tmp_path, capsys):
     data = tmp_path / "ctl"
     first, second = enroll(data, "ex-one", capsys), enroll(data, "ex-one", capsys)
-    with sqlite3.connect(data / "controller.db") as conn:
+    with closing(sqlite3.connect(data / "controller.db")) as conn:
         assert conn.execute("SELECT COUNT(*) FROM tokens WHERE exhibit = 'ex-one' AND revoked IS NULL").fetchone()[0] == 1
     assert first["api_token"] != second["api_token"]
     assert (data / "mosquitto" / "passwd").read_text().count("ex-one:") == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import queue
 import sqlite3
+from contextlib import closing
 import uuid
 
 import httpx
@@ -81,7 +82,7 @@ def stack(broker, tmp_path):
 
 
 def stored_ids(settings: Settings) -> set[str]:
-    with sqlite3.connect(settings.db_path) as conn:
+    with closing(sqlite3.connect(settings.db_path)) as conn:
         return {r[0] for r in conn.execute("SELECT id FROM events")}
 
 
@@ -121,7 +122,7 @@ def test_malformed_payloads_are_quarantined_and_the_loop_survives(stack):
     # The mixed batch is acked over its whole range, so the agent never resends the unfixable events.
     assert device.ack() == {"v": 1, "batch": "mixed", "from_seq": 1, "upto_seq": 6}
     assert http.get("/api/v1/exhibits/ex-quake-01/counts").json() == {"events": 4, "sessions": 1}
-    with sqlite3.connect(settings.db_path) as conn:
+    with closing(sqlite3.connect(settings.db_path)) as conn:
         reasons = [r[0] for r in conn.execute("SELECT reason FROM quarantine ORDER BY id")]
         rejected = conn.execute("SELECT value FROM counters WHERE name = 'rejected'").fetchone()[0]
     assert len(reasons) == 6 and rejected == 6

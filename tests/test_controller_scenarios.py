@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 
 import pytest
 
@@ -47,7 +48,7 @@ def test_exhibit_moved_mid_month_has_each_session_at_the_right_venue(stack, brok
     assert by_venue == {"venue-a": 2, "venue-b": 3, "": 1}
     report = stack.ok("GET", "/api/v1/reports/monthly", params={"region": "guangdong/shenzhen", "month": "2025-05"})
     assert [(r["venue"], r["sessions"]) for r in report] == [("venue-b", 3), ("venue-a", 2), ("", 5)]
-    with sqlite3.connect(stack.settings.db_path) as conn:
+    with closing(sqlite3.connect(stack.settings.db_path)) as conn:
         transit = conn.execute("SELECT COUNT(*), MIN(venue) FROM events WHERE in_transit = 1").fetchone()
     assert transit == (4, "")  # the four events of the session on the truck, flagged
     device.close()
