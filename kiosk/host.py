@@ -80,6 +80,7 @@ class KioskHost:
         self._control_problems = 0
         self._frames = 0
         self._last_beat = -1.0
+        self._last_key: tuple | None = None
         self._fps = 0.0
         self._fps_window = (time.monotonic(), 0)
         recorder.record("pack_loaded", id=pack.id, version=pack.version, path=str(pack.root))
@@ -157,11 +158,12 @@ class KioskHost:
     def _beat(self) -> None:
         if self.heartbeat is None:
             return
-        now = time.monotonic()
-        if now - self._last_beat < 0.1:
-            return  # the file is written once a second; ten updates a second are plenty
-        self._last_beat = now
         app = self.app
+        now = time.monotonic()
+        key = (app.mode, app.emergency, app.session_id, id(self.status), app.pack)
+        if now - self._last_beat < 0.1 and key == self._last_key:
+            return  # the file is written once a second; ten updates a second are plenty
+        self._last_beat, self._last_key = now, key
         self.heartbeat.update(
             fps=round(self._fps, 1),
             last_frame=time.time(),
