@@ -95,3 +95,14 @@ def test_dwell_percentiles_interpolate_inside_buckets():
     histogram[1] = 10  # ten sessions of 5-10 s
     assert dwell_percentile(histogram, 0.5) == 7.5
     assert dwell_percentile([0] * len(DWELL_COLUMNS), 0.5) is None
+
+
+def test_door_counter_footfall_is_acked_on_the_venue_topic_and_counted(day):
+    events = [{"id": f"door-{i}", "seq": i, "ts": at("2025-05-12 11:00") + i, "mono": 1.0, "boot": "b", "synced": True,
+               "type": "footfall", "session": None, "scene": None, "data": {"count": 3}} for i in (1, 2)]
+    raw = json.dumps({"v": 1, "venue": "v-a", "exhibit": "ex-1", "batch": "door-1", "events": events}).encode()
+    outcome = day.controller.handle_message("kepu/v1/venues/v-a/footfall", raw)
+    assert [(m.topic, json.loads(m.payload)["upto_seq"]) for m in outcome.outgoing] == [("kepu/v1/venues/v-a/footfall_ack", 2)]
+    day.controller.handle_message("kepu/v1/venues/v-a/footfall", raw)  # a resend counts nothing
+    [row] = day.ok("GET", "/api/v1/stats/usage", params={"group": "venue", "period": "day", "start": "2025-05-12", "end": "2025-05-12"})
+    assert row["footfall"] == 6 and row["sessions"] == 4
