@@ -50,9 +50,10 @@ def monthly(db: Database, principal: Principal, region: str, month: str, tz: str
     }
     sums = ", ".join(f"SUM({c}) AS {c}" for c in ROLLUP_COUNTERS)
     totals: dict[str, dict[str, float]] = {v: defaultdict(float) for v in venues}
-    for row in db.query(f"SELECT venue, {sums} FROM rollup_hourly WHERE month = ? GROUP BY venue", [month]):
-        if row["venue"] in totals:
-            totals[row["venue"]].update({c: row[c] or 0 for c in ROLLUP_COUNTERS})
+    for venue in venues:
+        # One indexed (month, venue) lookup per venue of the region, never the whole month's rollups.
+        for row in db.query(f"SELECT {sums} FROM rollup_hourly WHERE month = ? AND venue = ?", [month, venue]):
+            totals[venue].update({c: row[c] or 0 for c in ROLLUP_COUNTERS})
     used_by_stay: dict[tuple[str, str], set[str]] = defaultdict(set)
     for venue in venues:
         for exhibit, hour in db.execute(
