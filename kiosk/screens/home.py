@@ -44,10 +44,13 @@ class HomeScreen(Screen):
         theme = self.ctx.theme
         scenes = self.ctx.pack.scenes
         inner = self.area.inflate(-2 * theme.margin, -2 * theme.margin)
-        self.heading_rect = pygame.Rect(inner.left, inner.top, inner.width, round(theme.font("title") * 1.45))
-        # In 长者模式 the summary gives its line to the bigger tiles.
+        painter = self.ctx.painter
+        title, body = theme.font("title"), theme.font("body")
+        heading_h = min(painter.wrapped_height(self.ctx.t(self.ctx.pack.title), inner.width, title, bold=True), painter.line_height(title) * 2)
+        self.heading_rect = pygame.Rect(inner.left, inner.top, inner.width, heading_h)
+        # In 长者模式 the summary gives its lines to the bigger tiles.
         self.show_summary = bool(self.ctx.pack.summary) and not theme.senior
-        summary_h = round(theme.font("body") * 1.45) if self.show_summary else 0
+        summary_h = min(painter.wrapped_height(self.ctx.t(self.ctx.pack.summary), inner.width, body), painter.line_height(body) * 2) if self.show_summary else 0
         self.summary_rect = pygame.Rect(inner.left, self.heading_rect.bottom, inner.width, summary_h)
         top = self.summary_rect.bottom + theme.gap * 2
         grid = pygame.Rect(inner.left, top, inner.width, inner.bottom - top)

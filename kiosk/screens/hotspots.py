@@ -42,7 +42,7 @@ class HotspotsScreen(Screen):
             picture = pygame.Rect(body.left, body.top, body.width, round(body.height * 0.5))
             panel = pygame.Rect(body.left, picture.bottom + theme.gap * 2, body.width, body.bottom - picture.bottom - theme.gap * 2)
         else:
-            share = 0.56 if theme.senior else 0.62
+            share = 0.5 if theme.senior else 0.62
             picture = pygame.Rect(body.left, body.top, round(body.width * share), body.height)
             panel = pygame.Rect(picture.right + theme.margin, body.top, body.right - picture.right - theme.margin, body.height)
         size = painter.image_size(self.ctx.pack.path(self.scene.image) if self.scene.image else None) or (4, 3)

@@ -6,6 +6,7 @@ import pygame
 
 from content_packs.model import SlidesScene
 from kiosk import shapes
+from kiosk.text import wrap
 from kiosk.screens.base import Context, GoHome, Intent, Narrate, Record, Screen, Target
 
 PREV = ("‹ 上一页", "‹ Back")
@@ -20,6 +21,7 @@ class SlidesScreen(Screen):
         self.scene = scene
         self.scene_id = scene.id
         self.index = 0
+        self.part = 0  # a body longer than its box is shown in parts, never shrunk or clipped
         super().__init__(ctx, area)
 
     @property
@@ -34,7 +36,7 @@ class SlidesScreen(Screen):
         nav_y = inner.bottom - bh
         self.nav_top = nav_y - theme.gap
         self._targets = [Target("next", pygame.Rect(inner.right - bw, nav_y, bw, bh))]
-        if self.index > 0:
+        if self.index > 0 or self.part > 0:
             self._targets.append(Target("prev", pygame.Rect(inner.left, nav_y, bw, bh)))
         content = pygame.Rect(inner.left, inner.top, inner.width, self.nav_top - inner.top - theme.gap)
         # Senior mode's larger text takes room from the picture, never from the words.
@@ -54,14 +56,35 @@ class SlidesScreen(Screen):
                 offset = max(0, (self.image_rect.height - shown_h) // 2)
                 self.text_rect.top += offset
                 self.text_rect.height -= offset
+        self._paginate()
+
+    def _paginate(self) -> None:
+        theme, painter, ctx = self.ctx.theme, self.ctx.painter, self.ctx
+        title_size = theme.font("title")
+        self.title_h = min(painter.wrapped_height(ctx.t(self.slide.title), self.text_rect.width, title_size, bold=True), self.text_rect.height // 2)
+        body_top = self.text_rect.top + self.title_h + theme.gap
+        self.body_rect = pygame.Rect(self.text_rect.left, body_top, self.text_rect.width, self.text_rect.bottom - body_top)
+        size = theme.font("body")
+        lines = wrap(ctx.t(self.slide.body), self.body_rect.width, painter.measure(size))
+        per_page = max(1, self.body_rect.height // painter.line_height(size))
+        if len(lines) > per_page:  # leave a line for the "1 / 2" hint
+            self.body_rect.height -= painter.line_height(theme.font("small"))
+            per_page = max(1, self.body_rect.height // painter.line_height(size))
+        self.parts = ["\n".join(lines[i : i + per_page]) for i in range(0, len(lines), per_page)] or [""]
+        self.part = min(self.part, len(self.parts) - 1)
 
     def _go(self, step: int) -> list[Intent]:
+        if 0 <= self.part + step < len(self.parts):
+            self.part += step  # the rest of a long text first
+            self.relayout()
+            return [Record("slide", {"index": self.index, "part": self.part})]
         target = self.index + step
         if target < 0:
             return []
         if target >= len(self.scene.slides):
             return [GoHome()]
         self.index = target
+        self.part = 0
         self.relayout()
         return [Record("slide", {"index": self.index}), *self.enter()]
 
@@ -79,12 +102,12 @@ class SlidesScreen(Screen):
         return []
 
     def swipe(self, direction: int) -> list[Intent]:
-        if direction > 0 and self.index == len(self.scene.slides) - 1:
+        if direction > 0 and self.index == len(self.scene.slides) - 1 and self.part == len(self.parts) - 1:
             return []  # a swipe never leaves the scene by accident; the Done button does
         return self._go(direction)
 
     def state_key(self) -> str:
-        return f"{self.scene_id}#{self.index}"
+        return f"{self.scene_id}#{self.index}" + (f".{self.part}" if self.part else "")
 
     def draw(self, surface: pygame.Surface) -> None:
         ctx, theme, painter = self.ctx, self.ctx.theme, self.ctx.painter
@@ -98,29 +121,17 @@ class SlidesScreen(Screen):
             pygame.draw.circle(surface, pal.surface, badge.center, side // 2)
             shapes.speaker(surface, badge.inflate(-side * 0.45, -side * 0.45), pal.accent)
         title_size = theme.font("title")
-        title_h = min(
-            painter.wrapped_height(ctx.t(slide.title), self.text_rect.width, title_size, bold=True),
-            self.text_rect.height // 2,
-        )
-        used = painter.draw_text(
-            surface,
-            ctx.t(slide.title),
-            pygame.Rect(self.text_rect.left, self.text_rect.top, self.text_rect.width, title_h),
-            title_size,
-            pal.text,
-            bold=True,
-        )
-        body_top = used.bottom + theme.gap
         painter.draw_text(
-            surface,
-            ctx.t(slide.body),
-            pygame.Rect(self.text_rect.left, body_top, self.text_rect.width, self.text_rect.bottom - body_top),
-            theme.font("body"),
-            pal.text,
-            min_size=max(12, round(theme.font("body") * 0.75)),
+            surface, ctx.t(slide.title), pygame.Rect(self.text_rect.left, self.text_rect.top, self.text_rect.width, self.title_h), title_size, pal.text, bold=True
         )
+        painter.draw_text(surface, self.parts[self.part], self.body_rect, theme.font("body"), pal.text, min_size=theme.font("body"))
+        if len(self.parts) > 1:
+            more = f"{self.part + 1} / {len(self.parts)}"
+            small = theme.font("small")
+            hint = pygame.Rect(self.text_rect.left, self.body_rect.bottom, self.text_rect.width, painter.line_height(small))
+            painter.draw_text(surface, more, hint, small, pal.muted, bold=True, align="right")
         lang = 0 if ctx.lang == "zh" else 1
-        last = self.index == len(self.scene.slides) - 1
+        last = self.index == len(self.scene.slides) - 1 and self.part == len(self.parts) - 1
         for target in self._targets:
             label = (DONE if last else NEXT)[lang] if target.name == "next" else PREV[lang]
             painter.button(surface, target.rect, label, theme, primary=target.name == "next")
