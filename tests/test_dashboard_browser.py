@@ -237,6 +237,21 @@ def test_emergency_needs_typed_confirmation_shows_on_the_exhibit_and_ends(browse
         context.close()
 
 
+def _on_air(core) -> None:
+    """A running campaign and an emergency on air, so those pages show their busy state too."""
+    from controller import campaigns, emergencies
+    from controller.auth import Principal
+    from tests.test_dashboard_support import DAY, NOW, TZ
+
+    admin = Principal("admin", "admin")
+    with core.store.write() as db:
+        campaigns.create(db, admin, {"name": "防灾减灾日 May 12", "region": "guangdong/shenzhen", "pack": {"id": "quake-safety", "version": "1.0.0"}, "priority": 5},
+                         NOW - 15 * 3600, NOW + 6 * DAY, NOW, TZ)
+        emergencies.create(db, admin, {"region": "guangdong/shenzhen/nanshan", "message": {"zh": "台风红色预警：请留在室内", "en": "Typhoon red alert: stay indoors"}},
+                           NOW - 600, NOW + 3600, NOW, TZ)
+    core.changed()
+
+
 def test_screenshot_every_page_in_both_sizes_and_languages(browser, tmp_path, screenshots):
     """Seeded district data (weeks of visits) so the charts have something to show; every page, four ways."""
     from controller.app import create_app
@@ -247,7 +262,9 @@ def test_screenshot_every_page_in_both_sizes_and_languages(browser, tmp_path, sc
 
     clock = ManualClock(NOW)
     app = create_app(Settings(data_dir=tmp_path / "controller", admin_token="shots"), clock=clock, run_scheduler=False)
-    seed(app.state.controller, tmp_path, clock)
+    core = app.state.controller
+    seed(core, tmp_path, clock)
+    _on_air(core)
     errors: list[str] = []
     with ServerThread(app) as server:
         for size in ((1366, 768), (1920, 1080)):

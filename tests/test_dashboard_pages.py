@@ -140,7 +140,7 @@ def test_overlapping_stay_is_refused_with_the_clash_named(site):
             data={"csrf": csrf(page), "exhibit": "ex-food-01", "venue": "v-yuehai", "first_day": "2025-06-05", "last_day": "2025-07-05"},
         )
         assert 'data-testid="flash-ok"' in ok.text and "Stay saved." in ok.text
-        stay = re.search(r'data-stay="(\d+)">\s*<td>\d+</td><td>ex-food-01</td><td>粤海街道科普室', ok.text)
+        stay = re.search(r'data-stay="(\d+)">\s*<td>\d+</td><td[^>]*>ex-food-01</td><td>粤海街道科普室', ok.text)
         assert stay
         moved = c.post(f"/rotations/{stay.group(1)}/move", data={"csrf": csrf(ok.text), "first_day": "2025-06-10", "last_day": "2025-07-10"})
         assert "Stay moved." in moved.text and "2025-07-10" in moved.text

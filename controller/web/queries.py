@@ -174,11 +174,16 @@ def exhibit_page(db: Database, principal: Principal, exhibit_id: str, now: float
         starts, ends = datetime.fromisoformat(stay["starts"]).timestamp(), datetime.fromisoformat(stay["ends"]).timestamp()
         stay["phase"] = "past" if ends <= now else "now" if starts <= now else "planned"
         stay["venue_name"] = names.get(stay["venue"], stay["venue"])
+        stay["first_day"] = stay["starts"][:10]
+        stay["last_day"] = datetime.fromtimestamp(ends - 1, zone(tz)).date().isoformat()
     return {
         "exhibit": exhibit,
         "stays": stays,
         "daily": daily(db, principal, flt, days),
-        "online": daily(db, principal, Filter(start=days[0], end=today, exhibit=exhibit_id), days, "online_minutes"),
+        "online": [
+            {"day": d["day"], "value": round(d["value"] / 60, 1)}
+            for d in daily(db, principal, Filter(start=days[0], end=today, exhibit=exhibit_id), days, "online_minutes")
+        ],
         "quiz": stats.quiz(db, principal, Filter(exhibit=exhibit_id)),
         "totals": summarise(stats.totals(db, principal, Filter(exhibit=exhibit_id))),
     }

@@ -42,6 +42,15 @@ def _when(value: str | None) -> str:
     return "—" if not value else value[:16].replace("T", " ")
 
 
+def _size(value: float | int | None) -> str:
+    if value is None:
+        return "—"
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("KB", 1e3)):
+        if value >= scale:
+            return f"{value / scale:.1f} {unit}"
+    return f"{value} B"
+
+
 def _gb(value: float | int | None) -> str:
     return "—" if value is None else f"{value / 1e9:.1f} GB"
 
@@ -54,6 +63,7 @@ def _region(value: str | None) -> str:
 templates.env.filters["when"] = _when
 templates.env.filters["region"] = _region
 templates.env.filters["gb"] = _gb
+templates.env.filters["size"] = _size
 templates.env.filters["jsonscript"] = _tojson_script
 templates.env.filters["pct"] = _pct
 templates.env.filters["num"] = _num

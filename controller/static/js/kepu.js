@@ -14,6 +14,8 @@
   var builders = {
     daily: function (d) {
       var compact = d.rows.length > 20;
+      var widest = d.rows.reduce(function (m, r) { return Math.max(m, String(r.value).length); }, 0);
+      var upright = !compact || widest <= 2;  // long values on many bars would overlap: turn them
       return {
         grid: { left: 48, right: 16, top: 28, bottom: 56 },
         tooltip: { trigger: "axis" },
@@ -22,7 +24,8 @@
         yAxis: { type: "value", minInterval: 1, axisLabel: { fontSize: 14, color: INK } },
         series: [{ name: d.series, type: "bar", data: d.rows.map(function (r) { return r.value; }),
                    itemStyle: { color: ACCENT },
-                   label: { show: true, position: "top", fontSize: 12, color: INK,
+                   label: { show: true, position: "top", fontSize: 12, color: INK, rotate: upright ? 0 : 90,
+                            align: upright ? "center" : "left", verticalAlign: "middle", distance: upright ? 5 : 4,
                             formatter: function (p) { return p.value ? p.value : ""; } } }]
       };
     },
@@ -55,7 +58,8 @@
       var chart = echarts.init(el, null, { renderer: "svg" });
       var option = build(d);
       option.textStyle = { fontFamily: FONT, fontSize: 14, color: INK };
-      option.aria = { enabled: true, decal: { show: true } };
+      // Bars get patterns as well as colour; heat-map cells carry their value as text instead.
+      option.aria = { enabled: true, decal: { show: el.dataset.chart !== "heat" } };
       option.animation = false;
       chart.setOption(option);
       charts.push(chart);
