@@ -130,8 +130,14 @@ class Ingester:
             log.warning("%s: %d malformed events quarantined (first: %s)", topic, len(bad), bad[0][1])
         if seqs:
             # Bad events are acked too: they are quarantined here, and resending them cannot fix them.
-            ack_topic = exhibit_topic(ident, "ack") if id_field == "exhibit" else venue_topic(ident, "footfall_ack")
-            outcome.outgoing.append(Outgoing(ack_topic, encode(ack_payload(batch.batch, min(seqs), max(seqs)))))
+            ack = ack_payload(batch.batch, min(seqs), max(seqs))
+            if id_field == "exhibit":
+                ack_topic = exhibit_topic(ident, "ack")
+            else:
+                # Every exhibit at the venue hears this topic: name the sender so only it deletes rows.
+                ack_topic = venue_topic(ident, "footfall_ack")
+                ack["exhibit"] = exhibit
+            outcome.outgoing.append(Outgoing(ack_topic, encode(ack)))
 
     def _insert(self, db: Database, exhibit: str, venue: str, pack: str, e: dict[str, Any], now: float) -> bool:
         cur = db.conn.execute(
