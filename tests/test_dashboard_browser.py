@@ -288,6 +288,11 @@ def test_screenshot_every_page_in_both_sizes_and_languages(browser, tmp_path, sc
                     if page.locator("[data-chart]").count():
                         page.wait_for_selector("[data-chart] svg")
                     page.screenshot(path=str(screenshots / f"{name}-{size[0]}x{size[1]}-{lang}.png"), full_page=True)
+                    if name == "reports" and size[0] == 1366:
+                        page.emulate_media(media="print")
+                        assert page.locator("nav.side").is_hidden(), "print CSS hides the navigation"
+                        page.screenshot(path=str(screenshots / f"reports-print-{lang}.png"), full_page=True)
+                        page.emulate_media(media="screen")
                 context.close()
     assert not errors, errors
     assert len(list(screenshots.glob("*.png"))) >= len(PAGES) * 4
