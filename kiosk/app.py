@@ -77,6 +77,7 @@ class KioskApp:
         self.next_pack: tuple[Pack, Painter] | None = None
         self.on_pack_switched: Callable[[Pack], None] = lambda pack: None
         self._down: tuple[Pointer, Target | None] | None = None
+        self._shade: pygame.Surface | None = None
         self.screen: Screen = AttractScreen(self._context(), self._full_area())
         painter.on_error = self._asset_error
 
@@ -382,9 +383,10 @@ class KioskApp:
     def _draw_warning(self, surface: pygame.Surface) -> None:
         t, painter = self.theme, self.painter
         pal = t.palette
-        shade = pygame.Surface(self.size, pygame.SRCALPHA)
-        shade.fill((0, 0, 0, 150))
-        surface.blit(shade, (0, 0))
+        if self._shade is None:
+            self._shade = pygame.Surface(self.size, pygame.SRCALPHA)
+            self._shade.fill((0, 0, 0, 150))
+        surface.blit(self._shade, (0, 0))
         layout = self._warning_layout()
         card, inner = layout["card"], layout["inner"]
         pygame.draw.rect(surface, pal.surface, card, border_radius=t.radius * 2)

@@ -20,6 +20,7 @@ from kiosk.theme import Theme
 
 log = logging.getLogger(__name__)
 Color = tuple[int, int, int]
+MAX_CACHED_PIXELS = 25_000_000  # scaled images kept across frames (4 bytes each)
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ class Painter:
         self._images: dict[tuple[str, int, int, str], pygame.Surface | None] = {}
         self._originals: dict[str, pygame.Surface] = {}
         self._failed: dict[str, str] = {}
+        self._image_pixels = 0
         self._converted: set[str] = set()
         self._reported: set[str] = set()
         self.on_error = on_error or (lambda kind, detail: None)
@@ -238,8 +240,10 @@ class Painter:
             w, h = original.get_size()
             ratio = (min if mode == "contain" else max)(rect.width / w, rect.height / h)
             scaled = pygame.transform.smoothscale(original, (max(1, round(w * ratio)), max(1, round(h * ratio))))
-            if len(self._images) > 64:
+            self._image_pixels += scaled.get_width() * scaled.get_height()
+            if self._image_pixels > MAX_CACHED_PIXELS:  # ~100 MB of scaled copies at most
                 self._images.clear()
+                self._image_pixels = scaled.get_width() * scaled.get_height()
             self._images[key] = scaled
         target = scaled.get_rect(center=rect.center)
         old_clip = surface.get_clip()

@@ -25,18 +25,27 @@ class AttractScreen(Screen):
         surface.fill(pal.background)
         attract = ctx.pack.attract
         # A slow drift (Ken Burns) keeps the screen alive without distracting motion.
-        drift = math.sin(self.elapsed / 6.0)
-        zoom = 1.06 + 0.04 * drift
-        image_rect = self.area.inflate(round(self.area.width * (zoom - 1)), round(self.area.height * (zoom - 1)))
-        image_rect.x += round(drift * self.area.width * 0.01)
+        # A slow pan keeps the screen alive without distracting motion. The picture is scaled
+        # once (a fixed size, so it is cached) and only moved: rescaling every frame costs
+        # a frame's budget and fills the cache with full-screen copies.
+        drift_x = math.sin(self.elapsed / (6.0 * theme.pace))
+        drift_y = math.cos(self.elapsed / (8.0 * theme.pace))
+        image_rect = self.area.inflate(round(self.area.width * 0.08), round(self.area.height * 0.08))
+        image_rect.move_ip(round(drift_x * self.area.width * 0.035), round(drift_y * self.area.height * 0.035))
         if attract.image:
+            old_clip = surface.get_clip()
+            surface.set_clip(self.area)
             painter.image(surface, ctx.pack.path(attract.image), image_rect, theme, mode="cover")
+            surface.set_clip(old_clip)
         # A readable band across the lower part of the screen.
         band_h = round(self.area.height * (0.42 if theme.portrait else 0.40))
         band = pygame.Rect(self.area.left, self.area.bottom - band_h, self.area.width, band_h)
-        shade = pygame.Surface(band.size, pygame.SRCALPHA)
-        shade.fill((*pal.surface, 235))
-        surface.blit(shade, band.topleft)
+        key = (band.size, pal.surface)
+        if getattr(self, "_shade_key", None) != key:
+            self._shade = pygame.Surface(band.size, pygame.SRCALPHA)
+            self._shade.fill((*pal.surface, 235))
+            self._shade_key = key
+        surface.blit(self._shade, band.topleft)
         inner = band.inflate(-2 * theme.margin, -theme.margin)
         title_h = round(inner.height * 0.34)
         painter.draw_text(
@@ -59,7 +68,7 @@ class AttractScreen(Screen):
                 align="center",
                 valign="middle",
             )
-        pulse = 0.5 + 0.5 * math.sin(self.elapsed * 2.4)
+        pulse = 0.5 + 0.5 * math.sin(self.elapsed * 2.4 / theme.pace)
         cta_h = round(inner.height * 0.30)
         cta_w = min(inner.width, round(theme.vmin * 70 * theme.scale))
         cta = pygame.Rect(0, 0, cta_w, cta_h)
