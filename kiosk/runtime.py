@@ -8,6 +8,7 @@ watched by threads whose results the host picks up without waiting.
 from __future__ import annotations
 
 import logging
+import signal
 import threading
 import time
 from dataclasses import dataclass
@@ -98,9 +99,12 @@ def run(options: RunOptions) -> int:
     last_watchdog = 0.0
     first_frame = True
     sd_notify("READY=1")
+    stopping = threading.Event()
+    # systemd stops the kiosk with SIGTERM: finish the frame, end the visit, flush the outbox.
+    previous = signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     try:
         running = True
-        while running:
+        while running and not stopping.is_set():
             dt = ticker.tick(options.fps) / 1000.0
             app: KioskApp = host.app
             for event in pygame.event.get():
@@ -124,6 +128,7 @@ def run(options: RunOptions) -> int:
             if options.max_seconds is not None and now - started >= options.max_seconds:
                 running = False
     finally:
+        signal.signal(signal.SIGTERM, previous)
         host.stop("shutdown")
         recorder.close()
         outbox.close()
