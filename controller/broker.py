@@ -78,6 +78,10 @@ class Broker:
             "max_queued_messages 100000",
             "max_inflight_messages 100",
         ]
+        if os.geteuid() == 0:
+            # Started as root, mosquitto drops to the `mosquitto` user, which cannot read our
+            # private (0700) work folders. A child broker runs as whoever started it.
+            lines.append("user root")
         if self.password_file:
             lines += ["allow_anonymous false", f"password_file {self.password_file}"]
         else:

@@ -22,6 +22,8 @@ from pathlib import Path
 import httpx
 
 from controller.broker import Broker, free_port
+from controller.demo_seed import agent_config, build_samples, enroll_exhibits, make_signing_key, seed
+from controller.enroll import CONTROLLER_USER
 
 SAMPLES = Path(__file__).resolve().parent.parent / "content_packs" / "samples"
 # Exhibit ids and the sample each one plays; more exhibits cycle through the samples.
@@ -139,24 +141,36 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
 
+    exhibits = [DEMO_EXHIBITS[i][0] if i < len(DEMO_EXHIBITS) else f"ex-demo-{i + 1:02d}" for i in range(args.exhibits)]
     broker: Broker | None = None
+    credentials = None
     if args.mqtt:
-        mqtt_url = args.mqtt
+        mqtt_url = controller_mqtt = args.mqtt
     else:
-        broker = Broker(workdir=data / "broker").start()
+        # Our own broker runs like a real deployment: each exhibit logs in as itself and
+        # the ACL written by enrolment confines it to its own topics.
+        credentials = enroll_exhibits(data / "controller", exhibits)
+        broker = Broker(workdir=data / "broker", password_file=credentials.password_file, acl_file=credentials.acl_file).start()
         mqtt_url = broker.url
+        controller_mqtt = f"mqtt://{CONTROLLER_USER}:{credentials.controller_password}@127.0.0.1:{broker.port}"
     controller_url = f"http://127.0.0.1:{port}"
+    packs = _sample_packs()
+    private_key, public_key = make_signing_key(data / "keys")
+    kpacks = build_samples(packs, private_key, data / "kpacks")
     children = [
         Child(
             "controller",
-            _python_module("controller") + ["serve", "--data", str(data / "controller"), "--mqtt", mqtt_url, "--port", str(port), "--host", args.host, "--admin-token", token],
+            _python_module("controller")
+            + ["serve", "--data", str(data / "controller"), "--mqtt", controller_mqtt, "--port", str(port), "--host", args.host,
+               "--admin-token", token, "--trusted-key", str(public_key)],
             logs / "controller.log",
         )
     ]
-    packs = _sample_packs()
-    for i in range(args.exhibits):
-        exhibit, sample = DEMO_EXHIBITS[i] if i < len(DEMO_EXHIBITS) else (f"ex-demo-{i + 1:02d}", "")
+    exhibit_packs: dict[str, str] = {}
+    for i, exhibit in enumerate(exhibits):
+        sample = DEMO_EXHIBITS[i][1] if i < len(DEMO_EXHIBITS) else ""
         pack = SAMPLES / sample if sample and (SAMPLES / sample / "pack.toml").is_file() else packs[i % len(packs)]
+        exhibit_packs[exhibit] = pack.name
         exhibit_data = data / "exhibits" / exhibit
         exhibit_data.mkdir(parents=True, exist_ok=True)
         children.append(
@@ -173,7 +187,9 @@ def main(argv: list[str] | None = None) -> int:
         children.append(
             Child(
                 f"{exhibit}-agent",
-                _python_module("exhibit_agent") + ["run", "--exhibit", exhibit, "--mqtt", mqtt_url, "--controller", controller_url, "--data", str(exhibit_data)],
+                _python_module("exhibit_agent")
+                + ["run", "--config", str(agent_config(exhibit_data / "agent.toml", exhibit, exhibit_data, mqtt_url, controller_url, public_key,
+                                                 credentials.devices[exhibit] if credentials else None))],
                 logs / f"{exhibit}-agent.log",
             )
         )
@@ -183,6 +199,11 @@ def main(argv: list[str] | None = None) -> int:
         if not _wait_http(f"{controller_url}/api/v1/exhibits", token):
             print(f"kepu demo: the controller did not start; see {children[0].log}", file=sys.stderr)
             return 1
+        try:
+            seed(controller_url, token, kpacks, exhibit_packs)
+        except httpx.HTTPError as exc:
+            detail = exc.response.text[:500] if isinstance(exc, httpx.HTTPStatusError) else str(exc)
+            print(f"kepu demo: could not set up venues and packs ({detail}); exhibits will run unplanned", file=sys.stderr)
         for child in children[1:]:
             child.start()
         print(f"kepu demo is running ({args.exhibits} simulated exhibits, broker {mqtt_url}, files in {data})", flush=True)
