@@ -132,6 +132,8 @@ class Desired:
 def parse_desired(payload: dict[str, Any]) -> Desired:
     """Check a desired-state message; raise ProtocolError naming the bad field."""
     venue = payload.get("venue")
+    if isinstance(venue, dict):
+        venue = venue.get("id")  # the controller sends {id, name}; the agent needs only the id
     if venue is not None and (not isinstance(venue, str) or not EXHIBIT_ID.match(venue)):
         raise ProtocolError(f"desired.venue {venue!r} is not a valid venue id")
     pack = None
