@@ -102,7 +102,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "fl.installed_ok": ("安装成功", "installed"),
     "fl.rolled_back": ("已回滚", "rolled back"),
     "fl.refused": ("被拒绝", "refused"),
-    "fl.pending": ("等待安装", "pending"),
+    "fl.pending": ("离线，待安装", "waiting (offline)"),
     "fl.not_enrolled": ("未登记", "not enrolled"),
     "fl.screenshot": ("截屏", "Screenshot"),
     "fl.screenshot_off": (

@@ -144,7 +144,8 @@ def install_state(exhibit: dict[str, Any]) -> dict[str, Any]:
     elif last and (last.get("pack") or {}).get("id") == desired.get("id") and (last.get("pack") or {}).get("version") == desired.get("version") and last.get("result") != "ok":
         state = "failed"
     else:
-        state = "installing"
+        # Offline exhibits fetch nothing: say they wait, not that they are busy.
+        state = "installing" if exhibit.get("online", True) else "pending"
     return {"state": state, "last": last}
 
 
