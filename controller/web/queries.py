@@ -98,6 +98,9 @@ def overview(db: Database, principal: Principal, now: float, tz: str) -> dict[st
     month_metrics = stats.metrics(db, principal, month_f, tz, now)
     days = [today - timedelta(days=i) for i in range(29, -1, -1)]
     exhibit_rows = _ranked(list(by("exhibit", month_f).values()), "exhibit")
+    exhibit_names = {e["id"]: e["name"] for e in fleet.list_exhibits(db, principal, now, tz)}
+    for row in exhibit_rows:
+        row["name"] = exhibit_names.get(row["exhibit"]) or row["exhibit"]
     pack_rows = [r for r in _ranked(list(by("pack", month_f).values()), "pack") if r["pack"]]
     return {
         "today": stats.totals(db, principal, today_f)["sessions"],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -12,11 +13,13 @@ from urllib.parse import urlencode
 from fastapi import Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
 from markupsafe import Markup
 
 from controller.auth import ROLES, Principal, authenticate
 from controller.deps import COOKIE, ControllerDep
 from controller.errors import Forbidden, Unauthorized
+from controller.opening import zone
 from controller.web.i18n import LANG_COOKIE, request_lang, translator
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -37,9 +40,18 @@ def _num(value: float | int | None) -> str:
     return "—" if value is None else f"{value:,}" if isinstance(value, int) else f"{value:,.1f}"
 
 
-def _when(value: str | None) -> str:
-    """An ISO instant as "2025-05-12 09:30" (the controller's local time, as the API gives it)."""
-    return "—" if not value else value[:16].replace("T", " ")
+@pass_context
+def _when(context: Any, value: str | None) -> str:
+    """An ISO instant as "2025-05-12 09:30" in the controller's time zone (agents report UTC "…Z")."""
+    if not value:
+        return "—"
+    try:
+        instant = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return str(value)
+    if instant.tzinfo is not None:
+        instant = instant.astimezone(zone(context["request"].app.state.settings.timezone))
+    return instant.strftime("%Y-%m-%d %H:%M")
 
 
 def _size(value: float | int | None) -> str:
