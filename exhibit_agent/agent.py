@@ -6,6 +6,7 @@ their own threads and talk to the loop through a queue, so no state is shared.
 
 from __future__ import annotations
 
+import json
 import logging
 import queue
 import threading
@@ -21,7 +22,7 @@ from exhibit_agent.fetch import Fetcher
 from exhibit_agent.files import read_json, write_json_atomic
 from exhibit_agent.health import snapshot
 from exhibit_agent.installer import InstallOutcome, Installer
-from exhibit_agent.kiosk_status import read_kiosk_status
+from exhibit_agent.kiosk_status import KioskStatus, read_kiosk_status
 from exhibit_agent.messages import (Desired, PackRef, install_result, parse_ack, parse_desired, reported,
                                     state_offline, state_online)
 from exhibit_agent.mqtt_link import LinkEvent, MqttLink
@@ -36,6 +37,8 @@ TICK = 0.05
 
 
 OVER_CAP_CHECK = 5.0  # seconds between outbox size checks
+KIOSK_CHECK = 1.0  # seconds between looks at the kiosk's heartbeat for changes worth reporting
+KIOSK_STALE = 10.0  # a heartbeat older than this means the kiosk is not showing anything
 
 
 def trusted_key_items(keys: tuple[str, ...]) -> list[object]:
@@ -84,6 +87,8 @@ class Agent:
         self.last_install: dict[str, Any] | None = read_json(config.data / "last_install.json")
         self.over_cap = False
         self._next_cap_check = 0.0
+        self._next_kiosk_check = 0.0
+        self._kiosk_seen: tuple[Any, Any] | None = None
         self._next_health = mono() + min(5.0, config.health_interval)
         self._stop = threading.Event()
         self._install_wake = threading.Event()
@@ -152,6 +157,9 @@ class Agent:
         if self.control.refresh(self.wall()):
             log.info("control.json updated (emergency %s)", self.control.active(self.wall()) and self.control.emergency.id)
             self.publish_reported()
+        if now >= self._next_kiosk_check:
+            self._next_kiosk_check = now + KIOSK_CHECK
+            self._watch_kiosk()
         if now >= self._next_cap_check:
             self._next_cap_check = now + OVER_CAP_CHECK
             self._check_cap()
@@ -187,12 +195,21 @@ class Agent:
         payload = state_online(self.config.exhibit, __version__, self.connected_since, self.installer.installed())
         self.link.publish(self.topics["state"], encode(payload), qos=1, retain=True)
 
+    def _watch_kiosk(self) -> None:
+        """Republish `reported` when what the kiosk shows changes (pack on screen, emergency)."""
+        kiosk = read_kiosk_status(self.config.data / "kiosk.json")
+        seen = (_shown_emergency(kiosk), json.dumps(kiosk.raw.get("playing"), sort_keys=True) if kiosk else None)
+        if seen != self._kiosk_seen and self.link.connected:
+            self._kiosk_seen = seen
+            self.publish_reported()
+
     def publish_reported(self) -> None:
         kiosk = read_kiosk_status(self.config.data / "kiosk.json")
         active = self.control.active(self.wall())
         playing = (kiosk.raw.get("playing") or kiosk.pack) if kiosk else None
         payload = reported(self.installer.installed(), playing, self.last_install,
-                           outbox_over_cap=self.over_cap, emergency=active.id if active else None)
+                           outbox_over_cap=self.over_cap, emergency=active.id if active else None,
+                           emergency_shown=_shown_emergency(kiosk))
         self.link.publish(self.topics["reported"], encode(payload), qos=1, retain=True)
 
     def publish_health(self) -> None:
@@ -328,3 +345,11 @@ def _desired_doc(desired: Desired) -> dict[str, Any]:
         "emergency": desired.emergency.raw if desired.emergency else None,
         "config": desired.config,
     }
+
+
+def _shown_emergency(kiosk: KioskStatus | None) -> str | None:
+    """The emergency the kiosk says is on its screen; None if none or the kiosk is not alive."""
+    if kiosk is None or kiosk.age > KIOSK_STALE:
+        return None
+    shown = kiosk.raw.get("emergency")
+    return str(shown) if shown not in (None, "") else None

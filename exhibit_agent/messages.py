@@ -151,13 +151,15 @@ def parse_desired(payload: dict[str, Any]) -> Desired:
     emergency = None
     raw_em = payload.get("emergency")
     if raw_em is not None:
-        if not isinstance(raw_em, dict) or not isinstance(raw_em.get("id"), str):
+        em_id = raw_em.get("id") if isinstance(raw_em, dict) else None
+        # The controller numbers broadcasts; other senders may use text ids. Both are fine.
+        if isinstance(em_id, bool) or not isinstance(em_id, (str, int)) or em_id == "":
             raise ProtocolError("desired.emergency must be an object with an id, or null")
-        message = raw_em.get("message")
+        message = raw_em.get("message") or {}
         if not isinstance(message, dict) or not all(isinstance(v, str) for v in message.values()):
             raise ProtocolError("desired.emergency.message must be {zh, en} text")
         emergency = Emergency(
-            id=raw_em["id"],
+            id=str(em_id),
             message=message,
             starts=parse_time(raw_em.get("starts"), "desired.emergency.starts"),
             expires=parse_time(raw_em.get("expires"), "desired.emergency.expires"),
@@ -175,14 +177,19 @@ def parse_desired(payload: dict[str, Any]) -> Desired:
 
 def reported(installed: dict[str, str] | None, playing: dict[str, Any] | None,
              last_install: dict[str, Any] | None, outbox_over_cap: bool = False,
-             emergency: str | None = None) -> dict[str, Any]:
-    """The retained `reported` message: what is installed and playing, and the last install."""
+             emergency: str | None = None, emergency_shown: str | None = None) -> dict[str, Any]:
+    """The retained `reported` message: what is installed and playing, and the last install.
+
+    `emergency` is the broadcast handed to the kiosk; `emergency_shown` is the one the kiosk
+    confirms is on its screen (from its heartbeat), which is what staff need to see.
+    """
     return {
         "installed": installed,
         "playing": playing,
         "last_install": last_install,
         "outbox_over_cap": outbox_over_cap,
         "emergency": emergency,
+        "emergency_shown": emergency_shown,
     }
 
 
