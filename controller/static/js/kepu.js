@@ -15,7 +15,7 @@
     daily: function (d) {
       var compact = d.rows.length > 20;
       var widest = d.rows.reduce(function (m, r) { return Math.max(m, String(r.value).length); }, 0);
-      var upright = !compact || widest <= 2;  // long values on many bars would overlap: turn them
+      var upright = !compact || widest <= 1;  // values on many narrow bars would overlap: turn them
       return {
         grid: { left: 48, right: 16, top: 28, bottom: 56 },
         tooltip: { trigger: "axis" },
