@@ -8,6 +8,7 @@ import threading
 from controller.clock import Clock, SystemClock
 from controller.db import Store
 from controller.ingest import Ingester, Outcome, Outgoing
+from controller.rollups import backfill_online_spans
 from controller.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -20,6 +21,8 @@ class Controller:
         self.settings = settings
         self.clock = clock or SystemClock()
         self.store = Store(settings.db_path)
+        with self.store.write() as db:
+            backfill_online_spans(db, settings.timezone)
         self.ingester = Ingester(self.store, self.clock, settings.timezone, on_new_exhibit=self._exhibit_appeared)
         self.bridge = None
         self.sent: list[Outgoing] = []  # what was published (kept only without a bridge, for tests)

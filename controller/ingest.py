@@ -12,7 +12,7 @@ from sqlite_utils import Database
 
 from controller.clock import Clock
 from controller.db import Store
-from controller.rollups import Itinerary, RollupDelta, accrue_online, dwell_column
+from controller.rollups import Itinerary, RollupDelta, accrue_online, event_counts
 from exhibit_agent.protocol import (
     ProtocolError,
     ack_payload,
@@ -166,50 +166,30 @@ class Ingester:
         self, db: Database, delta: RollupDelta, exhibit: str, venue: str, pack: str, e: dict[str, Any], goals: dict
     ) -> None:
         ts, kind, data, session = e["ts"], e["type"], e.get("data") or {}, e.get("session")
-
-        def add(**counts: float) -> None:
-            delta.add(ts, exhibit, venue, pack, **counts)
-
-        add(events=1)
+        counts = event_counts(kind, data if isinstance(data, dict) else {})
         if kind == "session_start" and session:
             cur = db.conn.execute(
                 "INSERT OR IGNORE INTO visits (session, exhibit, venue, pack, started) VALUES (?,?,?,?,?)",
                 (session, exhibit, venue, pack, ts),
             )
             if cur.rowcount == 1:
-                add(sessions=1)
-        elif kind == "session_end":
-            duration = _number(data.get("duration"))
-            interactions = _number(data.get("interactions"))
-            counts: dict[str, float] = {"ended": 1}
-            if interactions is not None and interactions >= 2:
-                counts["meaningful"] = 1
-            if duration is not None and duration >= 0:
-                counts["dwell_sum"] = duration
-                counts[dwell_column(duration)] = 1
-            add(**counts)
-            if session:
-                db.conn.execute(
-                    "UPDATE visits SET ended = ?, duration = ?, interactions = ? WHERE session = ?",
-                    (ts, duration, interactions, session),
-                )
-        elif kind == "tap":
-            add(interactions=1)
-        elif kind == "rating":
-            value = data.get("value")
-            if value in ("up", "down"):
-                add(**{f"rating_{value}": 1})
+                counts["sessions"] = 1
+        elif kind == "session_end" and session:
+            db.conn.execute(
+                "UPDATE visits SET ended = ?, duration = ?, interactions = ? WHERE session = ?",
+                (ts, _number(data.get("duration")), _number(data.get("interactions")), session),
+            )
         elif kind == "quiz_answer":
             question, choice = data.get("question"), data.get("choice")
             if question is not None and choice is not None:
                 delta.add_quiz(ts, exhibit, venue, pack, str(question), str(choice), bool(data.get("correct")))
-        elif kind == "footfall":
-            count = _number(data.get("count"))
-            add(footfall=int(count) if count is not None and count >= 0 else 1)
         elif kind == "scene_enter" and session and e.get("scene") and goals.get(pack) == e.get("scene"):
-            cur = db.conn.execute("UPDATE visits SET completed = 1 WHERE session = ? AND completed = 0", (session,))
+            cur = db.conn.execute(
+                "UPDATE visits SET completed = 1, completed_at = ? WHERE session = ? AND completed = 0", (ts, session)
+            )
             if cur.rowcount == 1:
-                add(completions=1)
+                counts["completions"] = 1
+        delta.add(ts, exhibit, venue, pack, **counts)
 
     # -- exhibit status --------------------------------------------------------
 

@@ -6,6 +6,7 @@ import bisect
 import json
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import Any
 
 from sqlite_utils import Database
 
@@ -79,6 +80,33 @@ def _number(value: float) -> float | int:
     return int(value) if float(value).is_integer() else value
 
 
+def event_counts(kind: str, data: dict[str, Any]) -> dict[str, float]:
+    """The rollup counters one event adds by itself (sessions and completions are decided by the visits table)."""
+    counts: dict[str, float] = {"events": 1}
+    if kind == "session_end":
+        duration, interactions = _as_number(data.get("duration")), _as_number(data.get("interactions"))
+        counts["ended"] = 1
+        if interactions is not None and interactions >= 2:
+            counts["meaningful"] = 1
+        if duration is not None and duration >= 0:
+            counts["dwell_sum"] = duration
+            counts[dwell_column(duration)] = 1
+    elif kind == "tap":
+        counts["interactions"] = 1
+    elif kind == "rating" and data.get("value") in ("up", "down"):
+        counts[f"rating_{data['value']}"] = 1
+    elif kind == "footfall":
+        count = _as_number(data.get("count"))
+        counts["footfall"] = int(count) if count is not None and count >= 0 else 1
+    return counts
+
+
+def _as_number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value)
+
+
 class Itinerary:
     """An exhibit's stays, for finding the venue at any instant (in transit: none)."""
 
@@ -105,22 +133,69 @@ def accrue_online(db: Database, exhibit: str, start: float, end: float, tz: str)
     itinerary = Itinerary.load(db, exhibit)
     row = db.execute("SELECT pack_id FROM exhibits WHERE id = ?", [exhibit]).fetchone()
     pack = (row[0] or "") if row else ""  # what it was showing, so online time is known per pack too
-    hours_by_venue: dict[str, dict[str, list[str]]] = {}
+    record_online_span(db, exhibit, start, end, pack)
     delta = RollupDelta(tz)
+    add_online(db, delta, itinerary, exhibit, pack, start, end, {})
+    delta.flush(db)
+
+
+def record_online_span(db: Database, exhibit: str, start: float, end: float, pack: str) -> None:
+    """Keep the raw online interval (extending the last one when contiguous), so rollups can be rebuilt."""
+    cur = db.conn.execute(
+        "UPDATE online_spans SET ends = ? WHERE exhibit = ? AND ends = ? AND pack = ?", (end, exhibit, start, pack)
+    )
+    if cur.rowcount == 0:
+        db.conn.execute(
+            "INSERT INTO online_spans (exhibit, starts, ends, pack) VALUES (?,?,?,?)", (exhibit, start, end, pack)
+        )
+
+
+def add_online(
+    db: Database,
+    delta: RollupDelta,
+    itinerary: Itinerary,
+    exhibit: str,
+    pack: str,
+    start: float,
+    end: float,
+    hours_by_venue: dict[str, dict[str, list[str]]],
+) -> None:
+    """Gather online minutes for [start, end) into `delta`, sliced by local hour and by stay."""
+    boundaries = sorted({s for stay in itinerary.stays for s in stay[:2]})
     t = start
     while t < end:
         # Slices end at the next whole hour or stay boundary, whichever comes first.
         nxt = min(end, (int(t) // 3600 + 1) * 3600)
-        for boundary in (s for stay in itinerary.stays for s in stay[:2]):
-            if t < boundary < nxt:
-                nxt = boundary
+        i = bisect.bisect_right(boundaries, t)
+        if i < len(boundaries) and boundaries[i] < nxt:
+            nxt = boundaries[i]
         venue = itinerary.venue_at(t) or ""
         open_minutes = 0.0
         if venue:
             if venue not in hours_by_venue:
                 raw = db.execute("SELECT opening_hours FROM venues WHERE id = ?", [venue]).fetchone()
                 hours_by_venue[venue] = check_opening_hours(json.loads(raw[0])) if raw else {}
-            open_minutes = open_seconds(hours_by_venue[venue], t, nxt, tz) / 60
+            open_minutes = open_seconds(hours_by_venue[venue], t, nxt, tz=delta.tz) / 60
         delta.add(t, exhibit, venue, pack, online_minutes=(nxt - t) / 60, online_open_minutes=open_minutes)
         t = nxt
-    delta.flush(db)
+
+
+def backfill_online_spans(db: Database, tz: str) -> int:
+    """Online minutes rolled up before spans were kept become one span per exhibit-hour-pack (once)."""
+    if db.execute("SELECT 1 FROM counters WHERE name = 'online_spans_backfilled'").fetchone():
+        return 0
+    from datetime import datetime
+
+    from controller.opening import zone
+
+    spans = []
+    for exhibit, hour, pack, minutes in db.execute(
+        "SELECT exhibit, hour, pack, SUM(online_minutes) FROM rollup_hourly WHERE online_minutes > 0"
+        " GROUP BY exhibit, hour, pack"
+    ):
+        # Where inside the hour is unknown: the minutes are placed at its start.
+        start = datetime.strptime(hour, "%Y-%m-%dT%H").replace(tzinfo=zone(tz)).timestamp()
+        spans.append((exhibit, start, start + min(60.0, minutes) * 60, pack))
+    db.conn.executemany("INSERT INTO online_spans (exhibit, starts, ends, pack) VALUES (?,?,?,?)", spans)
+    db.conn.execute("INSERT INTO counters (name, value) VALUES ('online_spans_backfilled', 1)")
+    return len(spans)

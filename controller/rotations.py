@@ -6,10 +6,11 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from controller import audit, venues
+from controller import attribution, audit, venues
 from controller.auth import Principal
 from controller.errors import Conflict, Invalid, NotFound
 from controller.packs import require_deployable
+from controller.settings import Settings
 from controller.times import iso
 
 
@@ -82,6 +83,7 @@ def create(db: Database, user: Principal, data: dict[str, Any], starts: float, e
         }
     ).last_pk
     audit.record(db, now, user.id, "rotation.create", f"stay #{stay_id}", data, venue["region"])
+    _reattribute(db, user, now, tz, stay_id, data["exhibit"], None, (starts, ends), venue["region"])
     return view(get(db, user, stay_id), tz)
 
 
@@ -94,11 +96,34 @@ def reschedule(db: Database, user: Principal, stay: int, starts: float | None, e
     _check_free(db, row["exhibit"], new_starts, new_ends, tz, ignore=stay)
     db["rotations"].update(stay, {"starts": new_starts, "ends": new_ends})
     audit.record(db, now, user.id, "rotation.reschedule", f"stay #{stay}", {"starts": iso(new_starts, tz), "ends": iso(new_ends, tz)}, row["region"])
+    _reattribute(db, user, now, tz, stay, row["exhibit"], (row["starts"], row["ends"]), (new_starts, new_ends), row["region"])
     return view(get(db, user, stay), tz)
 
 
-def delete(db: Database, user: Principal, stay: int, now: float) -> None:
+def delete(db: Database, user: Principal, stay: int, now: float, tz: str | None = None) -> None:
+    """Cancel a stay; its events return to in transit (hour labels in `tz`, by default the settings' default zone)."""
+    tz = tz or Settings.model_fields["timezone"].default
     row = get(db, user, stay)
     user.require("technician", row["region"])
     db["rotations"].delete(stay)
     audit.record(db, now, user.id, "rotation.delete", f"stay #{stay}", {"exhibit": row["exhibit"], "venue": row["venue"]}, row["region"])
+    _reattribute(db, user, now, tz, stay, row["exhibit"], (row["starts"], row["ends"]), None, row["region"])
+
+
+def _reattribute(
+    db: Database,
+    user: Principal,
+    now: float,
+    tz: str,
+    stay: int,
+    exhibit: str,
+    old: tuple[float, float] | None,
+    new: tuple[float, float] | None,
+    region: str,
+) -> None:
+    # Stays are often entered after the fact: events already stored must follow the itinerary.
+    intervals = attribution.changed_intervals(old, new)
+    if not intervals:
+        return
+    done = attribution.reattribute(db, exhibit, intervals, tz)
+    audit.record(db, now, user.id, "rotation.reattribute", f"stay #{stay}", done.detail(tz), region)

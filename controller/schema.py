@@ -229,3 +229,32 @@ def m002_owner_regions(db: Database) -> None:
         CREATE INDEX audit_ts ON audit(ts);
         """
     )
+
+
+@migrations()
+def m003_reattribution(db: Database) -> None:
+    """Online spans and completion instants, so rollups can be rebuilt from raw data when an itinerary changes."""
+    db.executescript(
+        """
+        CREATE TABLE online_spans (
+            id INTEGER PRIMARY KEY,
+            exhibit TEXT NOT NULL,
+            starts REAL NOT NULL,
+            ends REAL NOT NULL,
+            pack TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX online_spans_exhibit ON online_spans(exhibit, ends);
+        ALTER TABLE visits ADD COLUMN completed_at REAL;
+        CREATE INDEX visits_exhibit_started ON visits(exhibit, started);
+        """
+    )
+    # Completions ingested before this migration: the first goal scene of the session marks the instant.
+    db.execute(
+        """
+        UPDATE visits SET completed_at = (
+            SELECT MIN(e.ts) FROM events e JOIN packs p ON p.id = e.pack AND p.goal_scene = e.scene
+            WHERE e.exhibit = visits.exhibit AND e.session = visits.session AND e.type = 'scene_enter'
+              AND e.ts >= COALESCE(visits.started, 0) AND e.ts <= COALESCE(visits.ended, visits.started + 86400, 1e12)
+        ) WHERE completed = 1
+        """
+    )

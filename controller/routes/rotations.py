@@ -69,6 +69,6 @@ def edit_stay(stay: StayId, body: StayEdit, controller: ControllerDep, user: Cur
 @router.delete("/{stay}", response_model=Deleted, summary="Cancel a stay")
 def delete_stay(stay: StayId, controller: ControllerDep, user: CurrentUser) -> Deleted:
     with controller.store.write() as db:
-        rotations.delete(db, user, stay, controller.clock.now())
+        rotations.delete(db, user, stay, controller.clock.now(), controller.settings.timezone)
     controller.changed()
     return Deleted()
