@@ -31,6 +31,7 @@ COLUMNS = [
     ("satisfaction", "好评率 Satisfaction"),
     ("power_on_rate", "开机率 Power-on"),
     ("usage_rate", "使用率 Usage"),
+    ("attraction_rate", "吸引率 Attraction"),
 ]
 
 
@@ -91,6 +92,9 @@ def monthly(db: Database, principal: Principal, region: str, month: str, tz: str
         sum(open_hours.values()),
         sum(used_hours.values()),
     )
+    # Over the venues with a door counter only: sessions where nobody counts passers-by would inflate it.
+    sensed = [v for v in venues if totals[v].get("footfall", 0) > 0]
+    total_row["attraction_rate"] = ratio(sum(totals[v]["sessions"] for v in sensed), sum(totals[v]["footfall"] for v in sensed))
     return rows + [total_row]
 
 
@@ -104,6 +108,8 @@ def _row(venue: dict[str, Any], t: dict[str, float], exhibits: int, open_min: fl
         **{k: summary[k] for k in ("footfall", "sessions", "meaningful_sessions", "bounce_rate", "dwell_p50", "dwell_p90", "completion_rate", "satisfaction")},
         "power_on_rate": ratio(min(t.get("online_open_minutes", 0), open_min), open_min),
         "usage_rate": ratio(used_h, open_h),
+        # Sessions per passer-by counted at the door; null where the venue has no door counter.
+        "attraction_rate": ratio(t.get("sessions", 0), t.get("footfall", 0)),
     }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -13,7 +13,7 @@ from sqlite_utils import Database
 from controller.auth import Principal, in_scope
 from controller.errors import Invalid
 from controller.metrics import ratio, summarise
-from controller.opening import check_opening_hours, local_midnight, open_hour_labels, open_seconds
+from controller.opening import buckets, check_opening_hours, local_midnight, open_hour_labels, open_seconds
 from controller.schema import ROLLUP_COUNTERS
 
 GROUPS = ("venue", "region", "exhibit", "pack", "topic")
@@ -148,7 +148,46 @@ def period_bounds(flt: Filter, tz: str, now: float) -> tuple[float, float]:
 def metrics(db: Database, principal: Principal, flt: Filter, tz: str, now: float) -> dict[str, Any]:
     """Every headline metric for the filtered rollups."""
     start, end = period_bounds(flt, tz, now)
-    return {**summarise(totals(db, principal, flt)), **availability(db, principal, flt, start, end, tz)}
+    return {
+        **summarise(totals(db, principal, flt)),
+        **availability(db, principal, flt, start, end, tz),
+        **attraction(db, principal, flt, start, end, tz),
+    }
+
+
+def attraction(db: Database, principal: Principal, flt: Filter, start: float, end: float, tz: str) -> dict[str, Any]:
+    """Attraction rate = sessions ÷ passers-by, over the venues whose door counter counted anyone (else null).
+
+    Passers-by are the venue's door counts whatever the content, so the pack and topic filters do not
+    narrow them; for one exhibit they are its venues' counts in the hours it stood there.
+    """
+    where, params = replace(flt, exhibit=None, pack=None, topic=None).where(principal)
+    passers: dict[str, int] = defaultdict(int)
+    if flt.exhibit is None:
+        for venue, footfall in db.execute(
+            f"SELECT r.venue, SUM(r.footfall) {_FROM} WHERE {where} AND r.venue != '' GROUP BY r.venue", params
+        ):
+            passers[venue] += footfall or 0
+    else:
+        for stay in _stays(db, principal, flt, start, end):
+            if stay["b"] <= stay["a"]:
+                continue
+            first, last = buckets(stay["a"], tz).hour, buckets(stay["b"] - 1, tz).hour
+            footfall = db.execute(
+                f"SELECT SUM(r.footfall) {_FROM} WHERE {where} AND r.venue = ? AND r.hour >= ? AND r.hour <= ?",
+                [*params, stay["venue"], first, last],
+            ).fetchone()[0]
+            passers[stay["venue"]] += footfall or 0
+    sensed = sorted(v for v, n in passers.items() if n > 0)
+    if not sensed:
+        return {"passers_by": None, "attraction_sessions": None, "attraction_rate": None}
+    where, params = flt.where(principal)
+    marks = ",".join("?" * len(sensed))
+    sessions = db.execute(
+        f"SELECT COALESCE(SUM(r.sessions), 0) {_FROM} WHERE {where} AND r.venue IN ({marks})", [*params, *sensed]
+    ).fetchone()[0]
+    total = sum(passers[v] for v in sensed)
+    return {"passers_by": total, "attraction_sessions": int(sessions), "attraction_rate": ratio(sessions, total)}
 
 
 def quiz(db: Database, principal: Principal, flt: Filter) -> list[dict[str, Any]]:
