@@ -132,6 +132,35 @@ def test_pack_reads_can_require_a_token(tmp_path):
         closed.close()
 
 
+def test_closed_pack_reads_accept_the_enrolled_devices_token(tmp_path):
+    """With open_pack_reads=False the agent's device token (from enroll) fetches manifests and blobs; no token is 401."""
+    from controller.enroll import enroll
+
+    closed = Stack(tmp_path / "ctl", ManualClock(at("2025-05-10 08:00")), open_pack_reads=False)
+    try:
+        approved_pack(closed, tmp_path, "quake-basics")
+        old = enroll(closed.controller.store, closed.settings.data_dir, "ex-quake-01", closed.clock.now()).api_token
+        device = closed.client(enroll(closed.controller.store, closed.settings.data_dir, "ex-quake-01", closed.clock.now()).api_token)
+        anonymous = closed.client(None)
+        manifest_url = "/api/v1/packs/quake-basics/1.0.0/manifest"
+        manifest = device.get(manifest_url)
+        assert manifest.status_code == 200
+        assert device.get(manifest_url + ".sig").status_code == 200
+        sha = json.loads(manifest.content)["files"][0]["sha256"]
+        blob = device.get(f"/api/v1/blobs/{sha}")
+        assert blob.status_code == 200 and blob.content
+        assert device.get(f"/api/v1/blobs/{sha}", headers={"Range": "bytes=1-"}).status_code == 206  # resume works too
+        for path in (manifest_url, manifest_url + ".sig", f"/api/v1/blobs/{sha}"):
+            assert anonymous.get(path).status_code == 401, path
+            assert closed.client(old).get(path).status_code == 401, path  # re-enrolling revoked the older token
+            assert closed.client("not-a-token").get(path).status_code == 401, path
+        # The device token is good for nothing else.
+        assert device.get("/api/v1/packs").status_code == 403
+        assert device.get("/api/v1/exhibits").status_code == 403
+    finally:
+        closed.close()
+
+
 def test_bad_input_gets_clear_4xx_never_500(stack):
     cases = [
         ("POST", "/api/v1/venues", {"id": "bad id!", "name": "x", "region": "a"}, 422),
