@@ -174,3 +174,19 @@ def _rebuild_quiz(db: Database, exhibit: str, d0: float, d1: float, tz: str) -> 
 def _data(raw: str | None) -> dict[str, Any]:
     data = json.loads(raw or "{}")
     return data if isinstance(data, dict) else {}
+
+
+def reattribute_all(db: Database, tz: str, exhibits: Sequence[str] | None = None) -> list[Reattribution]:
+    """Re-attribute every stored event (of `exhibits`, or all) to the itineraries as they stand: a repair."""
+    if exhibits is None:
+        exhibits = [r[0] for r in db.execute("SELECT id FROM exhibits ORDER BY id")]
+    done = []
+    for exhibit in exhibits:
+        lo, hi = db.execute(
+            "SELECT MIN(a), MAX(b) FROM (SELECT MIN(ts) AS a, MAX(ts) AS b FROM events WHERE exhibit = ?"
+            " UNION ALL SELECT MIN(starts), MAX(ends) FROM online_spans WHERE exhibit = ?)",
+            [exhibit, exhibit],
+        ).fetchone()
+        if lo is not None:
+            done.append(reattribute(db, exhibit, [(lo, math.nextafter(hi, math.inf))], tz))
+    return done

@@ -33,6 +33,16 @@ def build_parser() -> argparse.ArgumentParser:
     enroll.add_argument("--name", default="", help="display name")
     enroll.add_argument("--region", default="", help="owning region path province/city/district/community")
 
+    again = sub.add_parser(
+        "reattribute",
+        help="re-attribute stored events to the itineraries as they stand and rebuild the rollups",
+        description="Repair: every stored event (of the given exhibits, or all) gets the venue its exhibit's stays say,"
+        " and the rollups are rebuilt from raw events. Stay changes through the API do this by themselves.",
+    )
+    again.add_argument("--data", required=True, type=Path, help="the controller's data directory")
+    again.add_argument("--exhibit", action="append", default=None, help="only this exhibit (repeatable)")
+    again.add_argument("--timezone", default=None, help="the controller's time zone (default Asia/Shanghai or KEPU_TIMEZONE)")
+
     demo = sub.add_parser("demo", help="run the demo stack (broker, controller, simulated exhibits)", add_help=False)
     demo.add_argument("args", nargs=argparse.REMAINDER, help="arguments passed to the demo (try `demo --help`)")
     return parser
@@ -100,6 +110,28 @@ def enroll(args: argparse.Namespace) -> int:
     return 0
 
 
+def reattribute(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+    import time
+
+    from controller import audit
+    from controller.attribution import reattribute_all
+    from controller.db import Store
+    from controller.settings import Settings
+
+    tz = Settings.from_env(environ, data_dir=args.data, timezone=args.timezone).timezone
+    store = Store(args.data / "controller.db")
+    try:
+        with store.write() as db:
+            done = reattribute_all(db, tz, args.exhibit)
+            for item in done:
+                audit.record(db, time.time(), "cli", "rotation.reattribute", item.exhibit, item.detail(tz))
+    finally:
+        store.close()
+    for item in done:
+        print(f"{item.exhibit}: {item.events_moved} events moved, {item.hours_rebuilt} hours rebuilt")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     environ = os.environ if environ is None else environ
@@ -114,6 +146,8 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
             return serve(args, environ)
         if args.command == "enroll":
             return enroll(args)
+        if args.command == "reattribute":
+            return reattribute(args, environ)
     except DomainError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -37,6 +37,6 @@ class Settings(BaseModel):
             values["admin_token"] = environ["KEPU_ADMIN_TOKEN"]
         if values.get("public_base") is None and environ.get("KEPU_PUBLIC_BASE"):
             values["public_base"] = environ["KEPU_PUBLIC_BASE"]
-        if environ.get("KEPU_TIMEZONE") and "timezone" not in values:
+        if environ.get("KEPU_TIMEZONE") and values.get("timezone") is None:
             values["timezone"] = environ["KEPU_TIMEZONE"]
         return cls(**{k: v for k, v in values.items() if v is not None})
