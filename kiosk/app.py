@@ -376,9 +376,10 @@ class KioskApp:
             )
         left = max((x.rect.right for x in targets if x.name == "chrome:home"), default=t.margin // 2) + t.gap
         right = min(x.rect.left for x in targets) - t.gap
-        if right - left > t.min_target * 2:
-            title = self.pack.title.get(self.lang)
-            painter.draw_text(surface, title, pygame.Rect(left, 0, right - left, bar.height), t.font("small"), pal.muted, align="center", valign="middle")
+        title = self.pack.title.get(self.lang)
+        # The pack's name is a courtesy here: shown only where it fits at full size.
+        if right - left > t.min_target * 2 and painter.wrapped_height(title, right - left, t.font("small")) <= bar.height:
+            painter.draw_text(surface, title, pygame.Rect(left, 0, right - left, bar.height), t.font("small"), pal.muted, align="center", valign="middle", min_size=t.font("small"))
 
     def _draw_warning(self, surface: pygame.Surface) -> None:
         t, painter = self.theme, self.painter

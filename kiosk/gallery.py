@@ -70,8 +70,12 @@ class Tour:
     def scene_of(self, kind: type) -> str | None:
         return next((s.id for s in self.pack.scenes if isinstance(s, kind)), None)
 
-    def steps(self) -> Iterator[str]:
-        """Bring the app to each key screen in turn; yields a short name for each."""
+    def steps(self, thorough: bool = False) -> Iterator[str]:
+        """Bring the app to each key screen in turn; yields a short name for each.
+
+        `thorough` also visits every slide, every hotspot and every answered question,
+        each part of a long text included (layout checks on real packs).
+        """
         app = self.app
         yield "attract"
         self.tap("start")
@@ -82,28 +86,54 @@ class Tour:
             self.tap(f"scene:{slides}")
             yield "slides"
             scene = self.pack.scene(slides)
-            for _ in range(len(scene.slides) - 1):  # type: ignore[attr-defined]
-                self.tap("next")
+            for scene_slides in [s.id for s in self.pack.scenes if isinstance(s, SlidesScene)] if thorough else [slides]:
+                if scene_slides != slides:
+                    self.tap("chrome:home")
+                    self.tap(f"scene:{scene_slides}")
+                scene = self.pack.scene(scene_slides)
+                while True:
+                    screen = app.screen
+                    last = screen.index == len(scene.slides) - 1 and screen.part == len(screen.parts) - 1  # type: ignore[attr-defined]
+                    if last:
+                        break
+                    self.tap("next")
+                    if thorough:
+                        yield f"slides:{app.screen.state_key()}"
             yield "slides-last"
             self.tap("chrome:home")
-        if room := self.scene_of(HotspotsScene):
+        for room in [s.id for s in self.pack.scenes if isinstance(s, HotspotsScene)][: None if thorough else 1]:
             self.tap(f"scene:{room}")
-            yield "hotspots"
-            first = self.pack.scene(room).spots[0].id  # type: ignore[attr-defined]
-            self.tap(f"spot:{first}")
-            yield "hotspots-open"
+            if room == self.scene_of(HotspotsScene):
+                yield "hotspots"
+            spots = self.pack.scene(room).spots  # type: ignore[attr-defined]
+            for n, spot in enumerate(spots if thorough else spots[:1]):
+                self.tap(f"spot:{spot.id}")
+                yield "hotspots-open" if n == 0 and room == self.scene_of(HotspotsScene) else f"hotspots:{app.screen.state_key()}"
+                while thorough and any(t.name == "more" for t in app.targets()):
+                    self.tap("more")
+                    yield f"hotspots:{app.screen.state_key()}"
             self.tap("chrome:home")
-        if quiz := self.scene_of(QuizScene):
+        for quiz in [s.id for s in self.pack.scenes if isinstance(s, QuizScene)][: None if thorough else 1]:
+            first_quiz = quiz == self.scene_of(QuizScene)
             self.tap(f"scene:{quiz}")
-            yield "quiz"
+            if first_quiz:
+                yield "quiz"
             questions = self.pack.scene(quiz).questions  # type: ignore[attr-defined]
             for i, q in enumerate(questions):
                 wrong = next(c for c in range(len(q.choices)) if c != q.answer)
-                self.tap(f"choice:{wrong if i == 0 else q.answer}")
-                if i == 0:
+                # Thorough: a wrong answer on every question (the explanation matters most there).
+                self.tap(f"choice:{wrong if i == 0 or thorough else q.answer}")
+                if i == 0 and first_quiz:
                     yield "quiz-answered"
+                elif thorough:
+                    yield f"quiz:{app.screen.state_key()}"
+                while app.screen.part + 1 < len(app.screen.parts):  # type: ignore[attr-defined]
+                    self.tap("next")  # the rest of a long explanation
+                    if thorough:
+                        yield f"quiz:{app.screen.state_key()}"
                 self.tap("next")
-            yield "quiz-score"
+            if first_quiz:
+                yield "quiz-score"
             self.tap("chrome:home")
         self.advance(app.sessions.idle_timeout - app.sessions.warning + 1)
         yield "warning"

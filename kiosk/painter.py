@@ -66,6 +66,8 @@ class Painter:
         self.on_error = on_error or (lambda kind, detail: None)
         self.record = False  # when True, every draw_text appends to `drawn`
         self.drawn: list[DrawnText] = []
+        # Layout checks only: lay text and images out (and record them) without rasterising.
+        self.dry = False
 
     # -- text ------------------------------------------------------------
 
@@ -155,21 +157,38 @@ class Painter:
         used = pygame.Rect(rect.left, y, 0, 0)
         old_clip = surface.get_clip()
         surface.set_clip(rect.inflate(4, 4))
+        measure = self.measure(box.size, bold)
         for line in box.lines:
-            glyphs = self.render(line, box.size, color, bold)
+            glyphs = None if self.dry else self.render(line, box.size, color, bold)
+            w = measure(line) if glyphs is None else glyphs.get_width()
             x = rect.left
             if align == "center":
-                x = rect.centerx - glyphs.get_width() // 2
+                x = rect.centerx - w // 2
             elif align == "right":
-                x = rect.right - glyphs.get_width()
-            surface.blit(glyphs, (x, y + (lh - glyphs.get_height()) // 2))
-            used.union_ip(pygame.Rect(x, y, glyphs.get_width(), lh))
+                x = rect.right - w
+            if glyphs is not None:
+                surface.blit(glyphs, (x, y + (lh - glyphs.get_height()) // 2))
+            used.union_ip(pygame.Rect(x, y, w, lh))
             y += lh
         surface.set_clip(old_clip)
         return used
 
     def wrapped_height(self, text: str, width: int, size: int, bold: bool = False) -> int:
         return self.line_height(size) * len(wrap(text, width, self.measure(size, bold)))
+
+    def pages(self, text: str, width: int, height: int, size: int, bold: bool = False, reserve: int = 0) -> list[str]:
+        """`text` wrapped at `size` and cut into parts of whole lines that each fit `height`.
+
+        A text longer than its box is shown in parts ("1 / 2") instead of shrinking below
+        its size or being clipped; when it needs more than one part, `reserve` pixels are
+        kept free for the hint that says so.
+        """
+        lines = wrap(text, width, self.measure(size, bold))
+        lh = self.line_height(size)
+        per_part = max(1, height // lh)
+        if len(lines) > per_part:
+            per_part = max(1, (height - reserve) // lh)
+        return ["\n".join(lines[i : i + per_part]) for i in range(0, len(lines), per_part)] or [""]
 
     def text_width(self, text: str, size: int, bold: bool = False) -> int:
         return self.measure(size, bold)(text)
@@ -234,6 +253,12 @@ class Painter:
         if original is None:
             self.placeholder(surface, rect, theme)
             return rect
+        if self.dry:  # where the picture would go, without scaling it
+            w, h = original.get_size()
+            ratio = (min if mode == "contain" else max)(rect.width / w, rect.height / h)
+            shown = pygame.Rect(0, 0, max(1, round(w * ratio)), max(1, round(h * ratio)))
+            shown.center = rect.center
+            return shown.clip(rect)
         key = (str(path), rect.width, rect.height, mode)
         scaled = self._images.get(key)
         if scaled is None:

@@ -6,6 +6,8 @@ box it draws, so "never overflows or clips" is checked on what was actually draw
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pygame
 import pytest
 
@@ -16,6 +18,10 @@ from kiosk.showcase import write_showcase_pack
 from kiosk.theme import SENIOR_SCALE, Theme
 
 
+SAMPLES = Path(__file__).resolve().parent.parent / "content_packs" / "samples"
+SAMPLE_PACKS = sorted(p.name for p in SAMPLES.iterdir() if (p / "pack.toml").is_file())
+
+
 @pytest.fixture(scope="module")
 def showcase(tmp_path_factory):
     pygame.init()
@@ -23,34 +29,45 @@ def showcase(tmp_path_factory):
     return pack, prepare(pack)
 
 
-def walk(showcase, size, lang, senior):
-    """{step: (targets, text boxes)} for one configuration, drawing each screen once."""
+@pytest.fixture(scope="module")
+def samples():
+    pygame.init()
+    loaded = {}
+    for name in SAMPLE_PACKS:
+        pack = load_pack(SAMPLES / name)
+        loaded[name] = (pack, prepare(pack, images=False))
+    return loaded
+
+
+def walk(showcase, size, lang, senior, thorough=False, dry=False):
+    """{step: (targets, text boxes, theme)} for one configuration, drawing each screen once.
+
+    `dry` lays text and pictures out (and records them) without rasterising: the same
+    boxes, a fraction of the time.
+    """
     pack, painter = showcase
     tour = Tour(pack, size, lang, senior, painter=painter)
     surface = pygame.Surface(size)
     seen = {}
-    painter.record = True
+    painter.record, painter.dry = True, dry
     try:
-        for step in tour.steps():
+        for step in tour.steps(thorough=thorough):
             painter.drawn = []
             tour.app.draw(surface)
             seen[step] = (tour.app.targets(), list(painter.drawn), tour.app.theme)
     finally:
-        painter.record = False
+        painter.record = painter.dry = False
         painter.drawn = []
     return seen
 
 
-CONFIGS = [(size, lang) for size in SIZES for lang in ("zh", "en")]
-
-
-@pytest.mark.parametrize("size,lang", CONFIGS, ids=[f"{w}x{h}-{lang}" for (w, h), lang in CONFIGS])
-def test_every_screen_fits_at_every_size(showcase, size, lang):
+def layout_problems(showcase, size, lang, thorough=False, dry=False) -> tuple[list[str], dict]:
+    """Targets ≥ 9 mm, on screen, not overlapping; every text box fits at ≥ its minimum; senior ≥ 1.4×."""
     problems = []
     sizes = {}
+    walks = {}
     for senior in (False, True):
-        seen = walk(showcase, size, lang, senior)
-        assert {"home", "slides", "hotspots-open", "quiz-answered", "quiz-score", "rating", "warning", "emergency"} <= set(seen)
+        seen = walks[senior] = walk(showcase, size, lang, senior, thorough, dry)
         screen = pygame.Rect(0, 0, *size)
         for step, (targets, boxes, theme) in seen.items():
             where = f"{step}{' senior' if senior else ''}"
@@ -64,26 +81,66 @@ def test_every_screen_fits_at_every_size(showcase, size, lang):
                 for b in solid[i + 1 :]:
                     if a.rect.colliderect(b.rect) and not (a.name.startswith("spot:") and b.name.startswith("spot:")):
                         problems.append(f"{where}: targets {a.name} and {b.name} overlap")
-            assert boxes, f"{where}: nothing drawn"
+            if not boxes:
+                problems.append(f"{where}: nothing drawn")
             for box in boxes:
                 if not box.fits:
                     problems.append(f"{where}: {box.text[:30]!r} does not fit {box.rect} at {box.size}px: widths {box.line_widths}, height {box.height}")
+                if box.size < box.min_size:
+                    problems.append(f"{where}: {box.text[:30]!r} drawn at {box.size}px, below its minimum {box.min_size}px")
                 if not screen.contains(box.rect) and box.rect.height > 0:
                     problems.append(f"{where}: text box {box.text[:20]!r} {box.rect} off screen")
                 if box.size < 14:
                     problems.append(f"{where}: {box.text[:20]!r} drawn at {box.size}px, too small to read")
             sizes[senior, step] = {box.text: box.size for box in boxes}
-    assert not problems, "\n".join(problems[:40])
     # 长者模式: every text a visitor sees in both modes is drawn at least 1.4× larger.
-    smaller = []
     for (senior, step), texts in sizes.items():
         if senior or step in ("attract", "emergency"):  # before/outside a visit nobody chose a mode
             continue
         for text, size_std in texts.items():
-            size_senior = sizes[True, step].get(text)
+            size_senior = sizes.get((True, step), {}).get(text)
             if size_senior is not None and size_senior < SENIOR_SCALE * size_std - 1e-9:
-                smaller.append(f"{step}: {text[:24]!r} {size_std}px → {size_senior}px")
-    assert not smaller, "\n".join(smaller[:40])
+                problems.append(f"{step}: {text[:24]!r} {size_std}px → senior {size_senior}px, less than 1.4×")
+    return problems, walks
+
+
+CONFIGS = [(size, lang) for size in SIZES for lang in ("zh", "en")]
+
+
+@pytest.mark.parametrize("size,lang", CONFIGS, ids=[f"{w}x{h}-{lang}" for (w, h), lang in CONFIGS])
+def test_every_screen_fits_at_every_size(showcase, size, lang):
+    problems, walks = layout_problems(showcase, size, lang)
+    for senior in (False, True):
+        assert {"home", "slides", "hotspots-open", "quiz-answered", "quiz-score", "rating", "warning", "emergency"} <= set(walks[senior])
+    assert not problems, "\n".join(problems[:40])
+
+
+@pytest.mark.parametrize("name", SAMPLE_PACKS)
+def test_every_screen_of_every_sample_pack_fits(samples, name):
+    """Every slide (each part), every hotspot reveal, every answered question of the real packs."""
+    problems = []
+    visited = set()
+    for size in SIZES:
+        for lang in ("zh", "en"):
+            found, walks = layout_problems(samples[name], size, lang, thorough=True, dry=True)
+            problems += [f"{size[0]}x{size[1]} {lang} {p}" for p in found]
+            visited |= {step.split(":")[0] for step in walks[True]}
+    pack = samples[name][0]
+    kinds = {type(s).__name__ for s in pack.scenes}
+    assert ("QuizScene" not in kinds) or "quiz-score" in visited
+    assert ("HotspotsScene" not in kinds) or "hotspots-open" in visited
+    assert not problems, f"{len(problems)} problems:\n" + "\n".join(problems[:40])
+
+
+def test_thorough_walk_reaches_every_part(samples):
+    """The walk that checks the real packs really shows every question and every part of a long text."""
+    pack, painter = samples["phone-scam-seniors"]
+    walks = walk((pack, painter), (800, 480), "en", True, thorough=True, dry=True)
+    quiz = next(s for s in pack.scenes if type(s).__name__ == "QuizScene")
+    answered = {step.split("#")[1].split("+")[0] for step in walks if step.startswith("quiz:") and "+answered" in step}
+    assert answered >= {str(i) for i in range(1, len(quiz.questions))}
+    assert any(step.startswith("slides:") and "." in step.split("#")[1] for step in walks), "a long slide in parts"
+    assert any(step.startswith("hotspots:") and step.endswith((".1", ".2")) for step in walks), "a long reveal in parts"
 
 
 def test_senior_text_renders_at_least_1_4_times_taller(showcase):

@@ -14,6 +14,7 @@ HINT = ("点一点图中的圆圈", "Tap the circles in the picture")
 FOUND = ("已发现 {k} / {n}", "Found {k} of {n}")
 DONE = ("完成", "Done")
 ALL_FOUND = ("全部找到了！", "You found them all!")
+MORE = ("继续看 ›", "More ›")  # the reveal goes on in a next part
 
 
 class HotspotsScreen(Screen):
@@ -22,19 +23,24 @@ class HotspotsScreen(Screen):
         self.scene_id = scene.id
         self.visited: list[str] = []
         self.open: str | None = None
+        self.part = 0  # a long reveal is shown in parts, never shrunk or clipped
+        self.parts: list[str] = [""]
         super().__init__(ctx, area)
 
     @property
     def visitor_weights(self) -> dict[str, float]:  # type: ignore[override]
         weights = {f"spot:{s.id}": (0.5 if s.id in self.visited else 3.0) for s in self.scene.spots}
         weights["done"] = 2.0 if len(self.visited) == len(self.scene.spots) else 0.3
+        if self.part + 1 < len(self.parts):
+            weights["more"] = 3.0
         return weights
 
     def relayout(self) -> None:
         theme, painter = self.ctx.theme, self.ctx.painter
         inner = self.area.inflate(-2 * theme.margin, -2 * theme.margin)
         heading = theme.font("heading")
-        title_h = min(painter.wrapped_height(self.ctx.t(self.scene.title), inner.width, heading, bold=True), painter.line_height(heading) * 2)
+        self.title_wanted = painter.wrapped_height(self.ctx.t(self.scene.title), inner.width, heading, bold=True)
+        title_h = min(self.title_wanted, painter.line_height(heading) * (3 if theme.portrait else 2))
         self.title_rect = pygame.Rect(inner.left, inner.top, inner.width, title_h)
         body = pygame.Rect(inner.left, self.title_rect.bottom + theme.gap, inner.width, inner.bottom - self.title_rect.bottom - theme.gap)
         bh = theme.button_height
@@ -57,6 +63,14 @@ class HotspotsScreen(Screen):
         done_w = max(theme.min_target * 2, min(panel.width, round(theme.vmin * 28 * theme.scale)))
         self.done_rect = pygame.Rect(panel.right - done_w, panel.bottom - bh, done_w, bh)
         self.card_rect = pygame.Rect(panel.left, panel.top, panel.width, self.done_rect.top - theme.gap - panel.top)
+        self._layout_card()
+        self.more_rect: pygame.Rect | None = None
+        if self.part + 1 < len(self.parts):  # "More ›" beside Done, in the same row
+            more_w = min(done_w, panel.width - done_w - theme.gap)
+            if more_w < theme.min_target * 2:
+                done_w = more_w = (panel.width - theme.gap) // 2
+                self.done_rect = pygame.Rect(panel.right - done_w, panel.bottom - bh, done_w, bh)
+            self.more_rect = pygame.Rect(self.done_rect.left - theme.gap - more_w, self.done_rect.top, more_w, bh)
         self.spot_rects: dict[str, pygame.Rect] = {}
         self._targets = []
         pr = self.picture_rect
@@ -68,12 +82,40 @@ class HotspotsScreen(Screen):
             if touch.width < theme.min_target or touch.height < theme.min_target:
                 touch = touch.union(pygame.Rect(0, 0, theme.min_target, theme.min_target).move(rect.centerx - theme.min_target // 2, rect.centery - theme.min_target // 2))
             self._targets.append(Target(f"spot:{spot.id}", touch))
+        if self.more_rect is not None:
+            self._targets.append(Target("more", self.more_rect))
         self._targets.append(Target("done", self.done_rect))
 
+    def _layout_card(self) -> None:
+        """The reveal card: label, then the reveal at full size (in parts if long), then "Found k of n"."""
+        theme, painter, ctx = self.ctx.theme, self.ctx.painter, self.ctx
+        inner = self.card_rect.inflate(-2 * theme.gap, -2 * theme.gap)
+        small = theme.font("small")
+        self.found_rect = pygame.Rect(inner.left, inner.bottom - painter.line_height(small), inner.width, painter.line_height(small))
+        self.text_rect = pygame.Rect(inner.left, inner.top, inner.width, self.found_rect.top - theme.gap // 2 - inner.top)
+        self.parts = [""]
+        if self.open is None:
+            return
+        spot = next(s for s in self.scene.spots if s.id == self.open)
+        heading = theme.font("heading")
+        self.label_wanted = painter.wrapped_height(ctx.t(spot.label), self.text_rect.width, heading, bold=True)
+        self.label_h = min(self.label_wanted, self.text_rect.height - painter.line_height(theme.font("body")) - theme.gap // 2)
+        top = self.text_rect.top + self.label_h + theme.gap // 2
+        self.reveal_rect = pygame.Rect(self.text_rect.left, top, self.text_rect.width, max(0, self.text_rect.bottom - top))
+        # The "1 / 2" hint shares the line with "Found k of n", on the right.
+        self.parts = painter.pages(ctx.t(spot.reveal), self.reveal_rect.width, self.reveal_rect.height, theme.font("body"))
+        self.part = min(self.part, len(self.parts) - 1)
+
     def tap(self, name: str) -> list[Intent]:
+        if name == "more" and self.part + 1 < len(self.parts):
+            self.part += 1
+            self.relayout()
+            return []
         if name.startswith("spot:"):
             spot = name.split(":", 1)[1]
             self.open = spot
+            self.part = 0
+            self.relayout()
             first = spot not in self.visited
             if first:
                 self.visited.append(spot)
@@ -83,18 +125,22 @@ class HotspotsScreen(Screen):
         return []
 
     def state_key(self) -> str:
-        return f"{self.scene_id}#{self.open or 'hint'}"
+        return f"{self.scene_id}#{self.open or 'hint'}" + (f".{self.part}" if self.part else "")
 
     def draw(self, surface: pygame.Surface) -> None:
         ctx, theme, painter = self.ctx, self.ctx.theme, self.ctx.painter
         pal = theme.palette
-        painter.draw_text(surface, ctx.t(self.scene.title), self.title_rect, theme.font("heading"), pal.text, bold=True, valign="middle")
+        heading = theme.font("heading")
+        full = self.title_rect.height >= self.title_wanted
+        painter.draw_text(surface, ctx.t(self.scene.title), self.title_rect, heading, pal.text, bold=True, valign="middle", min_size=heading if full else None)
         painter.image(surface, ctx.pack.path(self.scene.image) if self.scene.image else None, self.picture_rect, theme)
         pulse = 0.5 + 0.5 * math.sin(self.elapsed * 3.0 / theme.pace)
         for index, spot in enumerate(self.scene.spots):
             self._marker(surface, index, spot.id, pulse)
         self._card(surface)
-        painter.button(surface, self.done_rect, ctx.ui(DONE), theme, primary=len(self.visited) == len(self.scene.spots))
+        if self.more_rect is not None:
+            painter.button(surface, self.more_rect, ctx.ui(MORE), theme, primary=True)
+        painter.button(surface, self.done_rect, ctx.ui(DONE), theme, primary=len(self.visited) == len(self.scene.spots) and self.more_rect is None)
 
     def _marker(self, surface: pygame.Surface, index: int, spot: str, pulse: float) -> None:
         theme, painter = self.ctx.theme, self.ctx.painter
@@ -126,19 +172,22 @@ class HotspotsScreen(Screen):
         rect = self.card_rect
         pygame.draw.rect(surface, pal.surface, rect, border_radius=theme.radius * 2)
         pygame.draw.rect(surface, pal.accent if self.open else pal.outline, rect, theme.outline_width, theme.radius * 2)
-        inner = rect.inflate(-2 * theme.gap, -2 * theme.gap)
         small = theme.font("small")
-        found_h = painter.line_height(small)
         total = len(self.scene.spots)
         found = ctx.ui(ALL_FOUND) if len(self.visited) == total else ctx.ui(FOUND).format(k=len(self.visited), n=total)
-        painter.draw_text(surface, found, pygame.Rect(inner.left, inner.bottom - found_h, inner.width, found_h), small, pal.good if len(self.visited) == total else pal.muted, bold=True)
-        text = pygame.Rect(inner.left, inner.top, inner.width, inner.height - found_h - theme.gap // 2)
+        hint = f"{self.part + 1} / {len(self.parts)}" if len(self.parts) > 1 else ""
+        hint_w = painter.text_width(hint, small, bold=True) + 2 if hint else 0
+        found_rect = self.found_rect.copy()
+        if hint:
+            found_rect.width -= hint_w + theme.gap
+            painter.draw_text(surface, hint, pygame.Rect(self.found_rect.right - hint_w, self.found_rect.top, hint_w, self.found_rect.height), small, pal.muted, bold=True, align="right")
+        painter.draw_text(surface, found, found_rect, small, pal.good if len(self.visited) == total else pal.muted, bold=True)
         if self.open is None:
-            painter.draw_text(surface, ctx.ui(HINT), text, theme.font("heading"), pal.muted, bold=True, align="center", valign="middle")
+            painter.draw_text(surface, ctx.ui(HINT), self.text_rect, theme.font("heading"), pal.muted, bold=True, align="center", valign="middle")
             return
         spot = next(s for s in self.scene.spots if s.id == self.open)
         heading = theme.font("heading")
-        head_h = min(painter.wrapped_height(ctx.t(spot.label), text.width, heading, bold=True), text.height // 2)
-        used = painter.draw_text(surface, ctx.t(spot.label), pygame.Rect(text.left, text.top, text.width, head_h), heading, pal.accent, bold=True)
-        top = used.bottom + theme.gap // 2
-        painter.draw_text(surface, ctx.t(spot.reveal), pygame.Rect(text.left, top, text.width, text.bottom - top), theme.font("body"), pal.text, min_size=round(theme.font("body") * 0.8))
+        full = self.label_h >= self.label_wanted
+        painter.draw_text(surface, ctx.t(spot.label), pygame.Rect(self.text_rect.left, self.text_rect.top, self.text_rect.width, self.label_h), heading, pal.accent, bold=True, min_size=heading if full else None)
+        body = theme.font("body")
+        painter.draw_text(surface, self.parts[self.part], self.reveal_rect, body, pal.text, min_size=body)

@@ -6,6 +6,7 @@ import pygame
 
 from content_packs.model import QuizScene
 from kiosk import shapes
+from kiosk.text import wrap
 from kiosk.screens.base import Context, GoHome, Intent, Record, Screen, Target
 
 PROGRESS = ("第 {n} / {total} 题", "Question {n} of {total}")
@@ -14,11 +15,13 @@ RIGHT = ("答对了！", "Correct!")
 WRONG = ("不对哦", "Not quite")
 NEXT = ("下一题 ›", "Next ›")
 SEE_SCORE = ("看成绩 ›", "See score ›")
+MORE = ("继续看 ›", "More ›")  # the explanation goes on in a next part
 SCORE = ("你答对了 {k} / {n} 题", "You got {k} of {n} right")
 PRAISE = (("再看看展项，你一定行！", "Have another look, you can do it!"), ("不错，继续加油！", "Good, keep going!"), ("太棒了，全部答对！", "Brilliant, all correct!"))
 AGAIN = ("再来一次", "Try again")
 DONE = ("完成", "Done")
 LETTERS = "ABCD"
+ANSWER = ("正确答案：{letter}. {text}", "Answer: {letter}. {text}")
 
 
 class QuizScreen(Screen):
@@ -29,6 +32,8 @@ class QuizScreen(Screen):
         self.chosen: int | None = None
         self.correct = 0
         self.finished = False
+        self.part = 0  # a long explanation is shown in parts, never shrunk or clipped
+        self.parts: list[str] = [""]
         super().__init__(ctx, area)
 
     @property
@@ -60,7 +65,7 @@ class QuizScreen(Screen):
         self.progress_rect = pygame.Rect(inner.left, inner.top, inner.width, painter.line_height(small))
         heading = theme.font("heading")
         prompt_h = painter.wrapped_height(self.ctx.t(self.question.prompt), inner.width, heading, bold=True)
-        prompt_h = min(prompt_h, round(inner.height * 0.3))
+        prompt_h = min(prompt_h, round(inner.height * 0.45))
         self.prompt_rect = pygame.Rect(inner.left, self.progress_rect.bottom, inner.width, prompt_h)
         nav_w = max(theme.min_target * 2, round(theme.vmin * 30 * theme.scale))
         self.next_rect = pygame.Rect(inner.right - nav_w, inner.bottom - bh, nav_w, bh)
@@ -72,25 +77,83 @@ class QuizScreen(Screen):
         else:
             choices = pygame.Rect(body.left, body.top, round(body.width * (0.48 if theme.senior else 0.54)), body.height)
             self.card_rect = pygame.Rect(choices.right + theme.margin, body.top, body.right - choices.right - theme.margin, body.height)
-        n = len(self.question.choices)
-        gap = theme.gap
-        ch = min(round(theme.button_height * 1.5), (choices.height - gap * (n - 1)) // n)
-        ch = max(ch, theme.min_target)
-        self.choice_rects = [pygame.Rect(choices.left, choices.top + i * (ch + gap), choices.width, ch) for i in range(n)]
+        self.choice_rects = self._stack(choices)
+        # Long choices or a long explanation do not fit beside each other (长者模式 on a small
+        # screen): the choices get the whole width, and after the answer the feedback card
+        # gets the whole body, restating the right answer.
+        self.full = self.choice_rects is None
+        if self.full:
+            # Before the answer there is no Next button: the choices may use its row too.
+            self.choice_rects = self._stack(pygame.Rect(body.left, body.top, body.width, inner.bottom - body.top)) or self._stack(
+                pygame.Rect(body.left, body.top, body.width, inner.bottom - body.top), force=True
+            )
         if self.chosen is None:
             self._targets = [Target(f"choice:{i}", r) for i, r in enumerate(self.choice_rects)]
-        else:
-            self._targets = [Target("next", self.next_rect)]
+            return
+        self._targets = [Target("next", self.next_rect)]
+        self._layout_card()
+        if len(self.parts) > 1 and not self.full and not theme.portrait:
+            self.full = True
+        if self.full:
+            # The card takes the question's place too: it restates the answer in words.
+            self.card_rect = pygame.Rect(body.left, self.prompt_rect.top, body.width, body.bottom - self.prompt_rect.top)
+            self._layout_card()
+
+    def _choice_label_width(self, width: int) -> int:
+        theme = self.ctx.theme
+        return width - round(theme.font("button") * 1.6) - 3 * theme.gap
+
+    def _stack(self, column: pygame.Rect, force: bool = False) -> list[pygame.Rect] | None:
+        """Choice buttons stacked in `column`, each tall enough for its words; None if they do not fit."""
+        theme, painter = self.ctx.theme, self.ctx.painter
+        n, gap, size = len(self.question.choices), theme.gap, theme.font("button")
+        width = self._choice_label_width(column.width)
+        lines = max(len(wrap(self.ctx.t(c), width, painter.measure(size, True))) for c in self.question.choices)
+        badge = round(size * 1.6)  # the letter badge keeps its size (and the letter its 1.4× in 长者模式)
+        need = max(theme.min_target, lines * painter.line_height(size) + gap // 2 + 4, badge + gap)
+        ch = max(need, min(round(theme.button_height * 1.5), (column.height - gap * (n - 1)) // n))
+        if n * ch + gap * (n - 1) > column.height and not force:
+            return None
+        return [pygame.Rect(column.left, column.top + i * (ch + gap), column.width, ch) for i in range(n)]
+
+    def _layout_card(self) -> None:
+        """The feedback card: ✓/✗ heading, (the right answer,) then the explanation at full size, in parts if long."""
+        theme, painter = self.ctx.theme, self.ctx.painter
+        inner = self.card_rect.inflate(-2 * theme.gap, -2 * theme.gap)
+        self.head_h = painter.line_height(theme.font("heading"))
+        top = inner.top + self.head_h + theme.gap // 2
+        self.answer_rect: pygame.Rect | None = None
+        if self.full:
+            body = theme.font("body")
+            h = painter.wrapped_height(self._answer_line(), inner.width, body, bold=True)
+            self.answer_rect = pygame.Rect(inner.left, top, inner.width, h)
+            top += h + theme.gap // 2
+        self.explain_rect = pygame.Rect(inner.left, top, inner.width, max(0, inner.bottom - top))
+        hint_h = painter.line_height(theme.font("small"))
+        self.parts = painter.pages(self.ctx.t(self.question.explanation), inner.width, self.explain_rect.height, theme.font("body"), reserve=hint_h)
+        if len(self.parts) > 1:
+            self.explain_rect.height -= hint_h
+            self.hint_rect = pygame.Rect(inner.left, self.explain_rect.bottom, inner.width, hint_h)
+        self.part = min(self.part, len(self.parts) - 1)
+
+    def _answer_line(self) -> str:
+        q = self.question
+        return self.ctx.ui(ANSWER).format(letter=LETTERS[q.answer], text=self.ctx.t(q.choices[q.answer]))
 
     def tap(self, name: str) -> list[Intent]:
         if name.startswith("choice:") and self.chosen is None:
             choice = int(name.split(":", 1)[1])
             self.chosen = choice
+            self.part = 0
             right = choice == self.question.answer
             self.correct += right
             self.relayout()
             return [Record("quiz_answer", {"question": self.question.id, "choice": choice, "correct": right})]
         if name == "next" and self.chosen is not None:
+            if self.part + 1 < len(self.parts):
+                self.part += 1  # the rest of the explanation first
+                return []
+            self.part = 0
             if self.index + 1 < len(self.scene.questions):
                 self.index += 1
             else:
@@ -101,7 +164,7 @@ class QuizScreen(Screen):
                 return [Record("quiz_score", {"correct": self.correct, "total": len(self.scene.questions)})]
             return []
         if name == "again":
-            self.index, self.correct, self.finished, self.chosen = 0, 0, False, None
+            self.index, self.correct, self.finished, self.chosen, self.part = 0, 0, False, None, 0
             self.relayout()
             return []
         if name == "done":
@@ -111,7 +174,9 @@ class QuizScreen(Screen):
     def state_key(self) -> str:
         if self.finished:
             return f"{self.scene_id}#score"
-        return f"{self.scene_id}#{self.index}{'+answered' if self.chosen is not None else ''}"
+        if self.chosen is None:
+            return f"{self.scene_id}#{self.index}"
+        return f"{self.scene_id}#{self.index}+answered" + (f".{self.part}" if self.part else "")
 
     # -- drawing -----------------------------------------------------------------
 
@@ -124,13 +189,19 @@ class QuizScreen(Screen):
         q = self.question
         total = len(self.scene.questions)
         painter.draw_text(surface, ctx.ui(PROGRESS).format(n=self.index + 1, total=total), self.progress_rect, theme.font("small"), pal.muted, bold=True)
-        painter.draw_text(surface, ctx.t(q.prompt), self.prompt_rect, theme.font("heading"), pal.text, bold=True, min_size=round(theme.font("heading") * 0.8))
-        for i, rect in enumerate(self.choice_rects):
-            self._choice(surface, i, rect)
-        self._card(surface)
+        if not (self.full and self.chosen is not None):
+            heading = theme.font("heading")
+            full = self.prompt_rect.height >= painter.wrapped_height(ctx.t(q.prompt), self.prompt_rect.width, heading, bold=True)
+            painter.draw_text(surface, ctx.t(q.prompt), self.prompt_rect, heading, pal.text, bold=True, min_size=heading if full else round(heading * 0.8))
+        if not (self.full and self.chosen is not None):
+            for i, rect in enumerate(self.choice_rects):
+                self._choice(surface, i, rect)
+        if not (self.full and self.chosen is None):
+            self._card(surface)
         if self.chosen is not None:
             last = self.index + 1 == total
-            painter.button(surface, self.next_rect, ctx.ui(SEE_SCORE if last else NEXT), theme, primary=True)
+            label = MORE if self.part + 1 < len(self.parts) else (SEE_SCORE if last else NEXT)
+            painter.button(surface, self.next_rect, ctx.ui(label), theme, primary=True)
 
     def _choice(self, surface: pygame.Surface, i: int, rect: pygame.Rect) -> None:
         ctx, theme, painter = self.ctx, self.ctx.theme, self.ctx.painter
@@ -156,7 +227,8 @@ class QuizScreen(Screen):
             pygame.draw.circle(surface, edge, badge.center, side // 2)
             painter.draw_text(surface, LETTERS[i], badge, round(side * 0.55), pal.accent_text, bold=True, align="center", valign="middle")
         label = pygame.Rect(badge.right + theme.gap, rect.top + 2, rect.right - badge.right - 2 * theme.gap, rect.height - 4)
-        painter.draw_text(surface, ctx.t(self.question.choices[i]), label, theme.font("button"), ink, bold=True, valign="middle")
+        size = theme.font("button")
+        painter.draw_text(surface, ctx.t(self.question.choices[i]), label, size, ink, bold=True, valign="middle", min_size=size)
 
     def _card(self, surface: pygame.Surface) -> None:
         ctx, theme, painter = self.ctx, self.ctx.theme, self.ctx.painter
@@ -178,14 +250,17 @@ class QuizScreen(Screen):
         pygame.draw.rect(surface, color, rect, theme.outline_width * 2, theme.radius * 2)
         inner = rect.inflate(-2 * theme.gap, -2 * theme.gap)
         heading = theme.font("heading")
-        head_h = painter.line_height(heading)
-        side = head_h
+        side = self.head_h
         icon = pygame.Rect(inner.left, inner.top, side, side)
         (shapes.check if right else shapes.cross)(surface, icon, color)
-        painter.draw_text(surface, ctx.ui(RIGHT if right else WRONG), pygame.Rect(icon.right + theme.gap // 2, inner.top, inner.width - side - theme.gap // 2, head_h), heading, color, bold=True, valign="middle")
-        y = inner.top + head_h + theme.gap // 2
-        # The right answer is already marked green with a tick among the choices.
-        painter.draw_text(surface, ctx.t(q.explanation), pygame.Rect(inner.left, y, inner.width, inner.bottom - y), theme.font("body"), pal.text, min_size=round(theme.font("body") * 0.8))
+        painter.draw_text(surface, ctx.ui(RIGHT if right else WRONG), pygame.Rect(icon.right + theme.gap // 2, inner.top, inner.width - side - theme.gap // 2, self.head_h), heading, color, bold=True, valign="middle")
+        body = theme.font("body")
+        if self.answer_rect is not None:  # otherwise it is marked green with a tick among the choices
+            painter.draw_text(surface, self._answer_line(), self.answer_rect, body, pal.good, bold=True, min_size=body)
+        painter.draw_text(surface, self.parts[self.part], self.explain_rect, body, pal.text, min_size=body)
+        if len(self.parts) > 1:
+            small = theme.font("small")
+            painter.draw_text(surface, f"{self.part + 1} / {len(self.parts)}", self.hint_rect, small, pal.muted, bold=True, align="right")
 
     def _draw_score(self, surface: pygame.Surface) -> None:
         ctx, theme, painter = self.ctx, self.ctx.theme, self.ctx.painter

@@ -6,7 +6,6 @@ import pygame
 
 from content_packs.model import SlidesScene
 from kiosk import shapes
-from kiosk.text import wrap
 from kiosk.screens.base import Context, GoHome, Intent, Narrate, Record, Screen, Target
 
 PREV = ("‹ 上一页", "‹ Back")
@@ -39,39 +38,61 @@ class SlidesScreen(Screen):
         if self.index > 0 or self.part > 0:
             self._targets.append(Target("prev", pygame.Rect(inner.left, nav_y, bw, bh)))
         content = pygame.Rect(inner.left, inner.top, inner.width, self.nav_top - inner.top - theme.gap)
-        # Senior mode's larger text takes room from the picture, never from the words.
-        share = 0.34 if theme.senior else 0.42
+        # Senior mode's larger text takes room from the picture, never from the words: the
+        # picture gives way until the title fits at its full size with room for the body.
+        # As a last resort (long title, 长者模式, small screen) the words get the whole width.
+        shares = (0.34, 0.26, 0.18, None) if theme.senior else (0.42, 0.34, 0.26, None)
+        for share in shares:
+            self._split(content, share)
+            if self._paginate():
+                break
+
+    def _split(self, content: pygame.Rect, share: float | None) -> None:
+        theme = self.ctx.theme
+        if share is None:
+            self.image_rect = pygame.Rect(content.left, content.top, 0, 0)
+            self.text_rect = content.copy()
+            return
         if theme.portrait:
             image_h = round(content.height * share)
             self.image_rect = pygame.Rect(content.left, content.top, content.width, image_h)
             self.text_rect = pygame.Rect(content.left, content.top + image_h + theme.gap * 2, content.width, content.height - image_h - theme.gap * 2)
-        else:
-            image_w = round(content.width * (share + 0.10))
-            self.image_rect = pygame.Rect(content.left, content.top, image_w, content.height)
-            self.text_rect = pygame.Rect(content.left + image_w + theme.margin, content.top, content.width - image_w - theme.margin, content.height)
-            # Start the words level with the top of the (letterboxed) picture.
-            size = self.ctx.painter.image_size(self.ctx.pack.path(self.slide.image) if self.slide.image else None)
-            if size:
-                shown_h = round(size[1] * min(self.image_rect.width / size[0], self.image_rect.height / size[1]))
-                offset = max(0, (self.image_rect.height - shown_h) // 2)
-                self.text_rect.top += offset
-                self.text_rect.height -= offset
-        self._paginate()
+            return
+        image_w = round(content.width * (share + 0.10))
+        self.image_rect = pygame.Rect(content.left, content.top, image_w, content.height)
+        self.text_rect = pygame.Rect(content.left + image_w + theme.margin, content.top, content.width - image_w - theme.margin, content.height)
+        # Start the words level with the top of the (letterboxed) picture, if they have room.
+        size = self.ctx.painter.image_size(self.ctx.pack.path(self.slide.image) if self.slide.image else None)
+        if size:
+            shown_h = round(size[1] * min(self.image_rect.width / size[0], self.image_rect.height / size[1]))
+            offset = max(0, (self.image_rect.height - shown_h) // 2)
+            title_h = self.ctx.painter.wrapped_height(self.ctx.t(self.slide.title), self.text_rect.width, theme.font("title"), bold=True)
+            room = self.text_rect.height - title_h - self._min_body()
+            offset = max(0, min(offset, room))
+            self.text_rect.top += offset
+            self.text_rect.height -= offset
 
-    def _paginate(self) -> None:
+    def _min_body(self) -> int:
+        """Height the body needs at least: three lines and the "1 / 2" hint."""
+        theme, painter = self.ctx.theme, self.ctx.painter
+        return theme.gap + 3 * painter.line_height(theme.font("body")) + painter.line_height(theme.font("small"))
+
+    def _paginate(self) -> bool:
+        """Cut the body into parts that fit; False if the title leaves the body too little room."""
         theme, painter, ctx = self.ctx.theme, self.ctx.painter, self.ctx
         title_size = theme.font("title")
-        self.title_h = min(painter.wrapped_height(ctx.t(self.slide.title), self.text_rect.width, title_size, bold=True), self.text_rect.height // 2)
+        wanted = painter.wrapped_height(ctx.t(self.slide.title), self.text_rect.width, title_size, bold=True)
+        roomy = wanted + self._min_body() <= self.text_rect.height
+        # The title never shrinks: if even the whole width is tight, the body just has more parts.
+        self.title_h = min(wanted, self.text_rect.height - painter.line_height(theme.font("body")) - theme.gap)
         body_top = self.text_rect.top + self.title_h + theme.gap
         self.body_rect = pygame.Rect(self.text_rect.left, body_top, self.text_rect.width, self.text_rect.bottom - body_top)
-        size = theme.font("body")
-        lines = wrap(ctx.t(self.slide.body), self.body_rect.width, painter.measure(size))
-        per_page = max(1, self.body_rect.height // painter.line_height(size))
-        if len(lines) > per_page:  # leave a line for the "1 / 2" hint
-            self.body_rect.height -= painter.line_height(theme.font("small"))
-            per_page = max(1, self.body_rect.height // painter.line_height(size))
-        self.parts = ["\n".join(lines[i : i + per_page]) for i in range(0, len(lines), per_page)] or [""]
+        size, small = theme.font("body"), theme.font("small")
+        self.parts = painter.pages(ctx.t(self.slide.body), self.body_rect.width, self.body_rect.height, size, reserve=painter.line_height(small))
+        if len(self.parts) > 1:  # the "1 / 2" hint sits under the body
+            self.body_rect.height -= painter.line_height(small)
         self.part = min(self.part, len(self.parts) - 1)
+        return roomy
 
     def _go(self, step: int) -> list[Intent]:
         if 0 <= self.part + step < len(self.parts):
@@ -113,8 +134,10 @@ class SlidesScreen(Screen):
         ctx, theme, painter = self.ctx, self.ctx.theme, self.ctx.painter
         pal = theme.palette
         slide = self.slide
-        shown = painter.image(surface, ctx.pack.path(slide.image) if slide.image else None, self.image_rect, theme)
-        if self.narration():
+        shown = self.image_rect
+        if shown.width > 0:
+            shown = painter.image(surface, ctx.pack.path(slide.image) if slide.image else None, self.image_rect, theme)
+        if self.narration() and shown.width > 0:
             # A speaker badge on the picture says the slide is being read aloud.
             side = max(theme.min_target // 2, round(theme.vmin * 6))
             badge = pygame.Rect(shown.right - side - theme.gap // 2, shown.top + theme.gap // 2, side, side)
@@ -122,7 +145,8 @@ class SlidesScreen(Screen):
             shapes.speaker(surface, badge.inflate(-side * 0.45, -side * 0.45), pal.accent)
         title_size = theme.font("title")
         painter.draw_text(
-            surface, ctx.t(slide.title), pygame.Rect(self.text_rect.left, self.text_rect.top, self.text_rect.width, self.title_h), title_size, pal.text, bold=True
+            surface, ctx.t(slide.title), pygame.Rect(self.text_rect.left, self.text_rect.top, self.text_rect.width, self.title_h), title_size, pal.text, bold=True,
+            min_size=title_size if self.title_h >= painter.wrapped_height(ctx.t(slide.title), self.text_rect.width, title_size, bold=True) else None,
         )
         painter.draw_text(surface, self.parts[self.part], self.body_rect, theme.font("body"), pal.text, min_size=theme.font("body"))
         if len(self.parts) > 1:
