@@ -28,6 +28,7 @@ from kiosk.heartbeat import Heartbeat
 from kiosk.packs import PackFailed, PackReady, PackWatcher
 from kiosk.painter import Painter
 from kiosk.recorder import Recorder
+from kiosk.screenshots import ScreenshotDesk
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,7 @@ class HostOptions:
     heartbeat: bool = True
     threads: bool = True  # False: tests call check() on the watchers themselves
     audio: bool = True
+    screenshots: bool = True  # answer DATA/requests/screenshot-<id>.json
 
 
 def pack_brief(pack: Pack, status: str, **extra) -> dict:
@@ -73,6 +75,7 @@ class KioskHost:
         elif options.watch_current:
             self.packs = PackWatcher(self.data / "packs" / "current", pack.root, mode="link")
         self.heartbeat = Heartbeat(self.data / "kiosk.json") if options.heartbeat else None
+        self.screenshots = ScreenshotDesk(self.data) if options.screenshots else None
         self.status: dict = pack_brief(pack, "loaded")
         self.reload_error: str | None = None  # preview: why the last reload failed
         if failed is not None:  # the preferred pack (packs/current) failed; we play a fallback
@@ -97,6 +100,8 @@ class KioskHost:
             self.control.check()
         if self.heartbeat:
             self.heartbeat.start()
+        if self.screenshots and self.options.threads:
+            self.screenshots.start()
         return self
 
     def stop(self, reason: str = "shutdown") -> None:
@@ -107,6 +112,9 @@ class KioskHost:
         self.narrator.close()
         if self.heartbeat:
             self.heartbeat.stop()
+        if self.screenshots:
+            self.screenshots.drain(2.0)
+            self.screenshots.stop()
 
     # -- per frame --------------------------------------------------------------
 
@@ -117,6 +125,8 @@ class KioskHost:
             self._control_problems = self.control.problems
             self.recorder.record("error", kind="control", detail=self.control.problem)
         self.app.update(dt)
+        if self.screenshots:
+            self.screenshots.take_requests()
         self._frames += 1
         started, frames = self._fps_window
         now = time.monotonic()
@@ -124,6 +134,16 @@ class KioskHost:
             self._fps = (self._frames - frames) / (now - started)
             self._fps_window = (now, self._frames)
         self._beat()
+
+    @property
+    def wants_frame(self) -> bool:
+        """True when a screenshot was requested: draw the frame and pass it to `capture`."""
+        return bool(self.screenshots and self.screenshots.wanted)
+
+    def capture(self, frame) -> None:
+        """After drawing: hand the frame to waiting screenshot requests (a copy; encoded off the loop)."""
+        if self.screenshots:
+            self.screenshots.capture(frame)
 
     def _take_pack_results(self) -> None:
         if self.packs is None:

@@ -117,6 +117,7 @@ def run(options: RunOptions) -> int:
             app.draw(screen)
             if options.debug_overlay:
                 _overlay(screen, host, ticker.get_fps())
+            host.capture(screen)  # screenshot requests, if any: a copy, encoded off the loop
             pygame.display.flip()
             now = time.monotonic()
             if first_frame:

@@ -3,30 +3,37 @@
 Touches are synthesised as pygame finger events and go through the same input
 translation, gesture recognition, screens, session tracker and outbox as a real touch.
 In fast mode time is injected (no sleeping); in live mode it is the real clock, for the
-demo stack.
+demo stack: a live simulator is an exhibit like `kepu-kiosk run` — it plays
+`DATA/packs/current` when there is one (`--pack` is the fallback), writes `kiosk.json`,
+swaps packs at the next attract moment, shows control.json emergencies, answers
+screenshot requests with the frame it would show, and stops cleanly on SIGTERM.
 """
 
 from __future__ import annotations
 
+import logging
 import random
+import signal
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pygame
 
-from content_packs import load_pack
+from content_packs import PackError, load_pack
 from content_packs.model import Pack
 from kiosk.app import KioskConfig
 from kiosk.clock import Clock, ManualClock, SystemClock
 from kiosk.host import HostOptions, KioskHost
 from kiosk.outbox import Outbox
-from kiosk.packs import make_painter, prepare
+from kiosk.packs import PackFailed, describe, make_painter, prepare
 from kiosk.recorder import Recorder
 from kiosk.touch import TouchInput, finger_event
 from kiosk.visitors import Swipe, Tap, VisitorProfile, Wait, choose_target, visitor
 
-STEP = 0.5  # seconds per update while waiting in live mode (a smooth-enough demo)
+log = logging.getLogger(__name__)
+STEP = 0.1  # seconds per update in live mode: emergencies, swaps and screenshots within a frame or two
 FAST_STEP = 1.0  # with injected time: emergencies are still checked every simulated second
 
 
@@ -55,6 +62,10 @@ class SimulationResult:
 __all__ = ["Simulator", "SimulationResult", "simulate", "make_painter"]
 
 
+class Stopped(Exception):
+    """SIGTERM/SIGINT in live mode: finish the visit and flush, like `kepu-kiosk run`."""
+
+
 class Simulator:
     """Drives a KioskApp with synthetic visitors; optionally saves each distinct screen."""
 
@@ -72,8 +83,10 @@ class Simulator:
         profile: VisitorProfile = VisitorProfile(),
         mean_gap: float = 20.0,
         host_options: HostOptions | None = None,
+        follow_current: bool | None = None,
     ):
         pygame.init()
+        self._stopping = threading.Event()
         self.live = live
         self.clock = clock or (SystemClock() if live else ManualClock())
         self.rng = random.Random(seed)
@@ -86,13 +99,31 @@ class Simulator:
         if lang:
             config = KioskConfig(**{**config.__dict__, "default_lang": lang})
         options = host_options or HostOptions(audio=live)
-        self.host = KioskHost(Path(data_dir), pack, prepare(pack), self.recorder, self.clock, size, config, options).start()
+        failed = None
+        if live if follow_current is None else follow_current:
+            pack, failed = self._current_or(pack, Path(data_dir))
+        self.host = KioskHost(Path(data_dir), pack, prepare(pack), self.recorder, self.clock, size, config, options, failed=failed).start()
+        self.frame: pygame.Surface | None = None  # drawn only when a screenshot is requested
         self.touch = TouchInput(size)
         self.screenshot_dir = screenshots
         self.surface = pygame.Surface(size) if screenshots else None
         self.seen_states: set[str] = set()
         self.result = SimulationResult(seed=seed)
         self._sim_time = 0.0
+
+    def _current_or(self, fallback: Pack, data: Path) -> tuple[Pack, PackFailed | None]:
+        """`DATA/packs/current` if it exists and loads (as `kepu-kiosk run` does), else `fallback`."""
+        current = data / "packs" / "current"
+        if not current.exists():
+            return fallback, None
+        target = current.resolve()
+        try:
+            return load_pack(target), None
+        except PackError as exc:
+            failure = PackFailed(target, str(exc)[:2000], **describe(target))
+            self.recorder.record("pack_failed", id=failure.id, version=failure.version, path=str(target), reason=failure.reason)
+            log.error("pack %s failed to load, playing %s: %s", target, fallback.root, exc)
+            return fallback, failure
 
     # -- time ----------------------------------------------------------------
 
@@ -101,6 +132,8 @@ class Simulator:
         remaining = seconds
         step = STEP if self.live else FAST_STEP
         while remaining > 1e-9:
+            if self._stopping.is_set():
+                raise Stopped()
             dt = min(step, remaining)
             if self.live:
                 time.sleep(dt)
@@ -108,6 +141,7 @@ class Simulator:
                 self.clock.advance(dt)  # type: ignore[union-attr]
             self._sim_time += dt
             self.host.tick(dt)
+            self._serve_screenshots()
             self._maybe_screenshot()
             remaining -= dt
 
@@ -161,7 +195,7 @@ class Simulator:
                 break  # the visitor lingered too long and the exhibit reset
         # The visitor walks away; the exhibit resets after the idle timeout (longer in 长者模式).
         while self.app.mode == "visit":
-            self.wait(STEP)
+            self.wait(STEP if self.live else 0.5)
         self.result.sessions += 1
 
     def run(self, sessions: int | None) -> SimulationResult:
@@ -169,12 +203,17 @@ class Simulator:
         started = time.perf_counter()
         self._maybe_screenshot()
         count = 0
+        restore = self._catch_signals() if self.live else {}
         try:
             while sessions is None or count < sessions:
                 self.wait(self.rng.expovariate(1 / self.mean_gap) if self.mean_gap > 0 else 0.0)
                 self.one_visit()
                 count += 1
+        except Stopped:
+            log.info("stopping: ending the visit and flushing the outbox")
         finally:
+            for signum, previous in restore.items():
+                signal.signal(signum, previous)
             self.recorder.flush()
             self.result.events = self.recorder.committed
             self.result.by_type = dict(self.recorder.committed_by_type)
@@ -182,9 +221,30 @@ class Simulator:
             self.result.wall_seconds = time.perf_counter() - started
         return self.result
 
+    def _catch_signals(self) -> dict:
+        """SDL turns SIGTERM into a quit event nobody reads here: take it back (main thread only)."""
+        if threading.current_thread() is not threading.main_thread():
+            return {}
+        previous = {}
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            previous[signum] = signal.signal(signum, lambda *_: self._stopping.set())
+        return previous
+
+    def stop(self) -> None:
+        """Ask a running live simulation to finish (as SIGTERM does)."""
+        self._stopping.set()
+
     @property
     def app(self):
         return self.host.app
+
+    def _serve_screenshots(self) -> None:
+        if not self.host.wants_frame:
+            return
+        if self.frame is None:
+            self.frame = pygame.Surface(self.size)
+        self.app.draw(self.frame)
+        self.host.capture(self.frame)
 
     def close(self) -> None:
         self.host.stop("shutdown")
@@ -210,7 +270,7 @@ class Simulator:
 
 def simulate(pack_dir: Path, data_dir: Path, sessions: int, seed: int = 0, **options) -> SimulationResult:
     """Load a pack and play `sessions` simulated visits into `data_dir/outbox.db`."""
-    sim = Simulator(load_pack(pack_dir), data_dir, seed=seed, **options)
+    sim = Simulator(load_pack(Path(pack_dir).resolve()), data_dir, seed=seed, **options)
     try:
         return sim.run(sessions)
     finally:
