@@ -6,12 +6,14 @@ import json
 import uuid
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
-from controller import audit, fleet
+from controller import audit, fleet, screenshots
 from controller.auth import check_region
-from controller.deps import ControllerDep, CurrentUser
+from controller.deps import ControllerDep, CurrentPrincipal, CurrentUser
+from controller.errors import Forbidden
 from controller.ingest import Outgoing
 from controller.routes.models import Body
 from controller.times import iso
@@ -122,3 +124,46 @@ def list_commands(exhibit: str, controller: ControllerDep, user: CurrentUser) ->
          "result": json.loads(r["result"]) if r["result"] else None, "answered": iso(r["answered"], tz)}
         for r in db.query("SELECT * FROM commands WHERE exhibit = ? ORDER BY created DESC LIMIT 100", [exhibit])
     ]
+
+
+# -- screenshots: the agent uploads what a `screenshot` command asked for; staff view it --------
+
+
+@router.get("/{exhibit}/screenshots/latest", summary="The exhibit's newest screenshot (PNG; viewer)",
+            response_class=FileResponse, responses={200: {"content": {"image/png": {}}}, 404: {"description": "none yet"}})
+def latest_screenshot(exhibit: str, controller: ControllerDep, user: CurrentUser) -> FileResponse:
+    fleet.get_exhibit(controller.store.db, user, exhibit, controller.clock.now(), controller.settings.timezone)
+    return _png(screenshots.latest(controller.settings.data_dir, exhibit))
+
+
+@router.get("/{exhibit}/screenshots/{command}", summary="The screenshot that answered one command (PNG; viewer)",
+            response_class=FileResponse, responses={200: {"content": {"image/png": {}}}})
+def get_screenshot(exhibit: str, command: str, controller: ControllerDep, user: CurrentUser) -> FileResponse:
+    fleet.get_exhibit(controller.store.db, user, exhibit, controller.clock.now(), controller.settings.timezone)
+    return _png(screenshots.one(controller.settings.data_dir, exhibit, command))
+
+
+@router.put("/{exhibit}/screenshots/{command}", status_code=201, operation_id="upload_screenshot",
+            summary="Upload the PNG for a screenshot command (the exhibit's device token); ≤ 8 MiB")
+@router.post("/{exhibit}/screenshots/{command}", status_code=201, operation_id="upload_screenshot_post",
+             summary="The same upload as PUT, for clients that can only POST")
+async def upload_screenshot(exhibit: str, command: str, request: Request, controller: ControllerDep,
+                            principal: CurrentPrincipal) -> dict[str, Any]:
+    if principal.exhibit != exhibit and principal.role != "admin":
+        raise Forbidden("only the exhibit itself (its device token) uploads its screenshots")
+    screenshots.expect(controller.store.db, exhibit, command)
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > screenshots.MAX_BYTES:
+        raise screenshots.TooLarge(f"a screenshot may be at most {screenshots.MAX_BYTES:,} bytes")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > screenshots.MAX_BYTES:
+            raise screenshots.TooLarge(f"a screenshot may be at most {screenshots.MAX_BYTES:,} bytes")
+    shot = screenshots.keep(controller.store, controller.settings.data_dir, exhibit, command, bytes(body), controller.clock.now())
+    return {"exhibit": exhibit, **shot.brief(), "taken": iso(shot.taken, controller.settings.timezone)}
+
+
+def _png(shot: screenshots.Screenshot) -> FileResponse:
+    return FileResponse(shot.path, media_type="image/png",
+                        headers={"Cache-Control": "no-store", "X-Kepu-Command": shot.command})
