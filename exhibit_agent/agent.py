@@ -26,6 +26,7 @@ from exhibit_agent.kiosk_status import KioskStatus, read_kiosk_status
 from exhibit_agent.messages import (Desired, PackRef, install_result, parse_ack, parse_desired, reported,
                                     state_offline, state_online)
 from exhibit_agent.mqtt_link import LinkEvent, MqttLink
+from exhibit_agent.screenshot import CommandResult, screenshot
 from exhibit_agent.protocol import ProtocolError, decode, encode, exhibit_topic, parse_broker_url, parse_topic, venue_topic
 from kiosk.clock import SystemClock
 from kiosk.events import Event
@@ -80,7 +81,8 @@ class Agent:
         self.connected_since = self.started_wall
         self.clock = SystemClock()
         self.control = ControlFile(config.data / "control.json")
-        self.fetcher = Fetcher(config.controller, timeout=config.http_timeout) if config.controller else None
+        self.fetcher = Fetcher(config.controller, timeout=config.http_timeout, token=config.controller_token) if config.controller else None
+        self.screenshot_timeout = 10.0  # s for the kiosk to answer a screenshot request
         self.installer = Installer(config.data, trusted_key_items(config.trusted_keys), self.fetcher,
                                    kiosk_timeout=config.kiosk_load_timeout)
         self.desired: Desired | None = None
@@ -168,9 +170,11 @@ class Agent:
             if self.link.connected:
                 self.publish_health()
 
-    def handle(self, event: "LinkEvent | InstallOutcome") -> None:
+    def handle(self, event: "LinkEvent | InstallOutcome | CommandResult") -> None:
         if isinstance(event, InstallOutcome):
             self._on_install(event)
+        elif isinstance(event, CommandResult):
+            self._answer(event.payload)
         elif event.kind == "connected":
             self._on_connected()
         elif event.kind == "disconnected":
@@ -272,9 +276,26 @@ class Agent:
             self.publish_reported()
             self.publish_health()
             result = {"id": command_id, "ok": True}
+        elif kind == "screenshot":
+            # Waiting for the kiosk and uploading take seconds: a thread, answered through the inbox.
+            def work() -> None:
+                payload = screenshot(self.config.data, self.config.exhibit, command_id, self.fetcher,
+                                     self.screenshot_timeout, stop=self._stop)
+                self.inbox.put(CommandResult(payload))
+
+            threading.Thread(target=work, name=f"screenshot-{command_id[:16]}", daemon=True).start()
+            return
+        elif kind == "restart_kiosk":
+            # One supervisor: systemd restarts the kiosk (WatchdogSec, Restart=always), the agent never does.
+            result = {"id": command_id, "ok": False, "error": "unsupported command 'restart_kiosk': the kiosk is restarted by "
+                      "systemd (kepu-kiosk.service WatchdogSec/Restart=always), not by the agent; use `systemctl restart kepu-kiosk` on the exhibit"}
         else:
-            # Restarting the kiosk is systemd's job (WatchdogSec in kepu-kiosk.service), not ours.
             result = {"id": command_id, "ok": False, "error": f"unsupported command {kind!r}"}
+        self._answer(result)
+
+    def _answer(self, result: dict[str, Any]) -> None:
+        if not result.get("ok"):
+            log.warning("command %s failed: %s", result.get("id"), result.get("error"))
         self.link.publish(self.topics["command_results"], encode(result), qos=1)
 
     # -- install worker (its own thread) -----------------------------------------

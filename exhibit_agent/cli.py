@@ -22,6 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--exhibit", help="exhibit id, e.g. ex-quake-01")
     run.add_argument("--mqtt", help="broker URL, mqtt://[user:pass@]host[:port]")
     run.add_argument("--controller", help="controller base URL for manifests and blobs, http://host:port")
+    run.add_argument("--controller-token", dest="controller_token", help="the device's API token (from kepu-controller enroll), sent with uploads")
     run.add_argument("--data", help="data directory (outbox.db, packs/, control.json, kiosk.json)")
     run.add_argument("--username", help="MQTT username (default: from config or URL)")
     run.add_argument("--password", help="MQTT password (prefer mqtt.password_file in the config)")
@@ -34,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-_OVERRIDES = ("exhibit", "mqtt", "controller", "data", "username", "password", "serial_device", "health_interval")
+_OVERRIDES = ("exhibit", "mqtt", "controller", "controller_token", "data", "username", "password", "serial_device", "health_interval")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -24,6 +24,7 @@ class AgentConfig:
     mqtt: str
     data: Path
     controller: str | None = None
+    controller_token: str | None = None  # the device's API token (kepu-controller enroll), for uploads
     username: str | None = None
     password: str | None = None
     trusted_keys: tuple[str, ...] = ()
@@ -55,6 +56,7 @@ _KEYS: dict[tuple[str, ...], str] = {
     ("exhibit",): "exhibit",
     ("data",): "data",
     ("controller",): "controller",
+    ("controller_token",): "controller_token",
     ("trusted_keys",): "trusted_keys",
     ("mqtt", "url"): "mqtt",
     ("mqtt", "username"): "username",
@@ -72,7 +74,7 @@ _KEYS: dict[tuple[str, ...], str] = {
     ("serial", "device"): "serial_device",
     ("serial", "baud"): "serial_baud",
 }
-_SPECIAL = {("mqtt", "password_file")}
+_SPECIAL = {("mqtt", "password_file"), ("controller_token_file",)}
 
 _POSITIVE = {
     "batch_max_events",
@@ -113,6 +115,11 @@ def _read_toml(path: Path) -> dict[str, Any]:
     for keypath, value in _flatten(doc):
         if keypath in _KEYS:
             values[_KEYS[keypath]] = value
+        elif keypath == ("controller_token_file",):
+            try:
+                values["controller_token"] = Path(value).read_text(encoding="utf-8").strip()
+            except (OSError, TypeError) as exc:
+                raise ConfigError(f"{path}: controller_token_file {value!r} cannot be read ({exc})") from None
         elif keypath == ("mqtt", "password_file"):
             try:
                 values["password"] = Path(value).read_text(encoding="utf-8").strip()
@@ -157,6 +164,11 @@ def build_config(values: Mapping[str, Any], source: str = "config") -> AgentConf
         if not isinstance(controller, str) or not controller.startswith(("http://", "https://")):
             raise ConfigError(f"{source}: controller must be an http:// or https:// URL, got {controller!r}")
         kwargs["controller"] = controller.rstrip("/")
+    token = values.get("controller_token")
+    if token is not None:
+        if not isinstance(token, str) or not token.strip() or any(c.isspace() or not c.isprintable() for c in token.strip()):
+            raise ConfigError(f"{source}: controller_token must be one printable word (the device token from enroll)")
+        kwargs["controller_token"] = token.strip()
     keys = values.get("trusted_keys", ())
     if isinstance(keys, str):
         keys = [keys]

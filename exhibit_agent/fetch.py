@@ -1,4 +1,4 @@
-"""HTTP from the exhibit to the controller: manifests and blobs; the only module that imports httpx.
+"""HTTP from the exhibit to the controller: manifests, blobs and screenshot uploads; the only module that imports httpx.
 
 Blobs are resumed with `Range: bytes=N-` from whatever the store already holds in
 `partial/`, so a download cut by a power loss or a dropped Wi-Fi link continues where it
@@ -30,9 +30,12 @@ class FetchError(Exception):
 class Fetcher:
     """Talks to one controller; `transport` lets tests swap the network for a handler."""
 
-    def __init__(self, controller: str, timeout: float = 30.0, transport: httpx.BaseTransport | None = None):
+    def __init__(self, controller: str, timeout: float = 30.0, transport: httpx.BaseTransport | None = None,
+                 token: str | None = None):
         self.controller = controller.rstrip("/") + "/"
-        self.client = httpx.Client(timeout=timeout, transport=transport, follow_redirects=True)
+        # The device token, when configured, goes with every request (closed pack reads, uploads).
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self.client = httpx.Client(timeout=timeout, transport=transport, follow_redirects=True, headers=headers)
         self.bytes_downloaded = 0  # body bytes received, for the benchmark and health
 
     def close(self) -> None:
@@ -109,3 +112,19 @@ class Fetcher:
                         on_bytes(len(chunk))
         except httpx.HTTPError as exc:
             raise FetchError(f"GET {url}: {exc}") from exc
+
+    def upload_screenshot(self, exhibit: str, command: str, png: bytes) -> dict:
+        """PUT the PNG that answers `command`; the controller's JSON reply (with its `url`), or FetchError."""
+        path = f"api/v1/exhibits/{exhibit}/screenshots/{command}"
+        try:
+            response = self.client.put(self.url(path), content=png, headers={"Content-Type": "image/png"})
+        except httpx.HTTPError as exc:
+            raise FetchError(f"PUT {path}: {exc}") from exc
+        if response.status_code not in (200, 201):
+            detail = response.text[:300].strip()
+            raise FetchError(f"PUT {path}: HTTP {response.status_code} {detail}".rstrip())
+        try:
+            reply = response.json()
+        except ValueError:
+            reply = {}
+        return reply if isinstance(reply, dict) else {}
