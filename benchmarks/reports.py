@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
 """A year of synthetic events for 500 exhibits: the monthly region report from rollups vs a naive GROUP BY; last line JSON.
 
-Events and their hourly rollups are written together (as ingest would: the rollup counts equal
-what the raw rows say), then the same month's region report is computed twice: by
+Events, visits and their hourly rollups are written together (as ingest would: the rollup counts
+equal what the raw rows say), then the same month's region report is computed twice: by
 `controller.reports.monthly` over rollups, and by one GROUP BY over raw events (with an index
 on ts, and dwell percentiles sorted in Python). Both must agree on sessions per venue.
+Then one exhibit's itinerary is changed after the fact, as a technician would (its year-long stay
+cut short by 200 days (or half), then cancelled, then planned again), timing each re-attribution
+(`controller.attribution`), and the report must still agree with the raw events.
 Usage: python benchmarks/reports.py [--exhibits 500] [--days 365] [--sessions-per-day 4]
 """
 
@@ -20,6 +23,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+from controller import rotations
 from controller.auth import Principal
 from controller.db import Store
 from controller.opening import DEFAULT_HOURS, _open_hours, month_range
@@ -44,7 +48,7 @@ def populate(store: Store, exhibits: int, days: int, per_day: int, seed: int = 7
             db["rotations"].insert({"exhibit": f"ex{e:04d}", "venue": f"v{e // 10:03d}", "starts": START, "ends": START + days * 86400})
     total = 0
     for day in range(days):
-        rows, delta = [], RollupDelta(TZ)
+        rows, visits, delta = [], [], RollupDelta(TZ)
         for e in range(exhibits):
             exhibit, venue = f"ex{e:04d}", f"v{e // 10:03d}"
             for s in range(per_day):
@@ -57,12 +61,15 @@ def populate(store: Store, exhibits: int, days: int, per_day: int, seed: int = 7
                                                   ("session_end", {"duration": duration, "interactions": interactions}))):
                     rows.append((f"{session}-{i}", exhibit, total + 1, t + i, kind, session, "intro", json.dumps(data), venue, "p1", t))
                     total += 1
+                visits.append((session, exhibit, venue, "p1", t, t + 3, duration, interactions))
                 delta.add(t, exhibit, venue, "p1", events=4, sessions=1, ended=1, interactions=1,
                           meaningful=int(interactions >= 2), dwell_sum=duration, **{dwell_column(duration): 1},
                           **{f"rating_{rating}": 1})
         with store.write() as w:
             w.conn.executemany(
                 "INSERT INTO events (id, exhibit, seq, ts, type, session, scene, data, venue, pack, received) VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
+            w.conn.executemany(
+                "INSERT INTO visits (session, exhibit, venue, pack, started, ended, duration, interactions) VALUES (?,?,?,?,?,?,?,?)", visits)
             delta.flush(w)
     return total
 
@@ -85,6 +92,30 @@ def naive(store: Store, month: str) -> dict[str, dict[str, float]]:
     for venue, values in dwell.items():
         values.sort()
         out[venue]["dwell_p50"] = values[len(values) // 2]
+    return out
+
+
+def change_itinerary(store: Store, days: int) -> dict[str, float]:
+    """Milliseconds to re-attribute ex0000 after its stay is shortened, cancelled and planned again."""
+    admin = Principal(id="bench", role="admin")
+    out = {}
+    with store.write() as db:
+        [stay] = [r["id"] for r in db.query("SELECT id FROM rotations WHERE exhibit = 'ex0000'")]
+    end = START + days * 86400
+    cut = min(200, days // 2)  # days the stay is cut short by
+    for name, change in (
+        ("shorten", lambda db: rotations.reschedule(db, admin, stay, None, end - cut * 86400, 0, TZ)),
+        ("cancel", lambda db: rotations.delete(db, admin, stay, 0, TZ)),
+        ("plan_again", lambda db: rotations.create(db, admin, {"exhibit": "ex0000", "venue": "v000"}, START, end, 0, TZ)),
+    ):
+        t0 = time.perf_counter()
+        with store.write() as db:
+            change(db)
+            if name == "cancel":
+                stay = None
+            elif name == "plan_again":
+                stay = db.execute("SELECT id FROM rotations WHERE exhibit = 'ex0000'").fetchone()[0]
+        out[name] = round((time.perf_counter() - t0) * 1000, 1)
     return out
 
 
@@ -120,10 +151,16 @@ def main() -> None:
         rollup_s, rows = timed(report)
         naive_s, raw = timed(lambda: naive(store, args.month))
         agree = all(raw.get(r["venue"], {}).get("sessions") == r["sessions"] for r in rows[:-1])
+        reattribution_ms = change_itinerary(store, args.days)
+        after = report()
+        raw_after = naive(store, args.month)
+        agree = agree and all(raw_after.get(r["venue"], {}).get("sessions") == r["sessions"] for r in after[:-1])
+        agree = agree and [(r["venue"], r["sessions"]) for r in after] == [(r["venue"], r["sessions"]) for r in rows]
         size = sum(p.stat().st_size for p in Path(tmp).glob("controller.db*"))
         store.close()
     print(f"{events:,} events for {args.exhibits} exhibits over {args.days} days built in {build_seconds:.1f} s ({size / 1e6:.0f} MB)")
     print(f"monthly report {args.region} {args.month}: rollups {rollup_s * 1000:.1f} ms, naive GROUP BY {naive_s * 1000:.1f} ms")
+    print(f"re-attribution of one exhibit's year (ms): {reattribution_ms}")
     print(json.dumps({
         "benchmark": "reports",
         "ok": agree,
@@ -134,6 +171,7 @@ def main() -> None:
         "rollup_report_ms": round(rollup_s * 1000, 2),
         "naive_group_by_ms": round(naive_s * 1000, 2),
         "ratio": round(naive_s / rollup_s, 1),
+        "reattribution_ms": reattribution_ms,
         "db_mb": round(size / 1e6),
         "python": platform.python_version(),
     }))
