@@ -157,6 +157,27 @@ def test_closed_pack_reads_accept_the_enrolled_devices_token(tmp_path):
         # The device token is good for nothing else.
         assert device.get("/api/v1/packs").status_code == 403
         assert device.get("/api/v1/exhibits").status_code == 403
+        # The agent's own fetcher, configured with the token (controller_token), downloads the pack.
+        from content_packs.store import BlobStore
+        from exhibit_agent.fetch import FetchError, Fetcher
+
+        token = enroll(closed.controller.store, closed.settings.data_dir, "ex-quake-01", closed.clock.now()).api_token
+        agent = Fetcher(closed.server.url, token=token)
+        store = BlobStore(tmp_path / "agent-store")
+        try:
+            manifest_bytes, signature = agent.fetch_manifest(manifest_url)
+            assert manifest_bytes == manifest.content and signature
+            first = json.loads(manifest_bytes)["files"][0]
+            agent.download_blob(store, first["sha256"], first["size"])
+            assert store.has(first["sha256"])
+        finally:
+            agent.close()
+        tokenless = Fetcher(closed.server.url)
+        try:
+            with pytest.raises(FetchError, match="401"):
+                tokenless.fetch_manifest(manifest_url)
+        finally:
+            tokenless.close()
     finally:
         closed.close()
 
