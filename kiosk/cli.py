@@ -43,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     preview.add_argument("--seconds", type=float, help="close after this many seconds")
 
     sim = sub.add_parser("simulate", help="headless simulated visitors", description="Drive the real kiosk code with synthetic visitors, headless; prints a JSON summary as its last line.")
-    sim.add_argument("--pack", type=Path, required=True, help="pack folder")
+    sim.add_argument("--pack", type=Path, required=True, help="pack folder (with --live: the fallback when DATA/packs/current does not exist)")
     sim.add_argument("--data", type=Path, required=True, help="exhibit data directory (events go to DATA/outbox.db)")
     sim.add_argument("--sessions", type=int, default=100, help="visits to simulate (0 with --live: forever)")
     sim.add_argument("--seed", type=int, default=0, help="random seed; the same seed gives the same visits")
@@ -51,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--size", type=_size, default=(1920, 1080), help="screen size WxH (default 1920x1080)")
     sim.add_argument("--lang", choices=["zh", "en"], help="language visitors start in")
     sim.add_argument("--idle", type=float, default=60.0, help="idle reset in seconds")
-    sim.add_argument("--live", action="store_true", help="real time instead of injected time (for the demo)")
+    sim.add_argument("--live", action="store_true", help="real time, as an exhibit: plays DATA/packs/current (else --pack), writes kiosk.json, follows control.json and screenshot requests (the demo)")
     sim.add_argument("--mean-gap", type=float, default=None, help="mean seconds between visitors (default 20; 0 in fast mode)")
     sim.add_argument("--think", type=float, default=None, help="max seconds a visitor thinks between touches (default 9)")
     return parser

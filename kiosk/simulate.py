@@ -196,7 +196,6 @@ class Simulator:
         # The visitor walks away; the exhibit resets after the idle timeout (longer in 长者模式).
         while self.app.mode == "visit":
             self.wait(STEP if self.live else 0.5)
-        self.result.sessions += 1
 
     def run(self, sessions: int | None) -> SimulationResult:
         """Play `sessions` visits (None: forever, for the demo); return the ground truth."""
@@ -211,12 +210,16 @@ class Simulator:
                 count += 1
         except Stopped:
             log.info("stopping: ending the visit and flushing the outbox")
+            if self.app.session_id is not None:
+                self.app.end_session("shutdown")  # before the count below: the summary stays the ground truth
         finally:
             for signum, previous in restore.items():
                 signal.signal(signum, previous)
             self.recorder.flush()
             self.result.events = self.recorder.committed
             self.result.by_type = dict(self.recorder.committed_by_type)
+            # Sessions as the outbox has them (a visit cut short by an emergency or SIGTERM included).
+            self.result.sessions = self.result.by_type.get("session_end", 0)
             self.result.simulated_seconds = self._sim_time
             self.result.wall_seconds = time.perf_counter() - started
         return self.result

@@ -132,6 +132,28 @@ def test_live_simulate_follows_current_shows_emergencies_and_answers_screenshots
     assert code == 0, err[-2000:]
     summary = json.loads(out.strip().splitlines()[-1])
     assert summary["sessions"] >= 1 and summary["events"] > 0
+    conn = sqlite3.connect(data / "outbox.db")
+    try:
+        stored = conn.execute("SELECT COUNT(*) FROM outbox").fetchone()[0]
+        ends = conn.execute("SELECT COUNT(*) FROM outbox WHERE type = 'session_end'").fetchone()[0]
+    finally:
+        conn.close()
+    assert summary["events"] == stored, "the last line is the ground truth, also after SIGTERM"
+    assert summary["by_type"].get("session_end", 0) == ends == summary["sessions"]
+
+
+def test_sigterm_mid_visit_ends_the_visit_in_the_outbox_and_the_summary(tmp_path):
+    data = tmp_path / "data"
+    process = start(data)
+    try:
+        wait_for(lambda: outbox(data, "session_start"), 30, "a visit", process)
+    finally:
+        code, out, err = stop(process)
+    assert code == 0, err[-2000:]
+    summary = json.loads(out.strip().splitlines()[-1])
+    reasons = [e["reason"] for e in outbox(data, "session_end")]
+    assert reasons and reasons.count("shutdown") <= 1 and len(reasons) == summary["sessions"] == summary["by_type"]["session_end"]
+    assert len(outbox(data, "session_start")) == len(reasons), "no visit left open"
 
 
 def test_live_simulate_plays_current_before_its_fallback_and_reports_a_broken_one(tmp_path):
