@@ -115,3 +115,24 @@ def test_every_command_has_help():
         for action in command._actions:
             if action.dest != "help":
                 assert action.help, f"{name} {action.dest}"
+
+
+def test_run_answers_a_screenshot_request_with_the_frame_on_screen(pack_dir, tmp_path):
+    """The real frame loop: a request waiting at start is answered with the attract screen, as a PNG."""
+    data = tmp_path / "data"
+    request = data / "requests" / "screenshot-run-1.json"
+    request.parent.mkdir(parents=True)
+    request.write_text('{"v": 1, "id": "run-1", "type": "screenshot"}')
+    out = subprocess.run(
+        [sys.executable, "-c", "import sys; from kiosk.runtime import RunOptions, run; from pathlib import Path;"
+         f"sys.exit(run(RunOptions(data=Path({str(data)!r}), pack=Path({str(pack_dir)!r}), size=(640, 360), max_seconds=2.0, audio=False)))"],
+        capture_output=True, text=True, env=ENV, timeout=60,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    shot = data / "screenshots" / "run-1.png"
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    image = pygame.image.load(str(shot))
+    assert image.get_size() == (640, 360)
+    colours = {image.get_at((x, y))[:3] for x in range(0, 640, 40) for y in range(0, 360, 40)}
+    assert len(colours) > 5, "a drawn frame, not a blank surface"
+    assert not request.exists()
