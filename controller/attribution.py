@@ -21,7 +21,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from controller.opening import buckets, zone
-from controller.rollups import Itinerary, RollupDelta, add_online, event_counts
+from controller.rollups import Itinerary, RollupDelta, add_online, counts_as_completion, event_counts
 
 Interval = tuple[float, float]
 
@@ -107,33 +107,26 @@ def reattribute(db: Database, exhibit: str, intervals: Sequence[Interval], tz: s
     # Whole UTC hours are whole local hours (the controller's zone has whole-hour offsets).
     hours = _merge((math.floor(a / 3600) * 3600.0, math.ceil(b / 3600) * 3600.0) for a, b in intervals)
     days = _merge(_local_day_bounds(a, b, tz) for a, b in intervals)
-    goals = {r[0]: r[1] for r in db.execute("SELECT id, goal_scene FROM packs WHERE goal_scene IS NOT NULL")}
     hours_rebuilt = 0
     for h0, h1 in hours:
         hours_rebuilt += round((h1 - h0) / 3600)
-        _rebuild_hours(db, itinerary, exhibit, h0, h1, tz, goals)
+        _rebuild_hours(db, itinerary, exhibit, h0, h1, tz)
     for d0, d1 in days:
         _rebuild_quiz(db, exhibit, d0, d1, tz)
     return Reattribution(exhibit, tuple(intervals), events_moved, visits_moved, hours_rebuilt)
 
 
-def _rebuild_hours(db: Database, itinerary: Itinerary, exhibit: str, h0: float, h1: float, tz: str, goals: dict[str, str]) -> None:
+def _rebuild_hours(db: Database, itinerary: Itinerary, exhibit: str, h0: float, h1: float, tz: str) -> None:
     """Replace the exhibit's hourly rollups for [h0, h1) with counts from raw events and online spans."""
     first, last = buckets(h0, tz).hour, buckets(h1 - 1, tz).hour
     db.conn.execute("DELETE FROM rollup_hourly WHERE exhibit = ? AND hour >= ? AND hour <= ?", (exhibit, first, last))
     delta = RollupDelta(tz)
-    # Ingest counts a session once (its visits row) and a completion once (completed_at): follow the same rows.
+    # Ingest counts a session once (its visits row) and a completion at its session's end: follow the same rules.
     started = {
         r[0]: r[1]
         for r in db.execute("SELECT session, started FROM visits WHERE exhibit = ? AND started >= ? AND started < ?", [exhibit, h0, h1])
     }
-    completed = {
-        r[0]: r[1]
-        for r in db.execute(
-            "SELECT session, completed_at FROM visits WHERE exhibit = ? AND completed = 1 AND completed_at >= ? AND completed_at < ?",
-            [exhibit, h0, h1],
-        )
-    }
+
     for ts, kind, session, scene, raw, venue, pack in db.execute(
         "SELECT ts, type, session, scene, data, venue, pack FROM events WHERE exhibit = ? AND ts >= ? AND ts < ?"
         " ORDER BY ts, received, rowid",
@@ -143,9 +136,11 @@ def _rebuild_hours(db: Database, itinerary: Itinerary, exhibit: str, h0: float, 
         if kind == "session_start" and session is not None and started.get(session) == ts:
             del started[session]
             counts["sessions"] = 1
-        elif kind == "scene_enter" and session is not None and completed.get(session) == ts and goals.get(pack) == scene:
-            del completed[session]
-            counts["completions"] = 1
+        elif kind == "session_end" and session is not None:
+            data = _data(raw)
+            interactions = data.get("interactions") if isinstance(data.get("interactions"), (int, float)) else None
+            if counts_as_completion(db, session, interactions):
+                counts["completions"] = 1
         delta.add(ts, exhibit, venue, pack, **counts)
     hours_by_venue: dict[str, dict[str, list[str]]] = {}
     for a, b, pack in db.execute(

@@ -12,7 +12,7 @@ from sqlite_utils import Database
 
 from controller.clock import Clock
 from controller.db import Store
-from controller.rollups import Itinerary, RollupDelta, accrue_online, event_counts
+from controller.rollups import Itinerary, RollupDelta, accrue_online, counts_as_completion, event_counts
 from exhibit_agent.protocol import (
     ProtocolError,
     ack_payload,
@@ -175,20 +175,21 @@ class Ingester:
             if cur.rowcount == 1:
                 counts["sessions"] = 1
         elif kind == "session_end" and session:
+            interactions = _number(data.get("interactions"))
             db.conn.execute(
                 "UPDATE visits SET ended = ?, duration = ?, interactions = ? WHERE session = ?",
-                (ts, _number(data.get("duration")), _number(data.get("interactions")), session),
+                (ts, _number(data.get("duration")), interactions, session),
             )
+            # A completion is counted when its session ends, like a meaningful session, so the
+            # rate (completions ÷ meaningful) never passes 100 % while visits are in progress.
+            if counts_as_completion(db, session, interactions):
+                counts["completions"] = 1
         elif kind == "quiz_answer":
             question, choice = data.get("question"), data.get("choice")
             if question is not None and choice is not None:
                 delta.add_quiz(ts, exhibit, venue, pack, str(question), str(choice), bool(data.get("correct")))
         elif kind == "scene_enter" and session and e.get("scene") and goals.get(pack) == e.get("scene"):
-            cur = db.conn.execute(
-                "UPDATE visits SET completed = 1, completed_at = ? WHERE session = ? AND completed = 0", (ts, session)
-            )
-            if cur.rowcount == 1:
-                counts["completions"] = 1
+            db.conn.execute("UPDATE visits SET completed = 1, completed_at = ? WHERE session = ? AND completed = 0", (ts, session))
         delta.add(ts, exhibit, venue, pack, **counts)
 
     # -- exhibit status --------------------------------------------------------
@@ -295,3 +296,4 @@ def _number(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
     return float(value)
+

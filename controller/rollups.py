@@ -199,3 +199,11 @@ def backfill_online_spans(db: Database, tz: str) -> int:
     db.conn.executemany("INSERT INTO online_spans (exhibit, starts, ends, pack) VALUES (?,?,?,?)", spans)
     db.conn.execute("INSERT INTO counters (name, value) VALUES ('online_spans_backfilled', 1)")
     return len(spans)
+
+
+def counts_as_completion(db: Database, session: str, interactions: float | None) -> bool:
+    """An ended, meaningful session that reached its pack's goal scene."""
+    if interactions is None or interactions < 2:
+        return False
+    row = db.conn.execute("SELECT completed FROM visits WHERE session = ?", (session,)).fetchone()
+    return bool(row and row[0])

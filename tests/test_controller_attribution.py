@@ -73,6 +73,8 @@ def assert_rollups_match_raw_events(db_path, exhibits=None) -> None:
             elif kind == "session_end":
                 row["ended"] += 1
                 row["meaningful"] += data["interactions"] >= 2
+                if session in completed and data["interactions"] >= 2:
+                    row["completions"] += 1
                 row["dwell_sum"] += data["duration"]
                 row[dwell_column(data["duration"])] += 1
             elif kind == "tap":
@@ -83,9 +85,8 @@ def assert_rollups_match_raw_events(db_path, exhibits=None) -> None:
                 row["footfall"] += data.get("count", 1)
             elif kind == "quiz_answer":
                 quiz[(b.day, e["exhibit"], venue, e["pack"], data["question"], data["choice"])] += 1
-            elif kind == "scene_enter" and goals.get(e["pack"]) == e["scene"] and session in started and session not in completed:
-                completed.add(session)
-                row["completions"] += 1
+            elif kind == "scene_enter" and goals.get(e["pack"]) == e["scene"] and session in started:
+                completed.add(session)  # counted when the session ends
         stored: dict[tuple, dict[str, float]] = {}
         for r in conn.execute("SELECT * FROM rollup_hourly"):
             counts = {c: r[c] for c in ROLLUP_COUNTERS if c not in ONLINE and r[c]}

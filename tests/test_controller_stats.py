@@ -106,3 +106,21 @@ def test_door_counter_footfall_is_acked_on_the_venue_topic_and_counted(day):
     day.controller.handle_message("kepu/v1/venues/v-a/footfall", raw)  # a resend counts nothing
     [row] = day.ok("GET", "/api/v1/stats/usage", params={"group": "venue", "period": "day", "start": "2025-05-12", "end": "2025-05-12"})
     assert row["footfall"] == 6 and row["sessions"] == 4
+
+
+def test_a_visit_in_progress_that_reached_the_goal_counts_only_when_it_ends(day):
+    """Completion ÷ meaningful sessions can never pass 100 %: both are counted at the session's end."""
+    c = day.controller
+    events = session_events("ex-1", 100, at("2025-05-12 15:00"), 3, [("scene_enter", {"_scene": "rate"})])
+    *in_progress, end = events
+
+    def metrics() -> dict:
+        return day.ok("GET", "/api/v1/stats/metrics", params={"start": "2025-05-12", "end": "2025-05-12", "venue": "v-a"})
+
+    c.handle_message("kepu/v1/exhibits/ex-1/events", json.dumps({"v": 1, **batch("ex-1", in_progress)}).encode())
+    m = metrics()
+    assert (m["completions"], m["meaningful_sessions"]) == (1, 3)  # the new visit has not ended yet
+    c.handle_message("kepu/v1/exhibits/ex-1/events", json.dumps({"v": 1, **batch("ex-1", [end])}).encode())
+    m = metrics()
+    assert (m["completions"], m["meaningful_sessions"]) == (2, 4)
+    assert m["completion_rate"] == pytest.approx(0.5)
