@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import json
-import uuid
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
-from controller import audit, fleet, screenshots
+from controller import audit, commands, fleet, screenshots
 from controller.auth import check_region
 from controller.deps import ControllerDep, CurrentPrincipal, CurrentUser
 from controller.errors import Forbidden
-from controller.ingest import Outgoing
 from controller.routes.models import Body
 from controller.times import iso
-from exhibit_agent.protocol import encode, exhibit_topic
 
 router = APIRouter(prefix="/api/v1/exhibits", tags=["exhibits"])
 
@@ -103,16 +100,8 @@ class CommandIn(Body):
 
 @router.post("/{exhibit}/commands", status_code=202, summary="Send a one-off command (technician); answered on command_results")
 def send_command(exhibit: str, body: CommandIn, controller: ControllerDep, user: CurrentUser) -> dict[str, Any]:
-    db, now, tz = controller.store.db, controller.clock.now(), controller.settings.timezone
-    current = fleet.get_exhibit(db, user, exhibit, now, tz)
-    user.require("technician", current["venue"]["region"] if current["venue"] else current["region"])
-    command = {"id": uuid.uuid4().hex, "type": body.type, **body.args}
-    with controller.store.write() as w:
-        w["commands"].insert({"id": command["id"], "exhibit": exhibit, "type": body.type, "payload": json.dumps(command),
-                              "created": now, "created_by": user.id})
-        audit.record(w, now, user.id, "exhibit.command", exhibit, command, current["region"])
-    controller.publish(Outgoing(exhibit_topic(exhibit, "commands"), encode(command), qos=1))
-    return {"id": command["id"], "exhibit": exhibit, "type": body.type, "created": iso(now, tz), "result": None}
+    command = commands.send(controller, user, exhibit, body.type, body.args)
+    return {"id": command["id"], "exhibit": exhibit, "type": body.type, "created": iso(controller.clock.now(), controller.settings.timezone), "result": None}
 
 
 @router.get("/{exhibit}/commands", summary="Commands sent to an exhibit and their results, newest first")

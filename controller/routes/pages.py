@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from controller.auth import authenticate
 from controller.deps import COOKIE, ControllerDep
 from controller.errors import Unauthorized
-from controller.web import manage, monitor
+from controller.web import manage, monitor, screens
 from controller.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -43,3 +43,4 @@ def logout() -> Response:
 
 router.include_router(monitor.router)
 router.include_router(manage.router)
+router.include_router(screens.router)

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from controller.deps import ControllerDep
 from controller.errors import DomainError, NotFound
-from controller.web import queries, reports
+from controller.web import queries, reports, screens
 from controller.web.i18n import request_lang
 from controller.web.render import PageUser, render
 
@@ -29,6 +29,7 @@ def overview(request: Request, controller: ControllerDep, user: PageUser) -> Res
 def fleet_page(request: Request, controller: ControllerDep, user: PageUser, region: RegionQ = "") -> Response:
     db, now, tz = controller.store.db, controller.clock.now(), controller.settings.timezone
     rows = queries.fleet_rows(db, user, now, tz, region or None)
+    screens.attach(controller, rows)
     return render(
         request, "fleet.html", {"nav": "fleet", "exhibits": rows, "regions": queries.regions(db, user), "region": region}, user
     )
@@ -41,6 +42,7 @@ def exhibit_page(exhibit: str, request: Request, controller: ControllerDep, user
         data = queries.exhibit_page(db, user, exhibit, now, tz)
     except NotFound:
         return render(request, "notfound.html", {"nav": "fleet"}, user, status=404)
+    screens.attach(controller, [data["exhibit"]])
     return render(request, "exhibit.html", {"nav": "fleet", **data}, user)
 
 

@@ -100,6 +100,32 @@
     check();
   }
 
+  /* Click a screenshot thumbnail: the full picture in a dialog (Esc, the button or a click closes it). */
+  function enlarge(link) {
+    var dialog = document.getElementById("enlarge");
+    if (!dialog) {
+      dialog = document.createElement("dialog");
+      dialog.id = "enlarge";
+      dialog.className = "enlarge";
+      dialog.innerHTML = '<img alt=""><div class="bar"><span class="caption"></span><button type="button" class="small"></button></div>';
+      dialog.addEventListener("click", function () { dialog.close(); });
+      document.body.appendChild(dialog);
+    }
+    var img = dialog.querySelector("img"), thumb = link.querySelector("img");
+    img.src = link.href;
+    img.alt = thumb ? thumb.alt : "";
+    dialog.querySelector(".caption").textContent = link.dataset.caption || "";
+    dialog.querySelector("button").textContent = document.body.dataset.closeLabel || "×";
+    dialog.showModal();
+  }
+
+  document.addEventListener("click", function (ev) {
+    var link = ev.target.closest && ev.target.closest("a[data-enlarge]");
+    if (!link || !window.HTMLDialogElement) return;
+    ev.preventDefault();
+    enlarge(link);
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     initCharts(document);
     document.querySelectorAll("form[data-confirm]").forEach(wireConfirm);
