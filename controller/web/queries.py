@@ -130,9 +130,14 @@ def fleet_rows(db: Database, principal: Principal, now: float, tz: str, region: 
         exhibit["counts"] = fleet.counts(db, exhibit["id"])
         exhibit["today"] = stats.totals(db, principal, Filter(start=today, end=today, exhibit=exhibit["id"]))["sessions"]
         exhibit["install"] = install_state(exhibit)
-        exhibit["showing_emergency"] = reported.get("emergency")
+        exhibit["showing_emergency"] = showing_emergency(reported)
         out.append(exhibit)
     return out
+
+
+def showing_emergency(reported: dict[str, Any]) -> Any:
+    """The broadcast the kiosk confirms on its screen (`emergency_shown`); older agents only say what they handed over."""
+    return reported["emergency_shown"] if "emergency_shown" in reported else reported.get("emergency")
 
 
 def install_state(exhibit: dict[str, Any]) -> dict[str, Any]:
