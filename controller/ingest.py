@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from controller import health_history
 from controller.clock import Clock
 from controller.db import Store
 from controller.rollups import Itinerary, RollupDelta, accrue_online, counts_as_completion, event_counts
@@ -214,6 +215,7 @@ class Ingester:
                 db["exhibits"].update(exhibit, updates)
             elif channel == "health":
                 db["exhibits"].update(exhibit, {"health": doc})
+                health_history.record(db, exhibit, payload, now)
             elif channel == "reported":
                 updates = {"reported": doc}
                 pack = payload.get("pack") or payload.get("installed")

@@ -258,3 +258,27 @@ def m003_reattribution(db: Database) -> None:
         ) WHERE completed = 1
         """
     )
+
+
+@migrations()
+def m004_health_samples(db: Database) -> None:
+    """Health over time, thinned to one sample per exhibit per 5 minutes (controller/health_history.py)."""
+    db.executescript(
+        """
+        CREATE TABLE health_samples (
+            id INTEGER PRIMARY KEY,
+            exhibit TEXT NOT NULL,
+            ts REAL NOT NULL,
+            cpu_temp REAL,
+            disk_free REAL,
+            fps REAL,
+            kiosk_fps REAL,
+            kiosk_alive INTEGER,
+            undervoltage INTEGER,
+            screen_on INTEGER,
+            uptime REAL,
+            backlog REAL
+        );
+        CREATE INDEX health_samples_exhibit_ts ON health_samples(exhibit, ts);
+        """
+    )

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from controller import fleet, rotations, stats, venues
+from controller import fleet, health_history, rotations, stats, venues
 from controller.auth import Principal, in_scope
 from controller.metrics import summarise
 from controller.opening import local_midnight, zone
@@ -170,7 +170,7 @@ def regions(db: Database, principal: Principal) -> list[str]:
 
 
 def exhibit_page(db: Database, principal: Principal, exhibit_id: str, now: float, tz: str) -> dict[str, Any]:
-    """One exhibit: itinerary, daily visits, quiz items, health now and online minutes per day."""
+    """One exhibit: itinerary, daily visits, quiz items, health now, hourly health (7 days) and online minutes per day."""
     exhibit = fleet.get_exhibit(db, principal, exhibit_id, now, tz)
     rows = fleet_rows(db, principal, now, tz)
     exhibit = next((r for r in rows if r["id"] == exhibit_id), exhibit)
@@ -185,6 +185,7 @@ def exhibit_page(db: Database, principal: Principal, exhibit_id: str, now: float
         stay["venue_name"] = names.get(stay["venue"], stay["venue"])
         stay["first_day"] = stay["starts"][:10]
         stay["last_day"] = datetime.fromtimestamp(ends - 1, zone(tz)).date().isoformat()
+    hours = health_history.hourly(db, exhibit_id, now - 7 * 86400, now, tz)
     return {
         "exhibit": exhibit,
         "stays": stays,
@@ -193,6 +194,8 @@ def exhibit_page(db: Database, principal: Principal, exhibit_id: str, now: float
             {"day": d["day"], "value": round(d["value"] / 60, 1)}
             for d in daily(db, principal, Filter(start=days[0], end=today, exhibit=exhibit_id), days, "online_minutes")
         ],
+        "health_hours": hours,
+        "health_chart": health_history.chart(hours, now - 7 * 86400, now, tz),
         "quiz": stats.quiz(db, principal, Filter(exhibit=exhibit_id)),
         "totals": summarise(stats.totals(db, principal, Filter(exhibit=exhibit_id))),
     }

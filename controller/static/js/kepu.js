@@ -29,6 +29,25 @@
                             formatter: function (p) { return p.value ? p.value : ""; } } }]
       };
     },
+    health: function (d) {
+      var c = d.chart;
+      var line = function (key, axis, symbol, dash) {
+        return { name: d.labels[key], type: "line", yAxisIndex: axis, data: c[key], connectNulls: false, showSymbol: true,
+                 symbol: symbol, symbolSize: 5, lineStyle: { width: 2, type: dash } };
+      };
+      return {
+        grid: { left: 52, right: 52, top: 40, bottom: 56 },
+        tooltip: { trigger: "axis" },
+        legend: { top: 0, textStyle: { fontSize: 14, color: INK } },
+        color: ["#c0392b", "#e67e22", ACCENT],
+        xAxis: { type: "category", data: c.hours.map(function (h) { return h.slice(5); }),
+                 axisLabel: { fontSize: 12, color: INK, interval: 23, rotate: 0,
+                              formatter: function (v) { return v.slice(0, 5); } } },
+        yAxis: [{ type: "value", name: "°C", scale: true, axisLabel: { fontSize: 13, color: INK } },
+                { type: "value", name: "FPS", min: 0, splitLine: { show: false }, axisLabel: { fontSize: 13, color: INK } }],
+        series: [line("temp_max", 0, "triangle", "dashed"), line("temp_mean", 0, "circle", "solid"), line("fps_mean", 1, "rect", "dotted")]
+      };
+    },
     heat: function (d) {
       var max = d.cells.reduce(function (m, c) { return Math.max(m, c[2]); }, 0) || 1;
       var hours = []; for (var h = 0; h < 24; h++) hours.push(String(h).padStart(2, "0"));
