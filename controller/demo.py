@@ -11,12 +11,15 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import httpx
@@ -24,6 +27,7 @@ import httpx
 from controller.broker import Broker, free_port
 from controller.demo_seed import agent_config, build_samples, enroll_exhibits, make_signing_key, seed
 from controller.enroll import CONTROLLER_USER
+from kiosk.outbox import Outbox
 
 SAMPLES = Path(__file__).resolve().parent.parent / "content_packs" / "samples"
 # Exhibit ids and the sample each one plays; more exhibits cycle through the samples.
@@ -43,6 +47,8 @@ class Child:
     env: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen | None = None
     restarts: int = 0
+    # A one-shot job (history backfill) is not restarted; `on_success` runs once when it exits 0.
+    on_success: Callable[[], None] | None = None
 
     def start(self) -> None:
         with self.log.open("ab") as out:
@@ -97,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--admin-token", default=os.environ.get("KEPU_ADMIN_TOKEN"), help="admin token (default: generated)")
     p.add_argument("--mean-gap", type=float, default=4.0, help="mean seconds between visitors at each exhibit")
     p.add_argument("--seconds", type=float, help="stop by itself after this many seconds")
+    p.add_argument("--history-days", type=int, default=14, help="days of past visits to backfill per exhibit (default 14; 0: none)")
     return p
 
 
@@ -122,6 +129,37 @@ def _wait_http(url: str, token: str, timeout: float = 30.0) -> bool:
             pass
         time.sleep(0.2)
     return False
+
+
+def _history_job(exhibit: str, pack: Path, exhibit_data: Path, days: int, seed: int, logs: Path) -> Child:
+    """Simulate the past `days` of visits (opening hours only) and hand them to the exhibit's outbox.
+
+    The visits are recorded in a separate folder, then adopted into the outbox, so they
+    leave through the exhibit's own agent and the controller attributes each to the venue
+    where the exhibit stood at the time — the demo's itineraries include a move.
+    """
+    history = exhibit_data / "history"
+    shutil.rmtree(history, ignore_errors=True)
+    start = datetime.now(timezone.utc) - timedelta(days=days)
+    until = datetime.now(timezone.utc) - timedelta(minutes=5)
+
+    def adopt() -> None:
+        outbox = Outbox(exhibit_data / "outbox.db")
+        try:
+            added = outbox.adopt(history / "outbox.db")
+        finally:
+            outbox.close()
+        print(f"kepu demo: {exhibit}: {added} events from the past {days} days queued for the controller", flush=True)
+
+    return Child(
+        f"{exhibit}-history",
+        _python_module("kiosk")
+        + ["simulate", "--pack", str(pack), "--data", str(history), "--sessions", "0", "--seed", str(seed),
+           "--mean-gap", "420", "--start", start.isoformat(), "--until", until.isoformat()],
+        logs / f"{exhibit}-history.log",
+        env={"SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy", "SDL_NO_SIGNAL_HANDLERS": "1"},
+        on_success=adopt,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -167,12 +205,15 @@ def main(argv: list[str] | None = None) -> int:
         )
     ]
     exhibit_packs: dict[str, str] = {}
+    jobs: list[Child] = []
     for i, exhibit in enumerate(exhibits):
         sample = DEMO_EXHIBITS[i][1] if i < len(DEMO_EXHIBITS) else ""
         pack = SAMPLES / sample if sample and (SAMPLES / sample / "pack.toml").is_file() else packs[i % len(packs)]
         exhibit_packs[exhibit] = pack.name
         exhibit_data = data / "exhibits" / exhibit
         exhibit_data.mkdir(parents=True, exist_ok=True)
+        if args.history_days > 0:
+            jobs.append(_history_job(exhibit, pack, exhibit_data, args.history_days, seed=100 + i, logs=logs))
         children.append(
             Child(
                 f"{exhibit}-kiosk",
@@ -189,7 +230,8 @@ def main(argv: list[str] | None = None) -> int:
                 f"{exhibit}-agent",
                 _python_module("exhibit_agent")
                 + ["run", "--config", str(agent_config(exhibit_data / "agent.toml", exhibit, exhibit_data, mqtt_url, controller_url, public_key,
-                                                 credentials.devices[exhibit] if credentials else None))],
+                                                 credentials.devices[exhibit] if credentials else None,
+                                                 credentials.tokens[exhibit] if credentials else None))],
                 logs / f"{exhibit}-agent.log",
             )
         )
@@ -206,12 +248,22 @@ def main(argv: list[str] | None = None) -> int:
             print(f"kepu demo: could not set up venues and packs ({detail}); exhibits will run unplanned", file=sys.stderr)
         for child in children[1:]:
             child.start()
+        for job in jobs:
+            job.start()
         print(f"kepu demo is running ({args.exhibits} simulated exhibits, broker {mqtt_url}, files in {data})", flush=True)
         print(f"dashboard: {controller_url}/", flush=True)
         print(f"token: {token}", flush=True)
         print("Press Ctrl-C to stop.", flush=True)
         while not stopping:
             time.sleep(0.5)
+            for job in list(jobs):
+                if job.alive():
+                    continue
+                jobs.remove(job)
+                if job.process and job.process.returncode == 0 and job.on_success:
+                    job.on_success()
+                else:
+                    print(f"kepu demo: {job.name} failed; see {job.log}", file=sys.stderr, flush=True)
             for child in children:
                 if not child.alive() and not stopping:
                     child.restarts += 1
@@ -222,7 +274,7 @@ def main(argv: list[str] | None = None) -> int:
                 break
     finally:
         # Exhibits first, so their last batches still reach a running controller.
-        stop_all(children[1:])
+        stop_all(jobs + children[1:])
         stop_all(children[:1])
         if broker:
             broker.stop()

@@ -115,6 +115,7 @@ EXHIBIT_NAMES = {
 class Credentials:
     controller_password: str
     devices: dict[str, str]  # exhibit -> MQTT password
+    tokens: dict[str, str]  # exhibit -> device API token (pack downloads, screenshot uploads)
     password_file: Path
     acl_file: Path
 
@@ -129,27 +130,38 @@ def enroll_exhibits(controller_data: Path, exhibits: list[str]) -> Credentials:
     controller_data.mkdir(parents=True, exist_ok=True)
     store = Store(controller_data / "controller.db")
     devices: dict[str, str] = {}
+    tokens: dict[str, str] = {}
     try:
         controller_password = ensure_controller_user(controller_data)
         for exhibit in exhibits:
             name, region = EXHIBIT_NAMES.get(exhibit, (exhibit, ""))
             result = enroll(store, controller_data, exhibit, time.time(), actor="demo", name=name, region=region)
             devices[exhibit] = result.mqtt_password
+            tokens[exhibit] = result.api_token
             password_file, acl_file = result.password_file, result.acl_file
     finally:
         store.close()
-    return Credentials(controller_password, devices, password_file, acl_file)
+    return Credentials(controller_password, devices, tokens, password_file, acl_file)
 
 
 def agent_config(
-    path: Path, exhibit: str, data: Path, mqtt_url: str, controller_url: str, trusted_key: Path, password: str | None = None
+    path: Path,
+    exhibit: str,
+    data: Path,
+    mqtt_url: str,
+    controller_url: str,
+    trusted_key: Path,
+    password: str | None = None,
+    token: str | None = None,
 ) -> Path:
     """The TOML file a real exhibit would have in /etc/kepu/agent.toml."""
     login = f'username = "{exhibit}"\npassword = "{password}"\n' if password else ""
+    device_token = f'controller_token = "{token}"\n' if token else ""
     path.write_text(
         f'exhibit = "{exhibit}"\n'
         f'data = "{data}"\n'
         f'controller = "{controller_url}"\n'
+        f"{device_token}"
         f'trusted_keys = ["{trusted_key}"]\n\n'
         f"[mqtt]\n"
         f'url = "{mqtt_url}"\n{login}\n'

@@ -22,6 +22,18 @@ def _size(text: str) -> tuple[int, int]:
     return w, h
 
 
+def _instant(text: str) -> float:
+    from datetime import datetime
+
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"time must be ISO 8601 like 2026-11-01T09:00+08:00, got {text!r}") from None
+    if moment.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"give a UTC offset, e.g. {text}+08:00") from None
+    return moment.timestamp()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kepu-kiosk", description="The visitor-facing exhibit runtime.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -54,6 +66,10 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--live", action="store_true", help="real time, as an exhibit: plays DATA/packs/current (else --pack), writes kiosk.json, follows control.json and screenshot requests (the demo)")
     sim.add_argument("--mean-gap", type=float, default=None, help="mean seconds between visitors (default 20; 0 in fast mode)")
     sim.add_argument("--think", type=float, default=None, help="max seconds a visitor thinks between touches (default 9)")
+    sim.add_argument("--start", type=_instant, help="backfill history: visits from this time (ISO 8601, e.g. 2026-11-01T09:00+08:00); fast mode only")
+    sim.add_argument("--until", type=_instant, help="with --start: stop at this time (default: now)")
+    sim.add_argument("--opening", default="9-21", help="with --start: local opening hours as OPEN-CLOSE (default 9-21)")
+    sim.add_argument("--timezone", default="Asia/Shanghai", help="with --start: the venue's time zone (default Asia/Shanghai)")
     return parser
 
 
@@ -101,8 +117,23 @@ def _simulate(args: argparse.Namespace) -> int:
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
     os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
     from kiosk.app import KioskConfig
-    from kiosk.simulate import simulate
+    from kiosk.simulate import VisitingCalendar, simulate
     from kiosk.visitors import VisitorProfile
+
+    calendar = None
+    if args.start is not None:
+        if args.live:
+            print("kepu-kiosk: --start backfills history and cannot be combined with --live", file=sys.stderr)
+            return 2
+        try:
+            opens, closes = (int(h) for h in args.opening.split("-"))
+            assert 0 <= opens < closes <= 24
+        except (ValueError, AssertionError):
+            print(f"kepu-kiosk: --opening must look like 9-21, got {args.opening!r}", file=sys.stderr)
+            return 2
+        import time as _time
+
+        calendar = VisitingCalendar(args.start, args.until or _time.time(), opens, closes, args.timezone)
 
     profile = VisitorProfile()
     if args.think is not None:
@@ -112,7 +143,7 @@ def _simulate(args: argparse.Namespace) -> int:
     result = simulate(
         args.pack,
         args.data,
-        None if (args.live and args.sessions == 0) else args.sessions,
+        None if ((args.live or calendar) and args.sessions == 0) else args.sessions,
         seed=args.seed,
         size=args.size,
         config=KioskConfig(idle_timeout=args.idle, warning=warning),
@@ -121,6 +152,7 @@ def _simulate(args: argparse.Namespace) -> int:
         lang=args.lang,
         profile=profile,
         mean_gap=mean_gap,
+        calendar=calendar,
     )
     print(json.dumps(result.as_json(), ensure_ascii=False))
     return 0

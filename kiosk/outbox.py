@@ -148,6 +148,29 @@ class Outbox:
             )
             return cur.rowcount
 
+    def adopt(self, other: Path | str) -> int:
+        """Append every row of another outbox file (new seqs, same ids) in one transaction; returns rows added.
+
+        For events recorded elsewhere — a backfilled history, or an outbox rescued from a
+        failed SD card — that should leave through this exhibit's agent like its own.
+        """
+        columns = "stream, id, ts, mono, boot, synced, type, session, scene, data"
+        with self._lock:
+            self._conn.execute("ATTACH DATABASE ? AS other", (str(other),))
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+                try:
+                    cur = self._conn.execute(
+                        f"INSERT OR IGNORE INTO outbox ({columns}) SELECT {columns} FROM other.outbox ORDER BY seq"
+                    )
+                    self._conn.execute("COMMIT")
+                except BaseException:
+                    self._conn.execute("ROLLBACK")
+                    raise
+                return cur.rowcount
+            finally:
+                self._conn.execute("DETACH DATABASE other")
+
     def count(self, stream: str | None = None) -> int:
         with self._lock:
             if stream is None:

@@ -17,7 +17,9 @@ import signal
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pygame
 
@@ -59,7 +61,32 @@ class SimulationResult:
         }
 
 
-__all__ = ["Simulator", "SimulationResult", "simulate", "make_painter"]
+__all__ = ["Simulator", "SimulationResult", "VisitingCalendar", "simulate", "make_painter"]
+
+
+@dataclass(frozen=True)
+class VisitingCalendar:
+    """When simulated visitors come, for backfilling history: [start, until), within opening hours."""
+
+    start: float  # wall clock, epoch seconds
+    until: float
+    opens: int = 9  # local hour the venue opens
+    closes: int = 21  # local hour it closes
+    timezone: str = "Asia/Shanghai"
+
+    def over(self, ts: float) -> bool:
+        return ts >= self.until
+
+    def closed_for(self, ts: float) -> float:
+        """Seconds until the venue next opens, or 0 while it is open."""
+        local = datetime.fromtimestamp(ts, ZoneInfo(self.timezone))
+        if self.opens <= local.hour < self.closes:
+            return 0.0
+        opening = local.replace(hour=self.opens, minute=0, second=0, microsecond=0)
+        if local.hour >= self.closes:
+            opening += timedelta(days=1)
+        # One second past opening: float wall clocks landing "exactly" on 09:00 can read 08:59:59.9999.
+        return (opening - local).total_seconds() + 1.0
 
 
 class Stopped(Exception):
@@ -84,10 +111,14 @@ class Simulator:
         mean_gap: float = 20.0,
         host_options: HostOptions | None = None,
         follow_current: bool | None = None,
+        calendar: VisitingCalendar | None = None,
     ):
         pygame.init()
         self._stopping = threading.Event()
         self.live = live
+        self.calendar = None if live else calendar
+        if clock is None and self.calendar is not None:
+            clock = ManualClock(start_wall=self.calendar.start)
         self.clock = clock or (SystemClock() if live else ManualClock())
         self.rng = random.Random(seed)
         self.seed = seed
@@ -206,6 +237,14 @@ class Simulator:
         try:
             while sessions is None or count < sessions:
                 self.wait(self.rng.expovariate(1 / self.mean_gap) if self.mean_gap > 0 else 0.0)
+                if self.calendar is not None:
+                    closed_for = self.calendar.closed_for(self.clock.stamp().ts)
+                    if closed_for:
+                        # Nobody visits a closed venue: jump to opening time (no visit is in progress).
+                        self.clock.advance(closed_for)  # type: ignore[union-attr]
+                        self._sim_time += closed_for
+                    if self.calendar.over(self.clock.stamp().ts):
+                        break
                 self.one_visit()
                 count += 1
         except Stopped:

@@ -13,6 +13,7 @@ import pygame
 import pytest
 
 from kiosk.showcase import write_showcase_pack
+from tests.conftest import SAMPLES
 from kiosk.simulate import simulate
 
 
@@ -79,3 +80,34 @@ def test_cli_prints_json_last_and_saves_screenshots(pack_dir, tmp_path):
     assert len(pngs) == summary["screenshots"] > 5
     assert all(pygame.image.load(str(p)).get_size() == (800, 480) for p in pngs[:3])
     assert any("-en-" in p.name and "home" in p.name for p in pngs)
+
+
+def test_backfilled_history_stays_within_opening_hours_and_is_adopted_once(tmp_path):
+    """`simulate --start/--until` fills past days (visits only while the venue is open); `Outbox.adopt` takes them over."""
+    import sqlite3
+    from datetime import datetime, timedelta, timezone
+
+    from kiosk.outbox import Outbox
+    from tests.e2e_support import last_json_line, run_cli
+
+    pack = sorted(p for p in SAMPLES.iterdir() if (p / "pack.toml").is_file())[0]
+    history = tmp_path / "history"
+    truth = last_json_line(run_cli(
+        "kiosk", "simulate", "--pack", str(pack), "--data", str(history), "--sessions", "0", "--seed", "3", "--mean-gap", "600",
+        "--start", "2026-11-20T00:00+08:00", "--until", "2026-11-21T00:00+08:00", "--opening", "9-17",
+    ))
+    assert 20 < truth["sessions"] < 80  # eight open hours, a visitor every ~10 minutes
+    midnight = datetime(2026, 11, 20, tzinfo=timezone(timedelta(hours=8))).timestamp()
+    with sqlite3.connect(history / "outbox.db") as db:
+        starts = [ts for (ts,) in db.execute("SELECT ts FROM outbox WHERE type = 'session_start'")]
+    assert len(starts) == truth["sessions"]
+    # Raw seconds, not rounded datetimes: a start at 08:59:59.9999 would land in the 08 hour's rollup.
+    assert all(9 * 3600 <= ts - midnight < 17 * 3600 for ts in starts)
+
+    exhibit = Outbox(tmp_path / "exhibit" / "outbox.db")
+    try:
+        assert exhibit.adopt(history / "outbox.db") == truth["events"]
+        assert exhibit.adopt(history / "outbox.db") == 0  # the same ids twice are ignored
+        assert exhibit.count() == truth["events"]
+    finally:
+        exhibit.close()
