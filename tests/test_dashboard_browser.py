@@ -55,12 +55,15 @@ def screenshots(tmp_path_factory) -> Path:
     return folder
 
 
-def _prepare(data: Path, work: Path) -> Path:
-    """The controller's venue, exhibit, stay and trusted key, written before it starts; returns the .kpack."""
+def _prepare(data: Path, work: Path) -> tuple[Path, Path, str]:
+    """The controller's venue, exhibit, stay, device token and trusted key, written before it starts.
+
+    Returns the .kpack, the public key to trust and the exhibit's device token (for screenshot uploads).
+    """
     from content_packs.archive import build_pack
     from content_packs.signing import generate_keypair
     from controller import fleet, rotations, venues
-    from controller.auth import Principal
+    from controller.auth import Principal, issue_token
     from controller.db import Store
 
     admin, now = Principal("admin", "admin"), time.time()
@@ -71,17 +74,18 @@ def _prepare(data: Path, work: Path) -> Path:
                                       "opening_hours": {d: ["00:00-24:00"] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}}, now)
             fleet.register(db, EXHIBIT, now, name="地震体验 Web", region="guangdong/shenzhen/nanshan", enrolled=True)
             rotations.create(db, admin, {"exhibit": EXHIBIT, "venue": VENUE}, now - 86400, now + 30 * 86400, now, "Asia/Shanghai")
+            device_token = issue_token(db, now, exhibit=EXHIBIT, label="browser test")
     finally:
         store.close()
     key, public = generate_keypair(data / "trusted_keys" / "browser-test")
-    return build_pack(SAMPLES / DEPLOY, key, work / "built"), public
+    return build_pack(SAMPLES / DEPLOY, key, work / "built"), public, device_token
 
 
-def _agent(exhibit_data: Path, mqtt_url: str, controller_url: str, public_key: Path) -> Service:
+def _agent(exhibit_data: Path, mqtt_url: str, controller_url: str, public_key: Path, device_token: str) -> Service:
     """kepu-agent with a config file: it must trust the key the pack is signed with."""
     config = exhibit_data / "agent.toml"
     config.write_text(
-        f'exhibit = "{EXHIBIT}"\ndata = "{exhibit_data}"\ncontroller = "{controller_url}"\n'
+        f'exhibit = "{EXHIBIT}"\ndata = "{exhibit_data}"\ncontroller = "{controller_url}"\ncontroller_token = "{device_token}"\n'
         f'trusted_keys = ["{public_key}"]\n\n[mqtt]\nurl = "{mqtt_url}"\n\n[health]\ninterval = 2\n'
     )
     return Service([sys.executable, "-m", "exhibit_agent", "run", "--config", str(config)], exhibit_data / f"agent-{EXHIBIT}.log")
@@ -95,7 +99,7 @@ def stack(tmp_path_factory):
     work = tmp_path_factory.mktemp("browser-stack")
     data = work / "controller"
     data.mkdir()
-    kpack, public_key = _prepare(data, work)
+    kpack, public_key, device_token = _prepare(data, work)
     exhibit_data = work / "exhibit"
     exhibit_data.mkdir()
     with Broker(workdir=work / "broker") as broker:
@@ -108,7 +112,7 @@ def stack(tmp_path_factory):
                  "--data", str(exhibit_data), "--mean-gap", "0.5", "--think", "1", "--idle", "3", "--size", "640x360", "--seed", "5"],
                 exhibit_data / "kiosk.log",
             )
-            children = [kiosk.start(), _agent(exhibit_data, broker.url, controller.url, public_key).start()]
+            children = [kiosk.start(), _agent(exhibit_data, broker.url, controller.url, public_key, device_token).start()]
             yield controller, exhibit_data, kpack
         finally:
             for child in children:
@@ -134,8 +138,8 @@ def _desired_refused(exhibit_data: Path) -> str | None:
     return next((line for line in reversed(lines) if "ignored message" in line and "/desired" in line), None)
 
 
-def _wait_unless_refused(page, selector: str, exhibit_data: Path, timeout: float, what: str, failed: str | None = None) -> None:
-    """Wait for `selector`; if the agent refuses desired state meanwhile, stop here as an expected failure naming it."""
+def _wait_or_say_why(page, selector: str, exhibit_data: Path, timeout: float, what: str, failed: str | None = None) -> None:
+    """Wait for `selector`; fail at once, naming the cause, if the dashboard shows `failed` or the agent refuses desired state."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if page.locator(selector).count():
@@ -144,7 +148,7 @@ def _wait_unless_refused(page, selector: str, exhibit_data: Path, timeout: float
             raise AssertionError(f"{what} failed; the dashboard says: {page.locator(failed).first.locator('xpath=..').inner_text()}")
         refused = _desired_refused(exhibit_data)
         if refused:
-            pytest.xfail(f"{what}: the chain stops at the agent, which refuses the controller's desired state: {refused.split(': ', 1)[-1]}")
+            raise AssertionError(f"{what}: the agent refuses the controller's desired state: {refused.split(': ', 1)[-1]}")
         page.wait_for_timeout(500)
     raise AssertionError(f"{what}: {selector} did not appear within {timeout:.0f}s")
 
@@ -195,6 +199,41 @@ def test_login_then_visit_counts_rise_live(browser, stack):
         context.close()
 
 
+def test_screenshot_button_shows_what_the_kiosk_draws(browser, stack, screenshots):
+    """Fleet page → command over MQTT → agent → kiosk frame → PNG upload → thumbnail (live), enlarged on click."""
+    controller, exhibit_data, _ = stack
+    context, page = _logged_in(browser, controller.url, controller.token, "en")
+    try:
+        page.goto(f"{controller.url}/fleet")
+        row = f"tr[data-exhibit={EXHIBIT}]"
+        page.wait_for_selector(f"{row} [data-online='1']", timeout=30_000)
+        assert page.locator(f"{row} [data-testid=screenshot-img]").count() == 0
+        page.click(f"{row} [data-action=screenshot]")
+        page.wait_for_selector("[data-testid=flash-ok]")
+        img = f"{row} img[data-testid=screenshot-img]"
+        if not _appears(page, img, 40):  # the live refresh brings it; say why if it never does
+            state = page.locator(f"{row} [data-testid=screenshot]").inner_text()
+            log = (exhibit_data / f"agent-{EXHIBIT}.log").read_text(errors="replace")[-1500:]
+            raise AssertionError(f"no screenshot on the fleet row; it says {state!r}; agent log:\n{log}")
+        page.wait_for_function("sel => { const i = document.querySelector(sel); return i && i.complete && i.naturalWidth > 0; }",
+                               arg=img, timeout=10_000)
+        assert page.eval_on_selector(img, "i => i.naturalWidth") == 640  # the simulated kiosk's --size
+        assert "taken" in page.locator(f"{row} [data-testid=screenshot-at]").inner_text()
+        page.locator(f"{row} [data-testid=screenshot]").screenshot(path=str(screenshots / "fleet-screenshot-cell.png"))
+        page.click(img)
+        page.wait_for_selector("dialog#enlarge[open]")
+        page.wait_for_function("() => document.querySelector('dialog#enlarge img').naturalWidth > 0")
+        page.screenshot(path=str(screenshots / "fleet-screenshot-enlarged.png"))
+        page.keyboard.press("Escape")
+        page.wait_for_selector("dialog#enlarge[open]", state="hidden")
+        # The exhibit page shows the same picture.
+        page.goto(f"{controller.url}/exhibits/{EXHIBIT}")
+        page.wait_for_function(
+            "() => { const i = document.querySelector('#ex-screenshot img'); return i && i.complete && i.naturalWidth > 0; }", timeout=10_000)
+    finally:
+        context.close()
+
+
 def test_upload_approve_deploy_and_see_the_exhibit_install_it(browser, stack):
     controller, exhibit_data, kpack = stack
     context, page = _logged_in(browser, controller.url, controller.token, "en")
@@ -215,7 +254,7 @@ def test_upload_approve_deploy_and_see_the_exhibit_install_it(browser, stack):
         page.wait_for_selector(f"article[data-pack='{DEPLOY}@1.0.0'] tr[data-rollout={EXHIBIT}]")
         installed = f"article[data-pack='{DEPLOY}@1.0.0'] tr[data-rollout={EXHIBIT}] [data-install=installed]"
         failed = f"article[data-pack='{DEPLOY}@1.0.0'] tr[data-rollout={EXHIBIT}] [data-install=failed]"
-        _wait_unless_refused(page, installed, exhibit_data, 120, "pack install", failed)
+        _wait_or_say_why(page, installed, exhibit_data, 120, "pack install", failed)
         assert "1/1 installed" in page.locator(f"article[data-pack='{DEPLOY}@1.0.0'] [data-testid=rollout-count]").inner_text()
         page.goto(f"{controller.url}/fleet")
         row = page.locator(f"tr[data-exhibit={EXHIBIT}]")
@@ -252,23 +291,17 @@ def test_emergency_needs_typed_confirmation_shows_on_the_exhibit_and_ends(browse
         deadline = time.monotonic() + 30
         while "台风红色预警" not in (control.read_text(errors="replace") if control.exists() else ""):
             refused = _desired_refused(exhibit_data)
-            if refused:
-                # The exhibit never gets it; the dashboard can still end it, then stop here naming why.
-                page.click("[data-action=end-emergency]")
-                page.wait_for_selector("[data-testid=no-emergency]")
-                pytest.xfail(f"emergency on the exhibit: the agent refuses the controller's desired state: {refused.split(': ', 1)[-1]}")
+            assert not refused, f"emergency on the exhibit: the agent refuses the controller's desired state: {refused.split(': ', 1)[-1]}"
             assert time.monotonic() < deadline, "the exhibit's control.json never got the broadcast"
             time.sleep(0.25)
-        # Live confirmation from the exhibit's own `reported` message.
-        confirmed = _appears(page, f"[data-showing='{EXHIBIT}:1']", 30)
-        if confirmed:
-            assert "1/1 exhibits show it" in card.locator("[data-testid=emergency-shown]").inner_text()
+        # Live confirmation: the kiosk says it is on screen (kiosk.json), the agent reports `emergency_shown`.
+        assert _appears(page, f"[data-showing='{EXHIBIT}:1']", 30), (
+            "the exhibit got the broadcast (control.json) but never confirmed it on screen; kiosk.json: "
+            + ((exhibit_data / "kiosk.json").read_text(errors="replace")[:500] if (exhibit_data / "kiosk.json").exists() else "missing"))
+        assert "1/1 exhibits show it" in card.locator("[data-testid=emergency-shown]").inner_text()
         page.click("[data-action=end-emergency]")
         page.wait_for_selector("[data-testid=no-emergency]")
         _wait_for_file(control, "台风红色预警", 60, None, present=False)
-        if not confirmed:
-            pytest.xfail("the exhibit received the broadcast (control.json) but never confirmed it: the agent does not republish"
-                         " `reported` (with `emergency`) when a broadcast starts, so the dashboard cannot show it on screen")
     finally:
         context.close()
 
