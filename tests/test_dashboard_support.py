@@ -5,6 +5,7 @@ Named test_dashboard_* to live with the dashboard tests; it holds no tests itsel
 
 from __future__ import annotations
 
+import math
 import random
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from content_packs.archive import build_pack
 from content_packs.signing import generate_keypair
 from content_packs.store import BlobStore
 from content_packs.testing import make_pack
-from controller import fleet, packs, rotations, venues
+from controller import fleet, health_history, packs, rotations, venues
 from controller.auth import Principal, issue_token
 from controller.core import Controller
 from exhibit_agent.protocol import encode, exhibit_topic
@@ -91,6 +92,16 @@ def seed(controller: Controller, work: Path, clock, sessions_per_day: int = 12) 
     controller.handle_message(exhibit_topic("ex-scam-01", "state"), encode({"online": False, "exhibit": "ex-scam-01", "reason": "lost"}))
     clock.set(NOW)
     controller.ingester.tick()
+    # A week of health history (hourly here; the agent's 30 s messages thin to one per 5 minutes).
+    with store.write() as db:
+        for n, (eid, *_) in enumerate(EXHIBITS[:3]):
+            for hour in range(7 * 24, 0, -1):
+                if n == 2 and hour <= 2:
+                    continue  # offline for the last two hours
+                warm = 6 * math.sin((hour % 24) / 24 * 2 * math.pi) + rng.uniform(-1, 1)
+                health_history.record(db, eid, {"cpu_temp": round(48.5 + n * 9 + warm, 1), "fps": 60 - n * 7 - (hour % 5 == 0) * 8,
+                                                "disk_free": int((14 - n * 5) * 1e9 + hour * 2e6), "kiosk": {"alive": not (n == 2 and hour < 30)},
+                                                "undervoltage": n == 1 and hour % 37 == 0}, NOW - hour * 3600)
     for n, (eid, *_) in enumerate(EXHIBITS[:3]):
         controller.handle_message(
             exhibit_topic(eid, "health"),
