@@ -30,16 +30,26 @@ class AttractScreen(Screen):
         # a frame's budget and fills the cache with full-screen copies.
         drift_x = math.sin(self.elapsed / (6.0 * theme.pace))
         drift_y = math.cos(self.elapsed / (8.0 * theme.pace))
-        image_rect = self.area.inflate(round(self.area.width * 0.08), round(self.area.height * 0.08))
-        image_rect.move_ip(round(drift_x * self.area.width * 0.035), round(drift_y * self.area.height * 0.035))
-        if attract.image:
-            old_clip = surface.get_clip()
-            surface.set_clip(self.area)
-            painter.image(surface, ctx.pack.path(attract.image), image_rect, theme, mode="cover")
-            surface.set_clip(old_clip)
-        # A readable band across the lower part of the screen.
         band_h = round(self.area.height * (0.42 if theme.portrait else 0.40))
         band = pygame.Rect(self.area.left, self.area.bottom - band_h, self.area.width, band_h)
+        if theme.portrait:
+            # A landscape picture cropped to a tall screen loses its subject: show all of it
+            # above the text band instead, drifting gently inside that space.
+            space = pygame.Rect(self.area.left, self.area.top, self.area.width, band.top - self.area.top)
+            image_rect = space.inflate(-theme.margin, -theme.margin)
+            image_rect.move_ip(round(drift_x * theme.margin * 0.5), round(drift_y * theme.margin * 0.5))
+            mode = "contain"
+        else:
+            space = self.area
+            image_rect = self.area.inflate(round(self.area.width * 0.08), round(self.area.height * 0.08))
+            image_rect.move_ip(round(drift_x * self.area.width * 0.035), round(drift_y * self.area.height * 0.035))
+            mode = "cover"
+        if attract.image:
+            old_clip = surface.get_clip()
+            surface.set_clip(space)
+            painter.image(surface, ctx.pack.path(attract.image), image_rect, theme, mode=mode)
+            surface.set_clip(old_clip)
+        # A readable band across the lower part of the screen.
         key = (band.size, pal.surface)
         if getattr(self, "_shade_key", None) != key:
             self._shade = pygame.Surface(band.size, pygame.SRCALPHA)
@@ -48,9 +58,12 @@ class AttractScreen(Screen):
         surface.blit(self._shade, band.topleft)
         inner = band.inflate(-2 * theme.margin, -theme.margin)
         title_h = round(inner.height * 0.34)
+        title = f"{ctx.pack.title.zh}  {ctx.pack.title.en}"
+        if painter.measure(theme.font("title"), bold=True)(title) > inner.width:
+            title = f"{ctx.pack.title.zh}\n{ctx.pack.title.en}"  # never break a language mid-title
         painter.draw_text(
             surface,
-            ctx.pack.title.zh + "  " + ctx.pack.title.en,
+            title,
             pygame.Rect(inner.left, inner.top, inner.width, title_h),
             theme.font("title"),
             pal.text,
