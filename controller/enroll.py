@@ -19,6 +19,7 @@ from pathlib import Path
 
 from controller import audit, fleet
 from controller.auth import issue_token
+from content_packs.fsutil import write_bytes_atomic
 from controller.db import Store
 from exhibit_agent.protocol import EXHIBIT_ID, ROOT
 
@@ -82,13 +83,7 @@ def acl_text() -> str:
 
 def _write_atomic(path: Path, text: str, mode: int) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    with os.fdopen(fd, "w") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    write_bytes_atomic(path, text.encode("utf-8"), mode)
 
 
 def ensure_controller_user(data_dir: Path) -> str:

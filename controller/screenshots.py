@@ -9,7 +9,6 @@ Only a PNG (signature and IHDR checked) up to `MAX_BYTES` is accepted, only for 
 from __future__ import annotations
 
 import json
-import os
 import re
 import struct
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from content_packs.fsutil import write_bytes_atomic
 from controller.db import Store
 from controller.errors import DomainError, Invalid, NotFound
 
@@ -86,15 +86,6 @@ def expect(db: Database, exhibit: str, command: str) -> None:
         raise Invalid(f"command {command!r} is a {row[0]!r}, not a screenshot")
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-
-
 def keep(store: Store, data_dir: Path, exhibit: str, command: str, data: bytes, now: float) -> Screenshot:
     """Check and keep one uploaded screenshot; records it on the command (the agent's result follows)."""
     expect(store.db, exhibit, command)
@@ -104,9 +95,9 @@ def keep(store: Store, data_dir: Path, exhibit: str, command: str, data: bytes, 
     where = folder(data_dir, exhibit)
     where.mkdir(parents=True, exist_ok=True)
     path = where / f"{command}.png"
-    _write_atomic(path, data)
+    write_bytes_atomic(path, data)
     shot = Screenshot(exhibit, command, path, width, height, len(data), now)
-    _write_atomic(where / "latest.json", json.dumps({"v": 1, "exhibit": exhibit, **shot.brief()}).encode())
+    write_bytes_atomic(where / "latest.json", json.dumps({"v": 1, "exhibit": exhibit, **shot.brief()}).encode())
     with store.write() as db:
         db.execute(
             "UPDATE commands SET result = COALESCE(result, ?), answered = COALESCE(answered, ?) WHERE id = ? AND exhibit = ?",

@@ -7,34 +7,12 @@ import os
 from pathlib import Path
 from typing import Any
 
-
-def fsync_dir(path: Path) -> None:
-    """Make a rename or new entry in `path` durable (a rename is only safe once its directory is synced)."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def write_bytes_atomic(path: Path, data: bytes) -> None:
-    """Write, fsync, rename, fsync the directory: readers see the old file or the new one, never a mix."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    fsync_dir(path.parent)
+from content_packs.fsutil import fsync_dir
+from content_packs.fsutil import write_json_atomic as _write_json_atomic
 
 
 def write_json_atomic(path: Path, doc: Any) -> None:
-    write_bytes_atomic(path, json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8"))
+    _write_json_atomic(path, doc, indent=1)
 
 
 def read_json(path: Path, default: Any = None) -> Any:

@@ -30,7 +30,8 @@ from content_packs.errors import PackError
 from content_packs.manifest import Manifest, compare_versions, parse_manifest, read_signed_manifest
 from content_packs.store import BlobStore
 from exhibit_agent.fetch import Fetcher, FetchError
-from exhibit_agent.files import fsync_dir, link_target, read_json, switch_symlink, write_bytes_atomic, write_json_atomic
+from content_packs.fsutil import fsync_dir, write_bytes_atomic
+from exhibit_agent.files import link_target, read_json, switch_symlink, write_json_atomic
 from exhibit_agent.kiosk_status import read_kiosk_status
 from exhibit_agent.messages import PackRef
 

@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from exhibit_agent.protocol import EXHIBIT_ID, ProtocolError
+from kiosk.clock import parse_instant
 
 
 def iso(ts: float) -> str:
@@ -20,19 +21,10 @@ def iso(ts: float) -> str:
 
 def parse_time(value: Any, name: str) -> float | None:
     """An ISO 8601 string or epoch number as epoch seconds; None stays None."""
-    if value is None:
-        return None
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            raise ProtocolError(f"{name} {value!r} is not an ISO 8601 time") from None
-        if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=timezone.utc)
-        return parsed.timestamp()
-    raise ProtocolError(f"{name} must be an ISO 8601 time or epoch seconds")
+    try:
+        return parse_instant(value)
+    except ValueError as exc:
+        raise ProtocolError(f"{name} {exc}") from None
 
 
 # -- state (retained, with an LWT) ---------------------------------------------

@@ -11,6 +11,7 @@ import ctypes.util
 import time
 import uuid
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Protocol
 
@@ -25,6 +26,26 @@ class Stamp:
     mono: float  # CLOCK_MONOTONIC seconds since boot
     boot: str  # kernel boot id; mono is only comparable within one boot
     synced: bool  # whether the wall clock was NTP-synchronised when stamped
+
+
+def parse_instant(value: object) -> float | None:
+    """ISO 8601 text (no offset means UTC) or epoch seconds, as epoch seconds; None stays None.
+
+    ValueError says what is wrong. Used for every time that crosses a file or wire seam.
+    """
+    if value is None:
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError(f"{value!r} is not an ISO 8601 time") from None
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=timezone.utc)
+        return parsed.timestamp()
+    raise ValueError("must be an ISO 8601 time, epoch seconds or null")
 
 
 class Clock(Protocol):

@@ -21,9 +21,10 @@ import logging
 import os
 import threading
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+
+from kiosk.clock import parse_instant
 
 log = logging.getLogger(__name__)
 
@@ -50,19 +51,10 @@ class Control:
 
 
 def _time(value: Any, name: str) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            raise ControlError(f"emergency.{name} {value!r} is not an ISO 8601 time") from None
-        if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=timezone.utc)
-        return parsed.timestamp()
-    raise ControlError(f"emergency.{name} must be an ISO 8601 time, epoch seconds or null")
+    try:
+        return parse_instant(value)
+    except ValueError as exc:
+        raise ControlError(f"emergency.{name} {exc}") from None
 
 
 def parse_control(raw: Any) -> Control:

@@ -6,7 +6,6 @@ waits on the disk and the agent never reads a half-written file.
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import threading
@@ -14,23 +13,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+from content_packs.fsutil import write_json_atomic
+
+
 
 def write_atomic(path: Path, payload: dict[str, Any]) -> None:
     """Write JSON to `path` so readers see either the old or the new file, never a mix."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(payload, f, ensure_ascii=False)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    try:
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-    except OSError:
-        pass
+    write_json_atomic(path, payload)
 
 
 def sd_notify(message: str) -> bool:

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pygame
 
+from content_packs.fsutil import fsync_dir
+
 log = logging.getLogger(__name__)
 REQUEST = re.compile(r"^screenshot-([A-Za-z0-9_.-]{1,64})\.json$")
 STALE = 60.0  # seconds: an older request has been given up by the agent
@@ -37,19 +39,6 @@ def failure_path(data: Path, request_id: str) -> Path:
     return Path(data) / "screenshots" / f"{request_id}.failed"
 
 
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 def save_png(surface: pygame.Surface, path: Path) -> None:
     """Encode `surface` to `path` atomically (tmp, fsync, rename)."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -59,7 +48,7 @@ def save_png(surface: pygame.Surface, path: Path) -> None:
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
 
 
 class ScreenshotDesk:
