@@ -321,6 +321,104 @@ def _on_air(core) -> None:
     core.changed()
 
 
+def _screenshots_taken(core, data_dir: Path) -> None:
+    """ex-quake-01 has a screenshot (a kiosk frame drawn by pygame), ex-food-01 is still waited for."""
+    import json
+
+    import pygame
+
+    from controller import screenshots as shots
+    from tests.test_dashboard_support import NOW
+
+    pygame.init()
+    surface = pygame.Surface((960, 540))
+    surface.fill((15, 46, 42))
+    pygame.draw.rect(surface, (255, 209, 102), (60, 60, 840, 90), border_radius=18)
+    for i, colour in enumerate(((14, 124, 107), (192, 57, 43), (41, 128, 185))):
+        pygame.draw.rect(surface, colour, (60 + i * 290, 200, 260, 280), border_radius=24)
+    pygame.draw.circle(surface, (255, 255, 255), (480, 340), 60)
+    path = data_dir / "frame.png"
+    pygame.image.save(surface, str(path))
+    with core.store.write() as db:
+        for command, exhibit, ago in (("shot-quake", "ex-quake-01", 300), ("shot-food", "ex-food-01", 10)):
+            db["commands"].insert({"id": command, "exhibit": exhibit, "type": "screenshot",
+                                   "payload": json.dumps({"id": command, "type": "screenshot"}), "created": NOW - ago, "created_by": "admin"})
+    shots.keep(core.store, core.settings.data_dir, "ex-quake-01", "shot-quake", path.read_bytes(), NOW - 290)
+
+
+def _no_forms_but_filters(page) -> list[str]:
+    """What a viewer must not see: any form that writes (POST) or uploads, inside the page's main area."""
+    found = page.eval_on_selector_all("main form", "fs => fs.filter(f => f.method.toLowerCase() === 'post').map(f => f.getAttribute('action'))")
+    return found + [f"file input ×{page.locator('main input[type=file]').count()}"] * bool(page.locator("main input[type=file]").count())
+
+
+def test_viewer_and_district_technician_pages_hold_only_what_they_may(browser, tmp_path, screenshots):
+    """Users made through the API with the admin token, logged in through the login page, every page checked."""
+    import httpx
+
+    from controller.app import create_app
+    from controller.clock import ManualClock
+    from controller.server import ServerThread
+    from controller.settings import Settings
+    from tests.test_dashboard_support import NOW, seed
+
+    clock = ManualClock(NOW)
+    app = create_app(Settings(data_dir=tmp_path / "controller", admin_token="roles"), clock=clock, run_scheduler=False)
+    core = app.state.controller
+    seed(core, tmp_path, clock)
+    _on_air(core)
+    _screenshots_taken(core, tmp_path)
+    errors: list[str] = []
+    with ServerThread(app) as server:
+        admin = {"Authorization": "Bearer roles"}
+        tokens = {}
+        for uid, role, region in (("chen.viewer", "viewer", "guangdong/shenzhen"), ("liu.futian", "technician", "guangdong/shenzhen/futian")):
+            assert httpx.post(f"{server.url}/api/v1/users", json={"id": uid, "name": uid, "role": role, "region": region}, headers=admin).status_code == 201
+            made = httpx.post(f"{server.url}/api/v1/users/{uid}/tokens", json={"label": "browser test"}, headers=admin)
+            assert made.status_code == 201, made.text
+            tokens[uid] = made.json()["token"]
+        futian_sees = {e["id"] for e in httpx.get(f"{server.url}/api/v1/exhibits", headers={"Authorization": f"Bearer {tokens['liu.futian']}"}).json()}
+        assert "ex-scam-01" in futian_sees and not futian_sees & {"ex-quake-01", "ex-food-01"}
+        nanshan_only = ("粤海街道科普室", "蛇口社区党群服务中心", "ex-quake-01", "ex-food-01", "台风红色预警", "Typhoon red alert")
+
+        for uid, lang in (("chen.viewer", "zh"), ("chen.viewer", "en"), ("liu.futian", "zh"), ("liu.futian", "en")):
+            context, page = _logged_in(browser, server.url, tokens[uid], lang)
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            try:
+                assert page.locator("[data-testid=user]").inner_text() == uid
+                for name, path in PAGES.items():
+                    if name == "login":
+                        continue
+                    if name == "exhibit" and uid == "liu.futian":
+                        assert page.goto(server.url + path).status == 404  # ex-quake-01 is in nanshan
+                        path = "/exhibits/ex-scam-01"
+                    page.goto(server.url + path)
+                    page.wait_for_load_state("networkidle")
+                    page.screenshot(path=str(screenshots / f"role-{uid}-{name}-{lang}.png"), full_page=True)
+                    main = page.locator("main").inner_text()
+                    if uid == "chen.viewer":
+                        assert not _no_forms_but_filters(page), (name, _no_forms_but_filters(page))
+                        assert page.locator("main [data-action]").count() == 0, name
+                        if name in ("fleet", "exhibit"):  # pictures are for viewers too, the button is not
+                            page.wait_for_function("() => [...document.querySelectorAll('[data-testid=screenshot-img]')].some(i => i.naturalWidth > 0)")
+                    else:
+                        # A past stay at their own venue names the exhibit that came (rotations), never a nanshan venue.
+                        leaked = [text for text in nanshan_only if text in page.content() and not (name == "rotations" and text.startswith("ex-"))]
+                        assert not leaked, (name, leaked)
+                        rows = set(page.eval_on_selector_all("tr[data-exhibit]", "rs => rs.map(r => r.dataset.exhibit)"))
+                        assert rows <= futian_sees, (name, rows - futian_sees)
+                        assert page.locator("[data-testid=emergency-form]").count() == 0  # reviewers only
+                        assert page.locator("[data-action=approve]").count() == 0
+                        if name == "fleet":
+                            assert rows == futian_sees and page.locator("[data-action=screenshot]").count() == len(rows)
+                        if name == "rotations":
+                            assert page.locator("[data-testid=stay-form]").count() == 1  # technicians plan stays
+                    assert main.strip(), name
+            finally:
+                context.close()
+    assert not errors, errors
+
+
 def test_screenshot_every_page_in_both_sizes_and_languages(browser, tmp_path, screenshots):
     """Seeded district data (weeks of visits) so the charts have something to show; every page, four ways."""
     from controller.app import create_app
@@ -334,6 +432,7 @@ def test_screenshot_every_page_in_both_sizes_and_languages(browser, tmp_path, sc
     core = app.state.controller
     seed(core, tmp_path, clock)
     _on_air(core)
+    _screenshots_taken(core, tmp_path)
     errors: list[str] = []
     with ServerThread(app) as server:
         for size in ((1366, 768), (1920, 1080)):
