@@ -149,6 +149,7 @@ def _history_job(exhibit: str, pack: Path, exhibit_data: Path, days: int, seed: 
             added = outbox.adopt(history / "outbox.db")
         finally:
             outbox.close()
+        (history / "adopted").touch()  # a second run with the same --data must not add the past again
         print(f"kepu demo: {exhibit}: {added} events from the past {days} days queued for the controller", flush=True)
 
     return Child(
@@ -212,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
         exhibit_packs[exhibit] = pack.name
         exhibit_data = data / "exhibits" / exhibit
         exhibit_data.mkdir(parents=True, exist_ok=True)
-        if args.history_days > 0:
+        if args.history_days > 0 and not (exhibit_data / "history" / "adopted").exists():
             jobs.append(_history_job(exhibit, pack, exhibit_data, args.history_days, seed=100 + i, logs=logs))
         children.append(
             Child(
