@@ -100,6 +100,28 @@ def reschedule(db: Database, user: Principal, stay: int, starts: float | None, e
     return view(get(db, user, stay), tz)
 
 
+def set_pack(db: Database, user: Principal, stay: int, pack: dict[str, Any] | None, now: float, tz: str) -> dict[str, Any]:
+    """Pin a pack `{id, version}` on a stay, overriding the venue's default there (None: back to the default)."""
+    row = get(db, user, stay)
+    user.require("technician", row["region"])
+    if pack:
+        require_deployable(db, pack["id"], pack.get("version"))
+    db["rotations"].update(stay, {"pack_id": (pack or {}).get("id"), "pack_version": (pack or {}).get("version")})
+    audit.record(db, now, user.id, "rotation.pack", f"stay #{stay}", {"exhibit": row["exhibit"], "pack": pack}, row["region"])
+    return view(get(db, user, stay), tz)
+
+
+def current(db: Database, user: Principal, exhibit: str, now: float) -> dict[str, Any]:
+    """The stay an exhibit is in at `now` (visible to `user`); NotFound in transit."""
+    for row in db.query(
+        "SELECT r.*, v.region FROM rotations r JOIN venues v ON v.id = r.venue WHERE r.exhibit = ? AND r.starts <= ? AND r.ends > ?",
+        [exhibit, now, now],
+    ):
+        if user.sees(row["region"]):
+            return row
+    raise NotFound(f"{exhibit} has no current stay (in transit): plan a stay first")
+
+
 def delete(db: Database, user: Principal, stay: int, now: float, tz: str | None = None) -> None:
     """Cancel a stay; its events return to in transit (hour labels in `tz`, by default the settings' default zone)."""
     tz = tz or Settings.model_fields["timezone"].default

@@ -29,6 +29,7 @@ class StayIn(Body):
 class StayEdit(Body):
     starts: datetime | None = None
     ends: datetime | None = None
+    pack: PackPin | None = Field(default=None, description="pin a pack on this stay; null returns it to the venue's default; absent leaves it")
 
 
 @router.get("", summary="Stays, optionally of one exhibit or at one venue")
@@ -55,13 +56,16 @@ def get_stay(stay: StayId, controller: ControllerDep, user: CurrentUser) -> dict
     return rotations.view(rotations.get(controller.store.db, user, stay), controller.settings.timezone)
 
 
-@router.patch("/{stay}", summary="Move a stay's start or end")
+@router.patch("/{stay}", summary="Move a stay's start or end, or pin a pack on it")
 def edit_stay(stay: StayId, body: StayEdit, controller: ControllerDep, user: CurrentUser) -> dict[str, Any]:
     tz = controller.settings.timezone
     starts = instant(body.starts, tz) if body.starts else None
     ends = instant(body.ends, tz) if body.ends else None
     with controller.store.write() as db:
-        out = rotations.reschedule(db, user, stay, starts, ends, controller.clock.now(), tz)
+        if "pack" in body.model_fields_set:
+            out = rotations.set_pack(db, user, stay, body.pack.model_dump() if body.pack else None, controller.clock.now(), tz)
+        if starts is not None or ends is not None or "pack" not in body.model_fields_set:
+            out = rotations.reschedule(db, user, stay, starts, ends, controller.clock.now(), tz)
     controller.changed()
     return out
 
