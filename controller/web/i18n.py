@@ -182,10 +182,12 @@ LABELS: dict[str, tuple[str, str]] = {
     "pk.retire": ("停用", "Retire"),
     "pk.assign": ("分配到场馆", "Assign to a venue"),
     "pk.assign_btn": ("分配", "Assign"),
-    "pk.assign_exhibit_note": (
-        "分配到单个展品：在“巡展”页为该展品的驻留指定资源包。",
-        "To assign a pack to one exhibit, pin it on that exhibit's stay on the Rotations page.",
+    "pk.assign_one": ("分配到单台展品（当前驻留）", "Assign to one exhibit (its current stay)"),
+    "pk.assign_one_note": (
+        "只改变该展品在当前场馆这一段驻留播放的内容；驻留结束后按下一段计划。",
+        "Changes what that exhibit plays for its current stay only; the next stay follows its own plan.",
     ),
+    "pk.assigned_one": ("已分配到该展品的当前驻留，展品将自动下载安装。", "Assigned to that exhibit's current stay: it downloads and installs it by itself."),
     "pk.rollout": ("部署进度", "Rollout progress"),
     "pk.rollout_none": ("还没有展品需要这个资源包。", "No exhibit is meant to play this pack yet."),
     "pk.installed_n": ("{done}/{total} 台已安装", "{done}/{total} installed"),

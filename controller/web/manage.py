@@ -129,6 +129,7 @@ def packs_page(request: Request, controller: ControllerDep, user: PageUser) -> R
         "nav": "packs",
         "packs": queries.pack_rows(db, user, exhibits, tz),
         "venues": venues.list_venues(db, user),
+        "staying": [e for e in exhibits if e["venue"]],  # in transit: no stay to pin a pack on
     }
     return render(request, "packs.html", context, user)
 
@@ -171,6 +172,20 @@ def assign_pack(
             venues.update(db, user, venue, {"default_pack": {"id": pack_id, "version": version}}, controller.clock.now())
 
     return act(request, "/packs", "pk.assigned", csrf, change, controller)
+
+
+@router.post("/packs/{pack_id}/{version}/assign-exhibit")
+def assign_pack_to_exhibit(
+    pack_id: str, version: str, request: Request, controller: ControllerDep, user: PageUser, csrf: Csrf, exhibit: Text
+) -> Response:
+    """Pin the pack on the exhibit's current stay (the same call as PATCH /api/v1/rotations/{id} with `pack`)."""
+    def change() -> None:
+        now, tz = controller.clock.now(), controller.settings.timezone
+        with controller.store.write() as db:
+            stay = rotations.current(db, user, exhibit, now)
+            rotations.set_pack(db, user, stay["id"], {"id": pack_id, "version": version}, now, tz)
+
+    return act(request, "/packs", "pk.assigned_one", csrf, change, controller)
 
 
 # -- campaigns and emergency broadcasts ----------------------------------------------
