@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -53,16 +54,33 @@ def get_row(db: Database, pack_id: str, version: str) -> dict[str, Any]:
     raise NotFound(f"no pack {pack_id} {version}")
 
 
-def _goal_scene(blobs: BlobStore, manifest: Manifest) -> str | None:
-    """The pack's goal scene from pack.toml: completion counts sessions that reach it."""
+def _pack_toml(blobs: BlobStore, manifest: Manifest) -> dict[str, Any]:
+    """The pack's own pack.toml (already verified by the signature); {} if unreadable."""
     entry = next((f for f in manifest.files if f.path == "pack.toml"), None)
     if entry is None:
-        return None
+        return {}
     try:
-        goal = tomllib.loads(blobs.get(entry.sha256).decode("utf-8")).get("goal")
+        return tomllib.loads(blobs.get(entry.sha256).decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError, PackError, OSError):
-        return None
+        return {}
+
+
+def _goal_scene(doc: dict[str, Any]) -> str | None:
+    """The pack's goal scene: completion counts sessions that reach it."""
+    goal = doc.get("goal")
     return goal if isinstance(goal, str) else None
+
+
+def _questions(doc: dict[str, Any]) -> str | None:
+    """Quiz wording by question id, as JSON: {id: {prompt: {zh, en}, choices: [{zh, en}…], answer}}."""
+    out: dict[str, Any] = {}
+    for scene in doc.get("scenes") or []:
+        if not isinstance(scene, dict) or scene.get("type") != "quiz":
+            continue
+        for q in scene.get("questions") or []:
+            if isinstance(q, dict) and isinstance(q.get("id"), str):
+                out[q["id"]] = {"prompt": q.get("prompt"), "choices": q.get("choices") or [], "answer": q.get("answer")}
+    return json.dumps(out, ensure_ascii=False) if out else None
 
 
 def upload(
@@ -77,6 +95,7 @@ def upload(
     except PackError as exc:
         raise Invalid(f"the pack was refused: {exc}") from exc
     manifest_bytes, signature = blobs.get_manifest(manifest.sha256)
+    doc = _pack_toml(blobs, manifest)
     with store.write() as db:
         existing = db.execute(
             "SELECT manifest_sha256 FROM packs WHERE id = ? AND version = ?", [manifest.id, manifest.version]
@@ -97,7 +116,8 @@ def upload(
                 "signature": signature,
                 "signer": manifest.signer,
                 "size": manifest.total_size,
-                "goal_scene": _goal_scene(blobs, manifest),
+                "goal_scene": _goal_scene(doc),
+                "questions": _questions(doc),
                 "status": "draft",
                 "region": user.region,
                 "uploaded_by": user.id,

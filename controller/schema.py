@@ -282,3 +282,9 @@ def m004_health_samples(db: Database) -> None:
         CREATE INDEX health_samples_exhibit_ts ON health_samples(exhibit, ts);
         """
     )
+
+
+@migrations()
+def m005_pack_questions(db: Database) -> None:
+    """Each pack's quiz wording, so item analysis can say what was asked and which answer misled."""
+    db.execute("ALTER TABLE packs ADD COLUMN questions TEXT")

@@ -208,17 +208,49 @@ def quiz(db: Database, principal: Principal, flt: Filter) -> list[dict[str, Any]
             item["correct"] += row["n"]
         else:
             item["wrong"][row["choice"]] += row["n"]
+    wording = _quiz_wording(db, {pack for pack, _ in items})
     out = []
     for (pack, question), item in sorted(items.items()):
         wrong = max(item["wrong"].items(), key=lambda kv: (kv[1], kv[0]), default=(None, 0))
+        asked = wording.get(pack, {}).get(question) or {}
         out.append(
             {
                 "pack": pack,
                 "question": question,
+                "prompt": _text(asked.get("prompt")),
                 "answers": item["answers"],
                 "correct_rate": ratio(item["correct"], item["answers"]),
                 "most_chosen_wrong": wrong[0],
+                "most_chosen_wrong_text": _choice_text(asked, wrong[0]),
                 "most_chosen_wrong_count": wrong[1],
             }
         )
     return out
+
+
+def _quiz_wording(db: Database, packs: set[str]) -> dict[str, dict[str, Any]]:
+    """Question wording per pack from its newest uploaded version that has a quiz."""
+    wording: dict[str, dict[str, Any]] = {}
+    for row in db.query("SELECT id, questions FROM packs WHERE questions IS NOT NULL ORDER BY uploaded_at"):
+        if row["id"] in packs:
+            try:
+                wording[row["id"]] = json.loads(row["questions"])
+            except ValueError:
+                continue
+    return wording
+
+
+def _text(value: Any) -> dict[str, str] | None:
+    if isinstance(value, dict) and isinstance(value.get("zh"), str) and isinstance(value.get("en"), str):
+        return {"zh": value["zh"], "en": value["en"]}
+    return None
+
+
+def _choice_text(asked: dict[str, Any], choice: str | None) -> dict[str, str] | None:
+    """The wording of a choice recorded by its index ("0", "1"…), with its letter: "B. …"."""
+    choices = asked.get("choices") or []
+    if choice is None or not str(choice).isdigit() or int(choice) >= len(choices):
+        return None
+    text = _text(choices[int(choice)])
+    letter = "ABCD"[int(choice)] if int(choice) < 4 else str(int(choice) + 1)
+    return {lang: f"{letter}. {value}" for lang, value in text.items()} if text else None

@@ -62,8 +62,10 @@ def test_headline_metrics_for_a_day(day):
     assert (m["used_hours"], m["opening_hours"]) == (2, 8) and m["usage_rate"] == 0.25
     assert 5 <= m["dwell_p50"] <= 15 and m["dwell_p90"] >= m["dwell_p50"]
     quiz = day.ok("GET", "/api/v1/stats/quiz", params={"venue": "v-a"})
-    assert quiz == [{"pack": "quake-basics", "question": "q1", "answers": 3, "correct_rate": pytest.approx(2 / 3, abs=1e-3),
-                     "most_chosen_wrong": "1", "most_chosen_wrong_count": 1}]
+    # Wording comes from the uploaded pack's own pack.toml: staff see what was asked and what misled.
+    assert quiz == [{"pack": "quake-basics", "question": "q1", "prompt": {"zh": "地震时应该？", "en": "In an earthquake you should?"},
+                     "answers": 3, "correct_rate": pytest.approx(2 / 3, abs=1e-3), "most_chosen_wrong": "1",
+                     "most_chosen_wrong_text": {"zh": "B. 坐电梯", "en": "B. Take the lift"}, "most_chosen_wrong_count": 1}]
 
 
 def test_usage_grouped_by_topic_region_and_week(day):

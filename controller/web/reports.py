@@ -115,7 +115,9 @@ def as_xlsx(report: dict[str, Any], lang: str) -> bytes:
         quiz.append(["pack", "question", "answers", "correct %", "most chosen wrong"] if lang == "en" else ["资源包", "题目", "作答数", "正确率 %", "最常见错误选项"])
         for item in report["quiz"]:
             rate = item["correct_rate"]
-            quiz.append([item["pack"], item["question"], item["answers"], None if rate is None else round(rate * 100, 1), item["most_chosen_wrong"]])
+            prompt = (item.get("prompt") or {}).get(lang) or item["question"]
+            wrong = (item.get("most_chosen_wrong_text") or {}).get(lang) or item["most_chosen_wrong"]
+            quiz.append([item["pack"], prompt, item["answers"], None if rate is None else round(rate * 100, 1), wrong])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
