@@ -2,8 +2,10 @@
 
 A private Mosquitto (unless --mqtt is given), the controller, and simulated exhibits:
 each is a real `kepu-kiosk simulate --live` writing its outbox and a real `kepu-agent`
-draining it over MQTT. Children run in their own process groups and are all stopped
-on Ctrl-C or SIGTERM; one that dies is restarted, as systemd would.
+draining it over MQTT. Packs are signed, uploaded and approved and itineraries planned
+through the API (demo_seed.py), and past weeks of visits are backfilled. Children run in
+their own process groups and are all stopped on Ctrl-C or SIGTERM; one that dies is
+restarted, as systemd would.
 """
 
 from __future__ import annotations
@@ -182,13 +184,15 @@ def main(argv: list[str] | None = None) -> int:
 
     exhibits = [DEMO_EXHIBITS[i][0] if i < len(DEMO_EXHIBITS) else f"ex-demo-{i + 1:02d}" for i in range(args.exhibits)]
     broker: Broker | None = None
+    # Enrolled exhibits can be planned into itineraries, and get their device tokens.
+    enrolment = enroll_exhibits(data / "controller", exhibits)
     credentials = None
     if args.mqtt:
-        mqtt_url = controller_mqtt = args.mqtt
+        mqtt_url = controller_mqtt = args.mqtt  # someone else's broker: its own logins apply
     else:
         # Our own broker runs like a real deployment: each exhibit logs in as itself and
         # the ACL written by enrolment confines it to its own topics.
-        credentials = enroll_exhibits(data / "controller", exhibits)
+        credentials = enrolment
         broker = Broker(workdir=data / "broker", password_file=credentials.password_file, acl_file=credentials.acl_file).start()
         mqtt_url = broker.url
         controller_mqtt = f"mqtt://{CONTROLLER_USER}:{credentials.controller_password}@127.0.0.1:{broker.port}"
@@ -232,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
                 _python_module("exhibit_agent")
                 + ["run", "--config", str(agent_config(exhibit_data / "agent.toml", exhibit, exhibit_data, mqtt_url, controller_url, public_key,
                                                  credentials.devices[exhibit] if credentials else None,
-                                                 credentials.tokens[exhibit] if credentials else None))],
+                                                 enrolment.tokens[exhibit]))],
                 logs / f"{exhibit}-agent.log",
             )
         )
