@@ -49,6 +49,11 @@ class Principal:
         """Whether this caller may read things in `region`."""
         return self.level >= 0 and in_scope(self.region, region)
 
+    def reached_by(self, region: str) -> bool:
+        """Whether something aimed at `region` reaches this caller's exhibits: inside their scope,
+        or a wider region containing it (a city-wide broadcast plays in every district)."""
+        return self.level >= 0 and (in_scope(self.region, region) or in_scope(region, self.region))
+
     def require(self, role: str, region: str | None = None) -> None:
         """Raise Forbidden unless the caller has at least `role` over `region` (None: any region)."""
         if self.level < ROLES.index(role):

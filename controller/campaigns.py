@@ -34,7 +34,12 @@ def get(db: Database, user: Principal, campaign: int) -> dict[str, Any]:
 
 
 def list_campaigns(db: Database, user: Principal, tz: str) -> list[dict[str, Any]]:
-    return [view(r, tz) for r in db.query("SELECT * FROM campaigns ORDER BY starts, id") if user.sees(r["region"])]
+    # Campaigns of a wider region play on this user's exhibits too: listed, marked inherited (read-only).
+    return [
+        {**view(r, tz), "inherited": not user.sees(r["region"])}
+        for r in db.query("SELECT * FROM campaigns ORDER BY starts, id")
+        if user.reached_by(r["region"])
+    ]
 
 
 def create(db: Database, user: Principal, data: dict[str, Any], starts: float, ends: float, now: float, tz: str) -> dict[str, Any]:

@@ -35,7 +35,8 @@ def get(db: Database, user: Principal, emergency: int) -> dict[str, Any]:
 
 def list_emergencies(db: Database, user: Principal, tz: str) -> list[dict[str, Any]]:
     rows = db.query("SELECT * FROM emergencies ORDER BY starts DESC, id DESC")
-    return [view(r, tz) for r in rows if user.sees(r["region"])]
+    # A province- or city-wide broadcast is on this district's screens: staff must see it (read-only).
+    return [{**view(r, tz), "inherited": not user.sees(r["region"])} for r in rows if user.reached_by(r["region"])]
 
 
 def create(db: Database, user: Principal, data: dict[str, Any], starts: float, expires: float, now: float, tz: str) -> dict[str, Any]:

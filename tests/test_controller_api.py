@@ -52,6 +52,20 @@ def test_a_district_user_can_neither_see_nor_change_another_district(stack):
     tech.close()
 
 
+def test_a_city_wide_broadcast_is_listed_for_a_district_but_only_the_city_can_end_it(stack):
+    """Staff in Nanshan must see what is on their screens, including the city's emergency; they cannot cancel it."""
+    city = stack.ok("POST", "/api/v1/emergencies", json={"region": "guangdong/shenzhen", "message": {"zh": "台风红色预警", "en": "Typhoon red alert"}, "expires": "2025-05-12T12:00"})
+    other = stack.ok("POST", "/api/v1/emergencies", json={"region": FUTIAN, "message": {"zh": "福田停水", "en": "Futian water cut"}, "expires": "2025-05-12T12:00"})
+    reviewer = stack.client(stack.user("nanshan-reviewer", "reviewer", NANSHAN))
+    listed = {e["id"]: e for e in reviewer.get("/api/v1/emergencies").json()}
+    assert set(listed) == {city["id"]}  # the city's reaches Nanshan; Futian's does not
+    assert listed[city["id"]]["inherited"] is True
+    assert reviewer.post(f"/api/v1/emergencies/{city['id']}/cancel").status_code in (403, 404)
+    assert stack.ok("GET", f"/api/v1/emergencies/{city['id']}")["region"] == "guangdong/shenzhen"
+    assert other["id"] not in listed
+    reviewer.close()
+
+
 def test_roles_are_ordered_and_viewers_cannot_write(stack, tmp_path):
     viewer = stack.client(stack.user("v1", "viewer", ""))
     assert viewer.get("/api/v1/venues").status_code == 200
