@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import tempfile
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from sqlite_utils import Database
 
@@ -126,6 +127,27 @@ def upload(
         )
         audit.record(db, now, user.id, "pack.upload", f"{manifest.id} {manifest.version}", {"sha256": manifest.sha256}, user.region)
         return get_row(db, manifest.id, manifest.version), True
+
+
+MAX_UPLOAD = 2 * 1024**3  # a .kpack bigger than this is refused while it is still arriving
+
+
+def upload_stream(
+    store: Store, data_dir: Path, key_files: list[Path], stream: BinaryIO, user: Principal, now: float
+) -> tuple[dict[str, Any], bool]:
+    """Spool an uploaded .kpack to the store's tmp folder (capped as it arrives), then `upload` it."""
+    user.require("technician")
+    blobs = BlobStore(data_dir / "store")
+    with tempfile.TemporaryDirectory(dir=blobs.root / "tmp") as tmp:
+        path = Path(tmp) / "upload.kpack"
+        written = 0
+        with path.open("wb") as out:
+            while chunk := stream.read(1024 * 1024):
+                written += len(chunk)
+                if written > MAX_UPLOAD:
+                    raise Invalid("the upload is larger than 2 GiB")
+                out.write(chunk)
+        return upload(store, blobs, trusted_keys(key_files, data_dir), path, user, now)
 
 
 def review(store: Store, pack_id: str, version: str, status: str, user: Principal, now: float) -> dict[str, Any]:

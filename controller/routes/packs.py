@@ -7,9 +7,6 @@ With `Settings.open_pack_reads = False` any valid token (e.g. the device's) is r
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-from pathlib import Path as FsPath
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request, Response, UploadFile
@@ -21,11 +18,10 @@ from content_packs.store import BlobStore
 from controller import packs
 from controller.auth import authenticate
 from controller.deps import ControllerDep, CurrentUser, _bearer, token_from
-from controller.errors import Invalid, NotFound
+from controller.errors import NotFound
 from controller.routes.models import Body
 
 router = APIRouter(prefix="/api/v1", tags=["packs"])
-MAX_UPLOAD = 2 * 1024**3
 SHA256 = r"^[0-9a-f]{64}$"
 
 
@@ -55,16 +51,10 @@ def list_packs(controller: ControllerDep, user: CurrentUser) -> list[dict[str, A
 
 @router.post("/packs", status_code=201, summary="Upload a signed .kpack (technician); it starts as a draft")
 def upload_pack(file: UploadFile, response: Response, controller: ControllerDep, user: CurrentUser) -> dict[str, Any]:
-    user.require("technician")
-    blobs = blob_store(controller)
-    with tempfile.TemporaryDirectory(dir=blobs.root / "tmp") as tmp:
-        path = FsPath(tmp) / "upload.kpack"
-        with path.open("wb") as out:
-            shutil.copyfileobj(file.file, out, 1024 * 1024)
-        if path.stat().st_size > MAX_UPLOAD:
-            raise Invalid("the upload is larger than 2 GiB")
-        keys = packs.trusted_keys(controller.settings.trusted_keys, controller.settings.data_dir)
-        row, created = packs.upload(controller.store, blobs, keys, path, user, controller.clock.now())
+    settings = controller.settings
+    row, created = packs.upload_stream(
+        controller.store, settings.data_dir, settings.trusted_keys, file.file, user, controller.clock.now()
+    )
     if not created:
         response.status_code = 200
     return packs.view(row, controller.settings.timezone)

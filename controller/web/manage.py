@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from collections.abc import Callable
 from datetime import date, timedelta
-from pathlib import Path as FsPath
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Path, Request, UploadFile
 from fastapi.responses import Response
 
-from content_packs.store import BlobStore
 from controller import campaigns, emergencies, fleet, packs, rotations, venues
 from controller.deps import ControllerDep
 from controller.errors import DomainError, Invalid
@@ -25,7 +21,6 @@ router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Form(max_length=2000)]
 Csrf = Annotated[str, Form(max_length=200)]
 StayId = Annotated[int, Path(ge=1, le=2**53)]
-MAX_UPLOAD = 2 * 1024**3
 
 
 def act(request: Request, url: str, ok: str, csrf: str, change: Callable[[], Any], controller: ControllerDep) -> Response:
@@ -139,16 +134,8 @@ def upload_pack(
     request: Request, controller: ControllerDep, user: PageUser, csrf: Csrf, file: Annotated[UploadFile, File()]
 ) -> Response:
     def change() -> None:
-        user.require("technician")
-        blobs = BlobStore(controller.settings.data_dir / "store")
-        with tempfile.TemporaryDirectory(dir=blobs.root / "tmp") as tmp:
-            path = FsPath(tmp) / "upload.kpack"
-            with path.open("wb") as out:
-                shutil.copyfileobj(file.file, out, 1024 * 1024)
-            if path.stat().st_size > MAX_UPLOAD:
-                raise Invalid("the upload is larger than 2 GiB")
-            keys = packs.trusted_keys(controller.settings.trusted_keys, controller.settings.data_dir)
-            packs.upload(controller.store, blobs, keys, path, user, controller.clock.now())
+        settings = controller.settings
+        packs.upload_stream(controller.store, settings.data_dir, settings.trusted_keys, file.file, user, controller.clock.now())
 
     return act(request, "/packs", "pk.uploaded_ok", csrf, change, controller)
 
