@@ -48,7 +48,7 @@ class Counter:
         self.client.loop_start()
         ready.wait(10)
 
-    def _on_message(self, client, userdata, message) -> None:  # noqa: ANN001
+    def _on_message(self, client, userdata, message) -> None:
         self.count += len(json.loads(message.payload)["events"]) if self.count_events else 1
         self.last = time.perf_counter()
         if self.count >= self.expected:
@@ -70,8 +70,20 @@ def make_batch(exhibit: str, index: int, size: int, t0: float) -> bytes:
             data = {"question": "q1", "choice": "0", "correct": True}
         if kind == "rating":
             data = {"value": "up"}
-        events.append({"id": f"{exhibit}-{seq}", "seq": seq, "ts": t0 + seq, "mono": float(seq), "boot": "b1",
-                       "synced": True, "type": kind, "session": session, "scene": "intro", "data": data})
+        events.append(
+            {
+                "id": f"{exhibit}-{seq}",
+                "seq": seq,
+                "ts": t0 + seq,
+                "mono": float(seq),
+                "boot": "b1",
+                "synced": True,
+                "type": kind,
+                "session": session,
+                "scene": "intro",
+                "data": data,
+            }
+        )
     return encode({"exhibit": exhibit, "batch": f"{exhibit}-{index}", "events": events})
 
 
@@ -84,11 +96,17 @@ def main() -> None:
     total_batches = args.exhibits * args.batches
     total_events = total_batches * args.batch_size
     with tempfile.TemporaryDirectory() as tmp, Broker(workdir=Path(tmp) / "broker", persistence=False) as broker:
-        controller = Controller(Settings(data_dir=Path(tmp) / "ctl", mqtt_url=broker.url), SystemClock()).start(scheduler=False)
+        controller = Controller(Settings(data_dir=Path(tmp) / "ctl", mqtt_url=broker.url), SystemClock()).start(
+            scheduler=False
+        )
         bare = Counter(broker.port, exhibit_subscription("events"), total_events, count_events=True)
         acks = Counter(broker.port, exhibit_subscription("ack"), total_batches, count_events=False)
         exhibits = [f"ex-bench-{i:03d}" for i in range(args.exhibits)]
-        payloads = [(exhibit_topic(e, "events"), make_batch(e, b, args.batch_size, 1_747_000_000.0)) for b in range(args.batches) for e in exhibits]
+        payloads = [
+            (exhibit_topic(e, "events"), make_batch(e, b, args.batch_size, 1_747_000_000.0))
+            for b in range(args.batches)
+            for e in exhibits
+        ]
         publisher = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="bench-publisher")
         publisher.max_inflight_messages_set(200)
         publisher.connect("127.0.0.1", broker.port)
@@ -109,22 +127,28 @@ def main() -> None:
             sessions = conn.execute("SELECT SUM(sessions) FROM rollup_hourly").fetchone()[0]
     controller_rate = total_events / controller_seconds
     bare_rate = total_events / bare_seconds
-    print(f"controller: {total_events:,} events committed and acked in {controller_seconds:.2f} s = {controller_rate:,.0f} events/s")
+    print(
+        f"controller: {total_events:,} events committed and acked in {controller_seconds:.2f} s = {controller_rate:,.0f} events/s"
+    )
     print(f"bare paho subscriber: same events received in {bare_seconds:.2f} s = {bare_rate:,.0f} events/s")
-    print(json.dumps({
-        "benchmark": "ingest",
-        "ok": bool(ok) and committed == total_events,
-        "events": total_events,
-        "batch_size": args.batch_size,
-        "exhibits": args.exhibits,
-        "committed": committed,
-        "sessions_rolled_up": sessions,
-        "controller_events_per_s": round(controller_rate),
-        "bare_subscriber_events_per_s": round(bare_rate),
-        "ratio": round(controller_rate / bare_rate, 3),
-        "synchronous": "FULL",
-        "python": platform.python_version(),
-    }))
+    print(
+        json.dumps(
+            {
+                "benchmark": "ingest",
+                "ok": bool(ok) and committed == total_events,
+                "events": total_events,
+                "batch_size": args.batch_size,
+                "exhibits": args.exhibits,
+                "committed": committed,
+                "sessions_rolled_up": sessions,
+                "controller_events_per_s": round(controller_rate),
+                "bare_subscriber_events_per_s": round(bare_rate),
+                "ratio": round(controller_rate / bare_rate, 3),
+                "synchronous": "FULL",
+                "python": platform.python_version(),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -17,7 +17,6 @@ import base64
 import json
 import os
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -34,7 +33,15 @@ os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 
 SIZE = (1920, 1080)
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
 
 
 def rss_mib(pid: int | str = "self") -> float:
@@ -111,7 +118,13 @@ def cold_child(pack_dir: str, data_dir: str) -> None:
 def pygame_cold_start(pack_dir: Path) -> dict:
     with tempfile.TemporaryDirectory() as data:
         started = time.time()
-        out = subprocess.run([sys.executable, __file__, "--cold-child", str(pack_dir), data], capture_output=True, text=True, check=True, timeout=120)
+        out = subprocess.run(
+            [sys.executable, __file__, "--cold-child", str(pack_dir), data],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+        )
     line = json.loads(out.stdout.strip().splitlines()[-1])
     return {"cold_start_s": round(line["first_frame"] - started, 3), "rss_first_frame_mib": round(line["rss_mib"], 1)}
 
@@ -176,8 +189,16 @@ def chromium(pack_dir: Path, frames: int) -> dict:
     profile = tempfile.mkdtemp(prefix="kepu-bench-chromium-")
     started = time.time()
     proc = subprocess.Popen(
-        [CHROMIUM, *CHROMIUM_ARGS, f"--remote-debugging-port={port}", f"--user-data-dir={profile}", "--window-size=1920,1080", "about:blank"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            CHROMIUM,
+            *CHROMIUM_ARGS,
+            f"--remote-debugging-port={port}",
+            f"--user-data-dir={profile}",
+            "--window-size=1920,1080",
+            "about:blank",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         with sync_playwright() as p:
@@ -210,7 +231,9 @@ def chromium(pack_dir: Path, frames: int) -> dict:
             proc.kill()
     return {
         "cold_start_s": round(cold, 3),
-        "frame_ms": {"slide": {"p50_ms": round(percentile(intervals, 0.5), 2), "p99_ms": round(percentile(intervals, 0.99), 2)}},
+        "frame_ms": {
+            "slide": {"p50_ms": round(percentile(intervals, 0.5), 2), "p99_ms": round(percentile(intervals, 0.99), 2)}
+        },
         "rss_mib": round(rss, 1),
     }
 
@@ -236,7 +259,9 @@ def main() -> None:
     result["pygame"] = {**cold, **frames}
     for scene, figures in frames["frame_ms"].items():
         print(f"pygame  {scene:14s} p50 {figures['p50_ms']:7.2f} ms   p99 {figures['p99_ms']:7.2f} ms")
-    print(f"pygame  cold start to first attract frame {cold['cold_start_s']:.2f} s, RSS {cold['rss_first_frame_mib']:.0f} MiB (after all scenes {frames['rss_after_mib']:.0f} MiB)")
+    print(
+        f"pygame  cold start to first attract frame {cold['cold_start_s']:.2f} s, RSS {cold['rss_first_frame_mib']:.0f} MiB (after all scenes {frames['rss_after_mib']:.0f} MiB)"
+    )
     if not args.no_browser and Path(CHROMIUM).exists():
         try:
             browser = chromium(pack_dir, args.frames)
@@ -248,9 +273,13 @@ def main() -> None:
             result["ratios"] = {
                 "cold_start_chromium_over_pygame": round(browser["cold_start_s"] / max(cold["cold_start_s"], 1e-6), 2),
                 "rss_chromium_over_pygame": round(browser["rss_mib"] / max(cold["rss_first_frame_mib"], 1e-6), 2),
-                "slide_frame_p50_chromium_over_pygame": round(browser["frame_ms"]["slide"]["p50_ms"] / max(slide["p50_ms"], 1e-6), 2),
+                "slide_frame_p50_chromium_over_pygame": round(
+                    browser["frame_ms"]["slide"]["p50_ms"] / max(slide["p50_ms"], 1e-6), 2
+                ),
             }
-            print(f"chromium slide p50 {browser['frame_ms']['slide']['p50_ms']:.2f} ms (rAF interval), cold start {browser['cold_start_s']:.2f} s, RSS {browser['rss_mib']:.0f} MiB")
+            print(
+                f"chromium slide p50 {browser['frame_ms']['slide']['p50_ms']:.2f} ms (rAF interval), cold start {browser['cold_start_s']:.2f} s, RSS {browser['rss_mib']:.0f} MiB"
+            )
     print(json.dumps(result, ensure_ascii=False))
 
 

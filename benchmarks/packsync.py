@@ -48,8 +48,11 @@ def idle_agent(tmp: Path, seconds: float) -> dict:
             c0, t0 = cpu(), time.monotonic()
             time.sleep(seconds)
             share = (cpu() - c0) / (time.monotonic() - t0)
-            rss_kb = next(int(line.split()[1]) for line in Path(f"/proc/{proc.pid}/status").read_text().splitlines()
-                          if line.startswith("VmRSS:"))
+            rss_kb = next(
+                int(line.split()[1])
+                for line in Path(f"/proc/{proc.pid}/status").read_text().splitlines()
+                if line.startswith("VmRSS:")
+            )
         finally:
             proc.terminate()
             proc.wait(10)

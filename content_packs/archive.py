@@ -21,7 +21,7 @@ import tempfile
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -73,7 +73,7 @@ def build_pack(
         out_path = out_path / kpack_name(pack.id, pack.version)
     progress = progress or NoProgress()
     progress.start(sum(p.stat().st_size for _, p in sources), f"building {pack.id} {pack.version}")
-    stamp = (created or datetime.now(timezone.utc)).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    stamp = (created or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
     out_path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=".building-", suffix=".kpack", dir=out_path.parent)
@@ -81,7 +81,12 @@ def build_pack(
         with os.fdopen(fd, "w+b") as raw, zipfile.ZipFile(raw, "w", allowZip64=True) as zf:
             entries = [_add_file(zf, relative, path, progress) for relative, path in sources]
             manifest = Manifest(
-                id=pack.id, version=pack.version, title=pack.title, topic=pack.topic, created=stamp, files=tuple(entries)
+                id=pack.id,
+                version=pack.version,
+                title=pack.title,
+                topic=pack.topic,
+                created=stamp,
+                files=tuple(entries),
             )
             data = manifest.to_bytes()
             zf.writestr(_info(MANIFEST_NAME, zipfile.ZIP_STORED), data)
@@ -231,7 +236,11 @@ def import_kpack(
             store.discard_partial(entry.sha256)
             try:
                 _stream_entry(
-                    zf, infos[FILES_PREFIX + entry.path], entry, lambda c: store.append_partial(entry.sha256, c), progress
+                    zf,
+                    infos[FILES_PREFIX + entry.path],
+                    entry,
+                    lambda c, sha=entry.sha256: store.append_partial(sha, c),
+                    progress,
                 )
             except BaseException:
                 store.discard_partial(entry.sha256)
@@ -284,10 +293,14 @@ def _check_structure(zf: zipfile.ZipFile, limits: Limits) -> dict[str, zipfile.Z
                 raise UnsafePackError(f"archive entry {name!r} is outside files/")
             check_pack_path(name[len(FILES_PREFIX) :])
         if info.file_size > limits.max_file:
-            raise UnsafePackError(f"archive entry {name!r} is {info.file_size:,} bytes, over the {limits.max_file:,}-byte file cap")
+            raise UnsafePackError(
+                f"archive entry {name!r} is {info.file_size:,} bytes, over the {limits.max_file:,}-byte file cap"
+            )
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size > limits.ratio_floor and ratio > limits.max_ratio:
-            raise UnsafePackError(f"archive entry {name!r} expands {ratio:.0f}:1 (a zip bomb?); the cap is {limits.max_ratio:.0f}:1")
+            raise UnsafePackError(
+                f"archive entry {name!r} expands {ratio:.0f}:1 (a zip bomb?); the cap is {limits.max_ratio:.0f}:1"
+            )
         declared_total += info.file_size
         if declared_total > limits.max_total:
             raise UnsafePackError(f"the archive unpacks to over the {limits.max_total:,}-byte total cap")
@@ -320,7 +333,9 @@ def _match_entries(manifest: Manifest, infos: dict[str, zipfile.ZipInfo]) -> Non
         if info is None:
             raise IntegrityError(f"{entry.path} is in the manifest but missing from the archive")
         if info.file_size != entry.size:
-            raise IntegrityError(f"{entry.path} is {info.file_size:,} bytes in the archive but {entry.size:,} in the manifest")
+            raise IntegrityError(
+                f"{entry.path} is {info.file_size:,} bytes in the archive but {entry.size:,} in the manifest"
+            )
 
 
 def _read_small(zf: zipfile.ZipFile, info: zipfile.ZipInfo | None, cap: int) -> bytes:
@@ -361,7 +376,9 @@ def _stream_entry(
         raise IntegrityError(f"{entry.path} does not match its sha256 in the signed manifest (tampered)")
 
 
-def _extract_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, entry: FileEntry, staging: Path, progress: Progress) -> None:
+def _extract_entry(
+    zf: zipfile.ZipFile, info: zipfile.ZipInfo, entry: FileEntry, staging: Path, progress: Progress
+) -> None:
     target = staging.joinpath(*entry.path.split("/"))
     # Belt and braces: the path was checked already, but never write where it does not resolve inside staging.
     if not target.resolve().is_relative_to(staging.resolve()):

@@ -45,30 +45,61 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("keygen", help="make an Ed25519 signing key pair", description="Write PREFIX.key (private, keep it secret) and PREFIX.pub (give it to exhibits).")
+    p = sub.add_parser(
+        "keygen",
+        help="make an Ed25519 signing key pair",
+        description="Write PREFIX.key (private, keep it secret) and PREFIX.pub (give it to exhibits).",
+    )
     p.add_argument("--out", required=True, metavar="PREFIX", help="path prefix, e.g. keys/district")
     p.set_defaults(run=_keygen)
 
-    p = sub.add_parser("validate", help="check a pack folder", description="Check pack.toml, every referenced file and the folder's safety; list every problem.")
+    p = sub.add_parser(
+        "validate",
+        help="check a pack folder",
+        description="Check pack.toml, every referenced file and the folder's safety; list every problem.",
+    )
     p.add_argument("dir", metavar="DIR", type=Path, help="the pack folder (with pack.toml)")
     p.set_defaults(run=_validate)
 
-    p = sub.add_parser("build", help="validate, then build and sign NAME-VERSION.kpack", description="Validate a pack folder and write a signed .kpack.")
+    p = sub.add_parser(
+        "build",
+        help="validate, then build and sign NAME-VERSION.kpack",
+        description="Validate a pack folder and write a signed .kpack.",
+    )
     p.add_argument("dir", metavar="DIR", type=Path, help="the pack folder (with pack.toml)")
     p.add_argument("--key", required=True, type=Path, metavar="PREFIX.key", help="private key from `kepu-pack keygen`")
-    p.add_argument("-o", "--out", type=Path, metavar="FILE.kpack", help="output file or folder (default: ./ID-VERSION.kpack)")
+    p.add_argument(
+        "-o", "--out", type=Path, metavar="FILE.kpack", help="output file or folder (default: ./ID-VERSION.kpack)"
+    )
     p.set_defaults(run=_build)
 
-    p = sub.add_parser("verify", help="check a .kpack's signature and every file", description="Exit 0 if the pack is signed by a trusted key and intact; otherwise print why and exit 1.")
+    p = sub.add_parser(
+        "verify",
+        help="check a .kpack's signature and every file",
+        description="Exit 0 if the pack is signed by a trusted key and intact; otherwise print why and exit 1.",
+    )
     p.add_argument("kpack", metavar="FILE.kpack", type=Path)
-    p.add_argument("--trust", action="append", required=True, type=Path, metavar="PREFIX.pub", help="a trusted public key; repeat for several")
+    p.add_argument(
+        "--trust",
+        action="append",
+        required=True,
+        type=Path,
+        metavar="PREFIX.pub",
+        help="a trusted public key; repeat for several",
+    )
     p.add_argument("--installed", metavar="VERSION", help="refuse unless the pack is newer than this installed version")
     p.set_defaults(run=_verify)
 
-    p = sub.add_parser("inspect", help="summarise a .kpack", description="Show what a .kpack holds. Does not check the signature unless --trust is given.")
+    p = sub.add_parser(
+        "inspect",
+        help="summarise a .kpack",
+        description="Show what a .kpack holds. Does not check the signature unless --trust is given.",
+    )
     p.add_argument("kpack", metavar="FILE.kpack", type=Path)
     p.add_argument("--json", action="store_true", help="print the manifest as JSON")
-    p.add_argument("--trust", action="append", type=Path, metavar="PREFIX.pub", help="also check the signature against this key")
+    p.add_argument(
+        "--trust", action="append", type=Path, metavar="PREFIX.pub", help="also check the signature against this key"
+    )
     p.set_defaults(run=_inspect)
     return parser
 

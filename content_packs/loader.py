@@ -8,8 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from content_packs.errors import PackError, Problem, UnsafePackError
-from content_packs.safety import check_pack_path
-from content_packs.toml_lines import field_lines, line_of
 from content_packs.model import (
     LANGUAGES,
     TOPICS,
@@ -25,6 +23,8 @@ from content_packs.model import (
     Spot,
     Text,
 )
+from content_packs.safety import check_pack_path
+from content_packs.toml_lines import field_lines, line_of
 
 MANIFEST = "pack.toml"
 SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$")
@@ -54,7 +54,19 @@ def load_pack(root: str | Path) -> Pack:
 # drop content, so `kepu-pack validate` warns about it; it is not an error, so newer kiosk
 # options do not break older tools.
 _KNOWN_KEYS: dict[str, set[str]] = {
-    "pack": {"id", "version", "title", "summary", "topic", "audience", "languages", "goal", "fonts", "attract", "scenes"},
+    "pack": {
+        "id",
+        "version",
+        "title",
+        "summary",
+        "topic",
+        "audience",
+        "languages",
+        "goal",
+        "fonts",
+        "attract",
+        "scenes",
+    },
     "attract": {"image", "headline", "tagline"},
     "slides": {"id", "type", "title", "slides"},
     "quiz": {"id", "type", "title", "questions"},
@@ -92,7 +104,12 @@ def pack_warnings(root: str | Path) -> list[Problem]:
             for j, child in enumerate(scene.get(child_key) or []):
                 check(child, kind, f"{where}.{child_key}[{j}]")
     return [
-        Problem(MANIFEST, field, f"unknown key {field.rsplit('.', 1)[-1]!r} in a {kind} (a typo?); it is ignored", line_of(lines, field))
+        Problem(
+            MANIFEST,
+            field,
+            f"unknown key {field.rsplit('.', 1)[-1]!r} in a {kind} (a typo?); it is ignored",
+            line_of(lines, field),
+        )
         for field, kind in found
     ]
 
@@ -192,7 +209,9 @@ class _Reader:
             return None
         return value
 
-    def string_list(self, table: dict[str, Any], key: str, field: str | None = None, required: bool = True) -> list[str]:
+    def string_list(
+        self, table: dict[str, Any], key: str, field: str | None = None, required: bool = True
+    ) -> list[str]:
         field = field or key
         value = table.get(key)
         if value is None:
@@ -316,7 +335,7 @@ class _Reader:
             narration: dict[str, str] = {}
             if "narration" in s:
                 if not isinstance(s["narration"], dict):
-                    self.problem(f"{at}.narration", "must be a table { zh = \"audio/…\", en = \"audio/…\" }")
+                    self.problem(f"{at}.narration", 'must be a table { zh = "audio/…", en = "audio/…" }')
                 else:
                     for lang, ref in s["narration"].items():
                         if lang not in LANGUAGES:

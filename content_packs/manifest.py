@@ -106,7 +106,9 @@ def parse_manifest(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Manifest:
         raise UnsafePackError(f"the manifest lists {len(manifest.files)} files, over the {limits.max_entries}-file cap")
     check_unique_paths([f.path for f in manifest.files])
     if manifest.total_size > limits.max_total:
-        raise UnsafePackError(f"the pack is {manifest.total_size:,} bytes, over the {limits.max_total:,}-byte total cap")
+        raise UnsafePackError(
+            f"the pack is {manifest.total_size:,} bytes, over the {limits.max_total:,}-byte total cap"
+        )
     if "pack.toml" not in {f.path for f in manifest.files}:
         raise PackError("the manifest does not list pack.toml")
     # Only canonical bytes are accepted, so manifest.sha256 always equals the hash of what was signed.
@@ -179,4 +181,3 @@ def _entry(raw: Any, limits: Limits) -> FileEntry:
     if not isinstance(sha, str) or not _SHA256.match(sha):
         raise TypeError(f"{path}: sha256 must be 64 lowercase hex digits")
     return FileEntry(path=path, size=size, sha256=sha)
-

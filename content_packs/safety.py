@@ -100,7 +100,9 @@ def scan_source(root: Path, limits: Limits = DEFAULT_LIMITS) -> list[tuple[str, 
                 raise UnsafePackError(f"{relative} is a hard link (shared with another file); copy it instead")
             check_pack_path(relative)
             if info.st_size > limits.max_file:
-                raise UnsafePackError(f"{relative} is {info.st_size:,} bytes, over the {limits.max_file:,}-byte file cap")
+                raise UnsafePackError(
+                    f"{relative} is {info.st_size:,} bytes, over the {limits.max_file:,}-byte file cap"
+                )
             total += info.st_size
             if total > limits.max_total:
                 raise UnsafePackError(f"the pack is over the {limits.max_total:,}-byte total cap")

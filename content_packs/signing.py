@@ -160,7 +160,9 @@ def check_signature(manifest_bytes: bytes, sig_bytes: bytes | None, trusted: Ite
     try:
         key.verify(signature, manifest_bytes)
     except InvalidSignature as exc:
-        raise SignatureError("the signature does not match the manifest (tampered manifest or wrong signature)") from exc
+        raise SignatureError(
+            "the signature does not match the manifest (tampered manifest or wrong signature)"
+        ) from exc
     return signer
 
 

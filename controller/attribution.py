@@ -11,6 +11,7 @@ Door-counter footfall is not moved: it was counted at the venue whose topic carr
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from collections.abc import Iterable, Sequence
@@ -52,7 +53,7 @@ def changed_intervals(old: Interval | None, new: Interval | None) -> list[Interv
     """Where attribution can differ between a stay's old and new extent: their symmetric difference."""
     points = sorted({p for iv in (old, new) if iv for p in iv})
     out: list[Interval] = []
-    for a, b in zip(points, points[1:]):
+    for a, b in itertools.pairwise(points):
         inside = [iv is not None and iv[0] <= a and b <= iv[1] for iv in (old, new)]
         if inside[0] != inside[1]:
             if out and out[-1][1] == a:
@@ -75,7 +76,7 @@ def _merge(intervals: Iterable[Interval]) -> list[Interval]:
 def _slices(itinerary: Itinerary, a: float, b: float) -> list[tuple[float, float, str]]:
     """[a, b) cut at stay boundaries, each piece with the venue it belongs to ("" in transit)."""
     cuts = sorted({a, b} | {p for stay in itinerary.stays for p in stay[:2] if a < p < b})
-    return [(x, y, itinerary.venue_at(x) or "") for x, y in zip(cuts, cuts[1:])]
+    return [(x, y, itinerary.venue_at(x) or "") for x, y in itertools.pairwise(cuts)]
 
 
 def _local_day_bounds(a: float, b: float, tz: str) -> Interval:
@@ -124,10 +125,12 @@ def _rebuild_hours(db: Database, itinerary: Itinerary, exhibit: str, h0: float, 
     # Ingest counts a session once (its visits row) and a completion at its session's end: follow the same rules.
     started = {
         r[0]: r[1]
-        for r in db.execute("SELECT session, started FROM visits WHERE exhibit = ? AND started >= ? AND started < ?", [exhibit, h0, h1])
+        for r in db.execute(
+            "SELECT session, started FROM visits WHERE exhibit = ? AND started >= ? AND started < ?", [exhibit, h0, h1]
+        )
     }
 
-    for ts, kind, session, scene, raw, venue, pack in db.execute(
+    for ts, kind, session, _scene, raw, venue, pack in db.execute(
         "SELECT ts, type, session, scene, data, venue, pack FROM events WHERE exhibit = ? AND ts >= ? AND ts < ?"
         " ORDER BY ts, received, rowid",
         [exhibit, h0, h1],

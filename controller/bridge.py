@@ -46,7 +46,7 @@ class MqttBridge:
         self.client.on_message = self._on_message
         self.client.on_subscribe = self._on_subscribe
 
-    def start(self, timeout: float = 10.0) -> "MqttBridge":
+    def start(self, timeout: float = 10.0) -> MqttBridge:
         """Connect in the background; wait up to `timeout` for the first connection."""
         self.client.connect_async(self.url.host, self.url.port, keepalive=30)
         self.client.loop_start()
@@ -62,23 +62,23 @@ class MqttBridge:
         """Queue a message (paho retries QoS 1 across reconnects of this persistent session)."""
         self.client.publish(message.topic, message.payload, qos=message.qos, retain=message.retain)
 
-    def _on_connect(self, client, userdata, flags, reason_code, properties) -> None:  # noqa: ANN001
+    def _on_connect(self, client, userdata, flags, reason_code, properties) -> None:
         if reason_code.is_failure:
             log.error("MQTT connection refused: %s", reason_code)
             return
         client.subscribe([(topic, 1) for topic in SUBSCRIPTIONS])
         self.connected.set()
 
-    def _on_subscribe(self, client, userdata, mid, reason_codes, properties) -> None:  # noqa: ANN001
+    def _on_subscribe(self, client, userdata, mid, reason_codes, properties) -> None:
         self.subscribed.set()
 
-    def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:  # noqa: ANN001
+    def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
         self.connected.clear()
         self.subscribed.clear()
         if reason_code != 0:
             log.warning("MQTT disconnected (%s); reconnecting", reason_code)
 
-    def _on_message(self, client, userdata, message) -> None:  # noqa: ANN001
+    def _on_message(self, client, userdata, message) -> None:
         outcome = self.handler(message.topic, message.payload)
         # The handler returns only after its transaction committed: acks are never early.
         for out in outcome.outgoing:

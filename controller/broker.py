@@ -15,7 +15,12 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-SEARCH_PATHS = ("/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto", "/usr/bin/mosquitto", "/opt/homebrew/sbin/mosquitto")
+SEARCH_PATHS = (
+    "/usr/sbin/mosquitto",
+    "/usr/local/sbin/mosquitto",
+    "/usr/bin/mosquitto",
+    "/opt/homebrew/sbin/mosquitto",
+)
 
 
 class BrokerUnavailable(RuntimeError):
@@ -90,7 +95,7 @@ class Broker:
             lines.append(f"acl_file {self.acl_file}")
         return "\n".join(lines) + "\n"
 
-    def start(self, timeout: float = 10.0) -> "Broker":
+    def start(self, timeout: float = 10.0) -> Broker:
         if self.process and self.process.poll() is None:
             return self
         binary = find_mosquitto()
@@ -121,7 +126,7 @@ class Broker:
                 self.process.wait()
         self.process = None
 
-    def __enter__(self) -> "Broker":
+    def __enter__(self) -> Broker:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

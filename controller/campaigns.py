@@ -42,25 +42,31 @@ def list_campaigns(db: Database, user: Principal, tz: str) -> list[dict[str, Any
     ]
 
 
-def create(db: Database, user: Principal, data: dict[str, Any], starts: float, ends: float, now: float, tz: str) -> dict[str, Any]:
+def create(
+    db: Database, user: Principal, data: dict[str, Any], starts: float, ends: float, now: float, tz: str
+) -> dict[str, Any]:
     """Schedule a campaign in the caller's region (technician or above); the pack must be approved."""
     region = check_region(data["region"])
     user.require("technician", region)
     if ends <= starts:
         raise Invalid("a campaign must end after it starts")
     require_deployable(db, data["pack"]["id"], data["pack"]["version"])
-    campaign = db["campaigns"].insert(
-        {
-            "name": data["name"],
-            "region": region,
-            "pack_id": data["pack"]["id"],
-            "pack_version": data["pack"]["version"],
-            "starts": starts,
-            "ends": ends,
-            "priority": data.get("priority", 0),
-            "created_by": user.id,
-        }
-    ).last_pk
+    campaign = (
+        db["campaigns"]
+        .insert(
+            {
+                "name": data["name"],
+                "region": region,
+                "pack_id": data["pack"]["id"],
+                "pack_version": data["pack"]["version"],
+                "starts": starts,
+                "ends": ends,
+                "priority": data.get("priority", 0),
+                "created_by": user.id,
+            }
+        )
+        .last_pk
+    )
     audit.record(db, now, user.id, "campaign.create", f"campaign #{campaign}", data, region)
     return view(get(db, user, campaign), tz)
 

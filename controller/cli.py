@@ -14,20 +14,40 @@ from controller.errors import DomainError
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="kepu-controller", description="The kepu controller: API, dashboard, MQTT ingest.")
+    parser = argparse.ArgumentParser(
+        prog="kepu-controller", description="The kepu controller: API, dashboard, MQTT ingest."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
-    serve = sub.add_parser("serve", help="run the API, dashboard and MQTT ingest", description="Run the controller service.")
-    serve.add_argument("--data", required=True, type=Path, help="directory for the database, admin token and broker files")
-    serve.add_argument("--mqtt", default=None, help="broker URL, e.g. mqtt://127.0.0.1:1883 (mqtt://user:pass@host:port)")
+    serve = sub.add_parser(
+        "serve", help="run the API, dashboard and MQTT ingest", description="Run the controller service."
+    )
+    serve.add_argument(
+        "--data", required=True, type=Path, help="directory for the database, admin token and broker files"
+    )
+    serve.add_argument(
+        "--mqtt", default=None, help="broker URL, e.g. mqtt://127.0.0.1:1883 (mqtt://user:pass@host:port)"
+    )
     serve.add_argument("--port", type=int, default=8000, help="HTTP port (default 8000)")
     serve.add_argument("--host", default="127.0.0.1", help="HTTP address to listen on (default 127.0.0.1)")
-    serve.add_argument("--admin-token", default=None, help="admin API token (or env KEPU_ADMIN_TOKEN; generated if neither)")
-    serve.add_argument("--public-base", default=None, help="base URL exhibits use to fetch packs (default http://HOST:PORT)")
-    serve.add_argument("--timezone", default=None, help="time zone of opening hours and reports (default Asia/Shanghai)")
-    serve.add_argument("--trusted-key", action="append", type=Path, default=[], help="public key that may sign packs (repeatable)")
+    serve.add_argument(
+        "--admin-token", default=None, help="admin API token (or env KEPU_ADMIN_TOKEN; generated if neither)"
+    )
+    serve.add_argument(
+        "--public-base", default=None, help="base URL exhibits use to fetch packs (default http://HOST:PORT)"
+    )
+    serve.add_argument(
+        "--timezone", default=None, help="time zone of opening hours and reports (default Asia/Shanghai)"
+    )
+    serve.add_argument(
+        "--trusted-key", action="append", type=Path, default=[], help="public key that may sign packs (repeatable)"
+    )
 
-    enroll = sub.add_parser("enroll", help="register an exhibit and create its device credentials", description="Enroll an exhibit: MQTT password, ACL, API token.")
+    enroll = sub.add_parser(
+        "enroll",
+        help="register an exhibit and create its device credentials",
+        description="Enroll an exhibit: MQTT password, ACL, API token.",
+    )
     enroll.add_argument("exhibit", metavar="ID", help="exhibit id, e.g. ex-quake-01")
     enroll.add_argument("--data", required=True, type=Path, help="the controller's data directory")
     enroll.add_argument("--name", default="", help="display name")
@@ -41,7 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     again.add_argument("--data", required=True, type=Path, help="the controller's data directory")
     again.add_argument("--exhibit", action="append", default=None, help="only this exhibit (repeatable)")
-    again.add_argument("--timezone", default=None, help="the controller's time zone (default Asia/Shanghai or KEPU_TIMEZONE)")
+    again.add_argument(
+        "--timezone", default=None, help="the controller's time zone (default Asia/Shanghai or KEPU_TIMEZONE)"
+    )
 
     demo = sub.add_parser("demo", help="run the demo stack (broker, controller, simulated exhibits)", add_help=False)
     demo.add_argument("args", nargs=argparse.REMAINDER, help="arguments passed to the demo (try `demo --help`)")

@@ -21,15 +21,25 @@ from exhibit_agent.protocol import encode, exhibit_topic
 PENDING_FOR = 60.0  # s a command without an answer counts as "waiting" (the agent gives the kiosk 10 s)
 
 
-def send(controller: Controller, user: Principal, exhibit: str, kind: str, args: dict[str, Any] | None = None) -> dict[str, Any]:
+def send(
+    controller: Controller, user: Principal, exhibit: str, kind: str, args: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """Record and publish one command (technician of the exhibit's region); returns `{id, type, …}` as sent."""
     db, now, tz = controller.store.db, controller.clock.now(), controller.settings.timezone
     current = fleet.get_exhibit(db, user, exhibit, now, tz)
     user.require("technician", current["venue"]["region"] if current["venue"] else current["region"])
     command = {"id": uuid.uuid4().hex, "type": kind, **(args or {})}
     with controller.store.write() as w:
-        w["commands"].insert({"id": command["id"], "exhibit": exhibit, "type": kind, "payload": json.dumps(command),
-                              "created": now, "created_by": user.id})
+        w["commands"].insert(
+            {
+                "id": command["id"],
+                "exhibit": exhibit,
+                "type": kind,
+                "payload": json.dumps(command),
+                "created": now,
+                "created_by": user.id,
+            }
+        )
         audit.record(w, now, user.id, "exhibit.command", exhibit, command, current["region"])
     controller.publish(Outgoing(exhibit_topic(exhibit, "commands"), encode(command), qos=1))
     return command

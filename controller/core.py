@@ -35,7 +35,7 @@ class Controller:
 
     # -- lifecycle ---------------------------------------------------------------
 
-    def start(self, scheduler: bool = True) -> "Controller":
+    def start(self, scheduler: bool = True) -> Controller:
         if self.settings.mqtt_url:
             from controller.bridge import MqttBridge
 

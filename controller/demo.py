@@ -21,7 +21,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -96,7 +96,9 @@ def stop_all(children: list[Child], grace: float = 8.0) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="kepu-controller demo", description="Run a broker, the controller and simulated exhibits.")
+    p = argparse.ArgumentParser(
+        prog="kepu-controller demo", description="Run a broker, the controller and simulated exhibits."
+    )
     p.add_argument("--data", type=Path, help="where the demo keeps its files (default: a new temporary folder)")
     p.add_argument("--mqtt", help="use this broker (mqtt://HOST:PORT) instead of starting one")
     p.add_argument("--port", type=int, default=0, help="dashboard port (default: a free one)")
@@ -105,7 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--admin-token", default=os.environ.get("KEPU_ADMIN_TOKEN"), help="admin token (default: generated)")
     p.add_argument("--mean-gap", type=float, default=4.0, help="mean seconds between visitors at each exhibit")
     p.add_argument("--seconds", type=float, help="stop by itself after this many seconds")
-    p.add_argument("--history-days", type=int, default=14, help="days of past visits to backfill per exhibit (default 14; 0: none)")
+    p.add_argument(
+        "--history-days", type=int, default=14, help="days of past visits to backfill per exhibit (default 14; 0: none)"
+    )
     return p
 
 
@@ -142,8 +146,8 @@ def _history_job(exhibit: str, pack: Path, exhibit_data: Path, days: int, seed: 
     """
     history = exhibit_data / "history"
     shutil.rmtree(history, ignore_errors=True)
-    start = datetime.now(timezone.utc) - timedelta(days=days)
-    until = datetime.now(timezone.utc) - timedelta(minutes=5)
+    start = datetime.now(UTC) - timedelta(days=days)
+    until = datetime.now(UTC) - timedelta(minutes=5)
 
     def adopt() -> None:
         outbox = Outbox(exhibit_data / "outbox.db")
@@ -156,9 +160,24 @@ def _history_job(exhibit: str, pack: Path, exhibit_data: Path, days: int, seed: 
 
     return Child(
         f"{exhibit}-history",
-        _python_module("kiosk")
-        + ["simulate", "--pack", str(pack), "--data", str(history), "--sessions", "0", "--seed", str(seed),
-           "--mean-gap", "420", "--start", start.isoformat(), "--until", until.isoformat()],
+        [
+            *_python_module("kiosk"),
+            "simulate",
+            "--pack",
+            str(pack),
+            "--data",
+            str(history),
+            "--sessions",
+            "0",
+            "--seed",
+            str(seed),
+            "--mean-gap",
+            "420",
+            "--start",
+            start.isoformat(),
+            "--until",
+            until.isoformat(),
+        ],
         logs / f"{exhibit}-history.log",
         env={"SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy", "SDL_NO_SIGNAL_HANDLERS": "1"},
         on_success=adopt,
@@ -175,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     port = args.port or free_port()
     stopping = False
 
-    def _stop(signum, frame):  # noqa: ARG001
+    def _stop(signum, frame):
         nonlocal stopping
         stopping = True
 
@@ -193,7 +212,9 @@ def main(argv: list[str] | None = None) -> int:
         # Our own broker runs like a real deployment: each exhibit logs in as itself and
         # the ACL written by enrolment confines it to its own topics.
         credentials = enrolment
-        broker = Broker(workdir=data / "broker", password_file=credentials.password_file, acl_file=credentials.acl_file).start()
+        broker = Broker(
+            workdir=data / "broker", password_file=credentials.password_file, acl_file=credentials.acl_file
+        ).start()
         mqtt_url = broker.url
         controller_mqtt = f"mqtt://{CONTROLLER_USER}:{credentials.controller_password}@127.0.0.1:{broker.port}"
     controller_url = f"http://127.0.0.1:{port}"
@@ -203,9 +224,22 @@ def main(argv: list[str] | None = None) -> int:
     children = [
         Child(
             "controller",
-            _python_module("controller")
-            + ["serve", "--data", str(data / "controller"), "--mqtt", controller_mqtt, "--port", str(port), "--host", args.host,
-               "--admin-token", token, "--trusted-key", str(public_key)],
+            [
+                *_python_module("controller"),
+                "serve",
+                "--data",
+                str(data / "controller"),
+                "--mqtt",
+                controller_mqtt,
+                "--port",
+                str(port),
+                "--host",
+                args.host,
+                "--admin-token",
+                token,
+                "--trusted-key",
+                str(public_key),
+            ],
             logs / "controller.log",
         )
     ]
@@ -222,9 +256,25 @@ def main(argv: list[str] | None = None) -> int:
         children.append(
             Child(
                 f"{exhibit}-kiosk",
-                _python_module("kiosk")
-                + ["simulate", "--live", "--sessions", "0", "--pack", str(pack), "--data", str(exhibit_data),
-                   "--seed", str(i + 1), "--idle", "10", "--mean-gap", str(args.mean_gap), "--think", "2"],
+                [
+                    *_python_module("kiosk"),
+                    "simulate",
+                    "--live",
+                    "--sessions",
+                    "0",
+                    "--pack",
+                    str(pack),
+                    "--data",
+                    str(exhibit_data),
+                    "--seed",
+                    str(i + 1),
+                    "--idle",
+                    "10",
+                    "--mean-gap",
+                    str(args.mean_gap),
+                    "--think",
+                    "2",
+                ],
                 logs / f"{exhibit}-kiosk.log",
                 # SDL turns SIGTERM into a QUIT event nobody reads when headless: let it stop us.
                 env={"SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy", "SDL_NO_SIGNAL_HANDLERS": "1"},
@@ -233,10 +283,23 @@ def main(argv: list[str] | None = None) -> int:
         children.append(
             Child(
                 f"{exhibit}-agent",
-                _python_module("exhibit_agent")
-                + ["run", "--config", str(agent_config(exhibit_data / "agent.toml", exhibit, exhibit_data, mqtt_url, controller_url, public_key,
-                                                 credentials.devices[exhibit] if credentials else None,
-                                                 enrolment.tokens[exhibit]))],
+                [
+                    *_python_module("exhibit_agent"),
+                    "run",
+                    "--config",
+                    str(
+                        agent_config(
+                            exhibit_data / "agent.toml",
+                            exhibit,
+                            exhibit_data,
+                            mqtt_url,
+                            controller_url,
+                            public_key,
+                            credentials.devices[exhibit] if credentials else None,
+                            enrolment.tokens[exhibit],
+                        )
+                    ),
+                ],
                 logs / f"{exhibit}-agent.log",
             )
         )
@@ -250,12 +313,16 @@ def main(argv: list[str] | None = None) -> int:
             seed(controller_url, token, kpacks, exhibit_packs)
         except httpx.HTTPError as exc:
             detail = exc.response.text[:500] if isinstance(exc, httpx.HTTPStatusError) else str(exc)
-            print(f"kepu demo: could not set up venues and packs ({detail}); exhibits will run unplanned", file=sys.stderr)
+            print(
+                f"kepu demo: could not set up venues and packs ({detail}); exhibits will run unplanned", file=sys.stderr
+            )
         for child in children[1:]:
             child.start()
         for job in jobs:
             job.start()
-        print(f"kepu demo is running ({args.exhibits} simulated exhibits, broker {mqtt_url}, files in {data})", flush=True)
+        print(
+            f"kepu demo is running ({args.exhibits} simulated exhibits, broker {mqtt_url}, files in {data})", flush=True
+        )
         print(f"dashboard: {controller_url}/", flush=True)
         print(f"token: {token}", flush=True)
         print("Press Ctrl-C to stop.", flush=True)
@@ -272,7 +339,11 @@ def main(argv: list[str] | None = None) -> int:
             for child in children:
                 if not child.alive() and not stopping:
                     child.restarts += 1
-                    print(f"kepu demo: {child.name} exited ({child.process.returncode if child.process else '?'}); restarting; see {child.log}", file=sys.stderr, flush=True)
+                    print(
+                        f"kepu demo: {child.name} exited ({child.process.returncode if child.process else '?'}); restarting; see {child.log}",
+                        file=sys.stderr,
+                        flush=True,
+                    )
                     time.sleep(min(5, child.restarts))
                     child.start()
             if args.seconds is not None and time.monotonic() - started >= args.seconds:

@@ -69,7 +69,9 @@ def _local_midnight(days: int, tz: ZoneInfo) -> str:
     return (today + timedelta(days=days)).isoformat(timespec="minutes")
 
 
-def seed(base_url: str, token: str, kpacks: list[Path], exhibit_packs: dict[str, str], tz: str = "Asia/Shanghai") -> None:
+def seed(
+    base_url: str, token: str, kpacks: list[Path], exhibit_packs: dict[str, str], tz: str = "Asia/Shanghai"
+) -> None:
     """Upload and approve packs, add venues, and plan each exhibit's stays with its pack."""
     zone = ZoneInfo(tz)
     with httpx.Client(base_url=f"{base_url}/api/v1", headers={"Authorization": f"Bearer {token}"}, timeout=30) as api:
@@ -81,13 +83,20 @@ def seed(base_url: str, token: str, kpacks: list[Path], exhibit_packs: dict[str,
             pack = response.json()
             versions[pack["id"]] = pack["version"]
             if pack.get("status") == "draft":
-                api.post(f"/packs/{pack['id']}/{pack['version']}/review", json={"status": "approved"}).raise_for_status()
+                api.post(
+                    f"/packs/{pack['id']}/{pack['version']}/review", json={"status": "approved"}
+                ).raise_for_status()
         existing = {v["id"] for v in api.get("/venues").json()}
         for venue in VENUES:
             if venue.id not in existing:
                 api.post(
                     "/venues",
-                    json={"id": venue.id, "name": venue.name, "region": venue.region, "opening_hours": venue.opening_hours},
+                    json={
+                        "id": venue.id,
+                        "name": venue.name,
+                        "region": venue.region,
+                        "opening_hours": venue.opening_hours,
+                    },
                 ).raise_for_status()
         for exhibit, stays in ITINERARIES.items():
             if exhibit not in exhibit_packs:

@@ -39,7 +39,9 @@ def list_emergencies(db: Database, user: Principal, tz: str) -> list[dict[str, A
     return [{**view(r, tz), "inherited": not user.sees(r["region"])} for r in rows if user.reached_by(r["region"])]
 
 
-def create(db: Database, user: Principal, data: dict[str, Any], starts: float, expires: float, now: float, tz: str) -> dict[str, Any]:
+def create(
+    db: Database, user: Principal, data: dict[str, Any], starts: float, expires: float, now: float, tz: str
+) -> dict[str, Any]:
     """Broadcast to a region subtree (reviewer or above: it overrides every plan there)."""
     region = check_region(data["region"])
     user.require("reviewer", region)
@@ -51,19 +53,23 @@ def create(db: Database, user: Principal, data: dict[str, Any], starts: float, e
         raise Invalid("an emergency broadcast must expire after it starts")
     if pack:
         require_deployable(db, pack["id"], pack.get("version"))
-    emergency = db["emergencies"].insert(
-        {
-            "region": region,
-            "message_zh": message.get("zh") or "",
-            "message_en": message.get("en") or "",
-            "pack_id": pack["id"] if pack else None,
-            "pack_version": pack.get("version") if pack else None,
-            "starts": starts,
-            "expires": expires,
-            "cancelled": None,
-            "created_by": user.id,
-        }
-    ).last_pk
+    emergency = (
+        db["emergencies"]
+        .insert(
+            {
+                "region": region,
+                "message_zh": message.get("zh") or "",
+                "message_en": message.get("en") or "",
+                "pack_id": pack["id"] if pack else None,
+                "pack_version": pack.get("version") if pack else None,
+                "starts": starts,
+                "expires": expires,
+                "cancelled": None,
+                "created_by": user.id,
+            }
+        )
+        .last_pk
+    )
     audit.record(db, now, user.id, "emergency.create", f"emergency #{emergency}", data, region)
     return view(get(db, user, emergency), tz)
 

@@ -12,7 +12,9 @@ from controller.errors import NotFound
 from controller.times import iso
 
 # Seen within this many seconds counts as online even without a retained state message.
-_COLUMNS = "e.id, e.name, e.region, e.enrolled, e.online, e.last_seen, e.first_seen, e.pack_id, e.pack_version, e.desired"
+_COLUMNS = (
+    "e.id, e.name, e.region, e.enrolled, e.online, e.last_seen, e.first_seen, e.pack_id, e.pack_version, e.desired"
+)
 
 
 def _venue_now(db: Database, exhibit: str, now: float) -> dict[str, Any] | None:

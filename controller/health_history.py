@@ -64,7 +64,11 @@ def record(db: Database, exhibit: str, health: dict[str, Any], now: float) -> bo
 
 def samples(db: Database, exhibit: str, since: float, until: float | None = None) -> list[dict[str, Any]]:
     """An exhibit's samples in [since, until] (until: now, so the newest counts), oldest first."""
-    sql = "SELECT * FROM health_samples WHERE exhibit = ? AND ts >= ?" + (" AND ts <= ?" if until is not None else "") + " ORDER BY ts"
+    sql = (
+        "SELECT * FROM health_samples WHERE exhibit = ? AND ts >= ?"
+        + (" AND ts <= ?" if until is not None else "")
+        + " ORDER BY ts"
+    )
     return [dict(r) for r in db.query(sql, [exhibit, since] + ([until] if until is not None else []))]
 
 
@@ -81,16 +85,18 @@ def hourly(db: Database, exhibit: str, since: float, until: float, tz: str) -> l
     out = []
     for hour, rows in hours.items():
         temps, fps, disk = values(rows, "cpu_temp"), values(rows, "fps"), values(rows, "disk_free")
-        out.append({
-            "hour": hour,
-            "samples": len(rows),
-            "temp_mean": round(sum(temps) / len(temps), 1) if temps else None,
-            "temp_max": round(max(temps), 1) if temps else None,
-            "fps_mean": round(sum(fps) / len(fps), 1) if fps else None,
-            "disk_min": min(disk) if disk else None,
-            "kiosk_down": sum(1 for r in rows if r["kiosk_alive"] == 0),
-            "undervoltage": sum(1 for r in rows if r["undervoltage"] == 1),
-        })
+        out.append(
+            {
+                "hour": hour,
+                "samples": len(rows),
+                "temp_mean": round(sum(temps) / len(temps), 1) if temps else None,
+                "temp_max": round(max(temps), 1) if temps else None,
+                "fps_mean": round(sum(fps) / len(fps), 1) if fps else None,
+                "disk_min": min(disk) if disk else None,
+                "kiosk_down": sum(1 for r in rows if r["kiosk_alive"] == 0),
+                "undervoltage": sum(1 for r in rows if r["undervoltage"] == 1),
+            }
+        )
     return out
 
 

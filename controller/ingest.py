@@ -190,7 +190,9 @@ class Ingester:
             if question is not None and choice is not None:
                 delta.add_quiz(ts, exhibit, venue, pack, str(question), str(choice), bool(data.get("correct")))
         elif kind == "scene_enter" and session and e.get("scene") and goals.get(pack) == e.get("scene"):
-            db.conn.execute("UPDATE visits SET completed = 1, completed_at = ? WHERE session = ? AND completed = 0", (ts, session))
+            db.conn.execute(
+                "UPDATE visits SET completed = 1, completed_at = ? WHERE session = ? AND completed = 0", (ts, session)
+            )
         delta.add(ts, exhibit, venue, pack, **counts)
 
     # -- exhibit status --------------------------------------------------------
@@ -275,8 +277,7 @@ def _quarantine(db: Database, topic: str, reason: str, payload: Any, now: float)
         (now, topic, reason, text[:MAX_QUARANTINED_PAYLOAD]),
     )
     db.conn.execute(
-        "INSERT INTO counters (name, value) VALUES ('rejected', 1)"
-        " ON CONFLICT(name) DO UPDATE SET value = value + 1"
+        "INSERT INTO counters (name, value) VALUES ('rejected', 1) ON CONFLICT(name) DO UPDATE SET value = value + 1"
     )
 
 
@@ -298,4 +299,3 @@ def _number(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
     return float(value)
-

@@ -32,17 +32,17 @@ def check_opening_hours(raw: Any) -> dict[str, list[str]]:
     if raw is None:
         return dict(DEFAULT_HOURS)
     if not isinstance(raw, dict):
-        raise Invalid("opening_hours must be an object like {\"mon\": [\"09:00-17:00\"]}")
+        raise Invalid('opening_hours must be an object like {"mon": ["09:00-17:00"]}')
     hours: dict[str, list[str]] = {}
     for day, ranges in raw.items():
         if day not in WEEKDAYS:
             raise Invalid(f"opening_hours: unknown day {day!r} (use {', '.join(WEEKDAYS)})")
         if not isinstance(ranges, list):
-            raise Invalid(f"opening_hours.{day} must be a list of \"HH:MM-HH:MM\"")
+            raise Invalid(f'opening_hours.{day} must be a list of "HH:MM-HH:MM"')
         for item in ranges:
             match = _RANGE.match(item) if isinstance(item, str) else None
             if not match or _minutes(item.split("-")[0]) >= _minutes(item.split("-")[1]):
-                raise Invalid(f"opening_hours.{day}: {item!r} is not a range like \"09:00-17:00\"")
+                raise Invalid(f'opening_hours.{day}: {item!r} is not a range like "09:00-17:00"')
         hours[day] = list(ranges)
     return {day: hours.get(day, []) for day in WEEKDAYS}
 

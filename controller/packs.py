@@ -10,8 +10,8 @@ from typing import Any, BinaryIO
 
 from sqlite_utils import Database
 
-from content_packs.errors import PackError
 from content_packs.archive import import_kpack
+from content_packs.errors import PackError
 from content_packs.manifest import Manifest
 from content_packs.signing import KeyLike
 from content_packs.store import BlobStore
@@ -125,7 +125,15 @@ def upload(
                 "uploaded_at": now,
             }
         )
-        audit.record(db, now, user.id, "pack.upload", f"{manifest.id} {manifest.version}", {"sha256": manifest.sha256}, user.region)
+        audit.record(
+            db,
+            now,
+            user.id,
+            "pack.upload",
+            f"{manifest.id} {manifest.version}",
+            {"sha256": manifest.sha256},
+            user.region,
+        )
         return get_row(db, manifest.id, manifest.version), True
 
 

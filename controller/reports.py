@@ -35,7 +35,9 @@ COLUMNS = [
 ]
 
 
-def monthly(db: Database, principal: Principal, region: str, month: str, tz: str, now: float | None = None) -> list[dict[str, Any]]:
+def monthly(
+    db: Database, principal: Principal, region: str, month: str, tz: str, now: float | None = None
+) -> list[dict[str, Any]]:
     """Rows for every venue in `region` (within the caller's scope) for local month YYYY-MM, plus a total."""
     principal.require("viewer", region)
     start, end = month_range(month, tz)
@@ -83,7 +85,16 @@ def monthly(db: Database, principal: Principal, region: str, month: str, tz: str
         t = totals[venue_id]
         for c in ROLLUP_COUNTERS:
             grand[c] += t.get(c, 0)
-        rows.append(_row(venues[venue_id], t, len(exhibits[venue_id]), open_minutes[venue_id], open_hours[venue_id], used_hours[venue_id]))
+        rows.append(
+            _row(
+                venues[venue_id],
+                t,
+                len(exhibits[venue_id]),
+                open_minutes[venue_id],
+                open_hours[venue_id],
+                used_hours[venue_id],
+            )
+        )
     total_row = _row(
         {"id": "", "name": "合计 Total", "region": region},
         grand,
@@ -94,18 +105,34 @@ def monthly(db: Database, principal: Principal, region: str, month: str, tz: str
     )
     # Over the venues with a door counter only: sessions where nobody counts passers-by would inflate it.
     sensed = [v for v in venues if totals[v].get("footfall", 0) > 0]
-    total_row["attraction_rate"] = ratio(sum(totals[v]["sessions"] for v in sensed), sum(totals[v]["footfall"] for v in sensed))
-    return rows + [total_row]
+    total_row["attraction_rate"] = ratio(
+        sum(totals[v]["sessions"] for v in sensed), sum(totals[v]["footfall"] for v in sensed)
+    )
+    return [*rows, total_row]
 
 
-def _row(venue: dict[str, Any], t: dict[str, float], exhibits: int, open_min: float, open_h: int, used_h: int) -> dict[str, Any]:
+def _row(
+    venue: dict[str, Any], t: dict[str, float], exhibits: int, open_min: float, open_h: int, used_h: int
+) -> dict[str, Any]:
     summary = summarise(t)
     return {
         "venue": venue["id"],
         "name": venue["name"],
         "region": venue["region"],
         "exhibits": exhibits,
-        **{k: summary[k] for k in ("footfall", "sessions", "meaningful_sessions", "bounce_rate", "dwell_p50", "dwell_p90", "completion_rate", "satisfaction")},
+        **{
+            k: summary[k]
+            for k in (
+                "footfall",
+                "sessions",
+                "meaningful_sessions",
+                "bounce_rate",
+                "dwell_p50",
+                "dwell_p90",
+                "completion_rate",
+                "satisfaction",
+            )
+        },
         "power_on_rate": ratio(min(t.get("online_open_minutes", 0), open_min), open_min),
         "usage_rate": ratio(used_h, open_h),
         # Sessions per passer-by counted at the door; null where the venue has no door counter.

@@ -30,7 +30,9 @@ class RollupDelta:
 
     def __init__(self, tz: str) -> None:
         self.tz = tz
-        self.hourly: dict[tuple[str, str, str, str, str, str], dict[str, float]] = defaultdict(lambda: defaultdict(float))
+        self.hourly: dict[tuple[str, str, str, str, str, str], dict[str, float]] = defaultdict(
+            lambda: defaultdict(float)
+        )
         self.quiz: dict[tuple[str, str, str, str, str, str, str, int], int] = defaultdict(int)
         self._labels: dict[int, Buckets] = {}
 
@@ -48,7 +50,9 @@ class RollupDelta:
         for name, value in counts.items():
             row[name] += value
 
-    def add_quiz(self, ts: float, exhibit: str, venue: str, pack: str, question: str, choice: str, correct: bool) -> None:
+    def add_quiz(
+        self, ts: float, exhibit: str, venue: str, pack: str, question: str, choice: str, correct: bool
+    ) -> None:
         b = self._buckets(ts)
         self.quiz[(b.day, b.month, exhibit, venue, pack, question, choice, int(correct))] += 1
 
@@ -59,9 +63,7 @@ class RollupDelta:
             marks=",".join("?" * len(ROLLUP_COUNTERS)),
             updates=", ".join(f"{c} = {c} + excluded.{c}" for c in ROLLUP_COUNTERS),
         )
-        rows = [
-            (*key, *(_number(counts.get(c, 0)) for c in ROLLUP_COUNTERS)) for key, counts in self.hourly.items()
-        ]
+        rows = [(*key, *(_number(counts.get(c, 0)) for c in ROLLUP_COUNTERS)) for key, counts in self.hourly.items()]
         if rows:
             db.conn.executemany(sql, rows)
         quiz = [(*key, n) for key, n in self.quiz.items()]
@@ -115,7 +117,7 @@ class Itinerary:
         self._starts = [s[0] for s in self.stays]
 
     @classmethod
-    def load(cls, db: Database, exhibit: str) -> "Itinerary":
+    def load(cls, db: Database, exhibit: str) -> Itinerary:
         rows = db.execute("SELECT starts, ends, venue FROM rotations WHERE exhibit = ?", [exhibit]).fetchall()
         return cls([(r[0], r[1], r[2]) for r in rows])
 

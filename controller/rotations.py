@@ -48,7 +48,9 @@ def get(db: Database, user: Principal, stay: int) -> dict[str, Any]:
     raise NotFound(f"no stay #{stay}")
 
 
-def list_stays(db: Database, user: Principal, tz: str, exhibit: str | None = None, venue: str | None = None) -> list[dict[str, Any]]:
+def list_stays(
+    db: Database, user: Principal, tz: str, exhibit: str | None = None, venue: str | None = None
+) -> list[dict[str, Any]]:
     sql = "SELECT r.*, v.region FROM rotations r JOIN venues v ON v.id = r.venue WHERE 1=1"
     params: list[Any] = []
     if exhibit:
@@ -61,7 +63,9 @@ def list_stays(db: Database, user: Principal, tz: str, exhibit: str | None = Non
     return [view(r, tz) for r in rows if user.sees(r["region"])]
 
 
-def create(db: Database, user: Principal, data: dict[str, Any], starts: float, ends: float, now: float, tz: str) -> dict[str, Any]:
+def create(
+    db: Database, user: Principal, data: dict[str, Any], starts: float, ends: float, now: float, tz: str
+) -> dict[str, Any]:
     """Plan a stay; refused (409) when it overlaps another stay of the same exhibit."""
     venue = venues.get(db, user, data["venue"])
     user.require("technician", venue["region"])
@@ -71,23 +75,29 @@ def create(db: Database, user: Principal, data: dict[str, Any], starts: float, e
     pack = data.get("pack") or {}
     if pack:
         require_deployable(db, pack["id"], pack.get("version"))
-    stay_id = db["rotations"].insert(
-        {
-            "exhibit": data["exhibit"],
-            "venue": data["venue"],
-            "starts": starts,
-            "ends": ends,
-            "pack_id": pack.get("id"),
-            "pack_version": pack.get("version"),
-            "note": data.get("note") or "",
-        }
-    ).last_pk
+    stay_id = (
+        db["rotations"]
+        .insert(
+            {
+                "exhibit": data["exhibit"],
+                "venue": data["venue"],
+                "starts": starts,
+                "ends": ends,
+                "pack_id": pack.get("id"),
+                "pack_version": pack.get("version"),
+                "note": data.get("note") or "",
+            }
+        )
+        .last_pk
+    )
     audit.record(db, now, user.id, "rotation.create", f"stay #{stay_id}", data, venue["region"])
     _reattribute(db, user, now, tz, stay_id, data["exhibit"], None, (starts, ends), venue["region"])
     return view(get(db, user, stay_id), tz)
 
 
-def reschedule(db: Database, user: Principal, stay: int, starts: float | None, ends: float | None, now: float, tz: str) -> dict[str, Any]:
+def reschedule(
+    db: Database, user: Principal, stay: int, starts: float | None, ends: float | None, now: float, tz: str
+) -> dict[str, Any]:
     """Move a stay's start or end (e.g. the exhibit leaves early); still never overlapping."""
     row = get(db, user, stay)
     user.require("technician", row["region"])
@@ -95,19 +105,33 @@ def reschedule(db: Database, user: Principal, stay: int, starts: float | None, e
     new_ends = row["ends"] if ends is None else ends
     _check_free(db, row["exhibit"], new_starts, new_ends, tz, ignore=stay)
     db["rotations"].update(stay, {"starts": new_starts, "ends": new_ends})
-    audit.record(db, now, user.id, "rotation.reschedule", f"stay #{stay}", {"starts": iso(new_starts, tz), "ends": iso(new_ends, tz)}, row["region"])
-    _reattribute(db, user, now, tz, stay, row["exhibit"], (row["starts"], row["ends"]), (new_starts, new_ends), row["region"])
+    audit.record(
+        db,
+        now,
+        user.id,
+        "rotation.reschedule",
+        f"stay #{stay}",
+        {"starts": iso(new_starts, tz), "ends": iso(new_ends, tz)},
+        row["region"],
+    )
+    _reattribute(
+        db, user, now, tz, stay, row["exhibit"], (row["starts"], row["ends"]), (new_starts, new_ends), row["region"]
+    )
     return view(get(db, user, stay), tz)
 
 
-def set_pack(db: Database, user: Principal, stay: int, pack: dict[str, Any] | None, now: float, tz: str) -> dict[str, Any]:
+def set_pack(
+    db: Database, user: Principal, stay: int, pack: dict[str, Any] | None, now: float, tz: str
+) -> dict[str, Any]:
     """Pin a pack `{id, version}` on a stay, overriding the venue's default there (None: back to the default)."""
     row = get(db, user, stay)
     user.require("technician", row["region"])
     if pack:
         require_deployable(db, pack["id"], pack.get("version"))
     db["rotations"].update(stay, {"pack_id": (pack or {}).get("id"), "pack_version": (pack or {}).get("version")})
-    audit.record(db, now, user.id, "rotation.pack", f"stay #{stay}", {"exhibit": row["exhibit"], "pack": pack}, row["region"])
+    audit.record(
+        db, now, user.id, "rotation.pack", f"stay #{stay}", {"exhibit": row["exhibit"], "pack": pack}, row["region"]
+    )
     return view(get(db, user, stay), tz)
 
 
@@ -128,7 +152,15 @@ def delete(db: Database, user: Principal, stay: int, now: float, tz: str | None 
     row = get(db, user, stay)
     user.require("technician", row["region"])
     db["rotations"].delete(stay)
-    audit.record(db, now, user.id, "rotation.delete", f"stay #{stay}", {"exhibit": row["exhibit"], "venue": row["venue"]}, row["region"])
+    audit.record(
+        db,
+        now,
+        user.id,
+        "rotation.delete",
+        f"stay #{stay}",
+        {"exhibit": row["exhibit"], "venue": row["venue"]},
+        row["region"],
+    )
     _reattribute(db, user, now, tz, stay, row["exhibit"], (row["starts"], row["ends"]), None, row["region"])
 
 

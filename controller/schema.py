@@ -25,7 +25,8 @@ ROLLUP_COUNTERS = (
     "online_minutes",
     "online_open_minutes",
     "events",
-) + DWELL_COLUMNS
+    *DWELL_COLUMNS,
+)
 
 
 @migrations()

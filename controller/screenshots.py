@@ -53,8 +53,14 @@ class Screenshot:
         return f"/api/v1/exhibits/{self.exhibit}/screenshots/{self.command}"
 
     def brief(self) -> dict:
-        return {"command": self.command, "url": self.url(), "width": self.width, "height": self.height,
-                "bytes": self.bytes, "taken": self.taken}
+        return {
+            "command": self.command,
+            "url": self.url(),
+            "width": self.width,
+            "height": self.height,
+            "bytes": self.bytes,
+            "taken": self.taken,
+        }
 
 
 def png_size(data: bytes) -> tuple[int, int]:
@@ -137,5 +143,12 @@ def one(data_dir: Path, exhibit: str, command: str, doc: dict | None = None) -> 
     except OSError:
         raise NotFound(f"no screenshot {command!r} of {exhibit!r}") from None
     doc = doc or {}
-    return Screenshot(exhibit, command, path, int(doc.get("width") or 0), int(doc.get("height") or 0), st.st_size,
-                      float(doc.get("taken") or st.st_mtime))
+    return Screenshot(
+        exhibit,
+        command,
+        path,
+        int(doc.get("width") or 0),
+        int(doc.get("height") or 0),
+        st.st_size,
+        float(doc.get("taken") or st.st_mtime),
+    )

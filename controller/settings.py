@@ -20,7 +20,9 @@ class Settings(BaseModel):
     timezone: str = "Asia/Shanghai"  # venues' opening hours and report days are local time
     mqtt_client_id: str = "kepu-controller"
     trusted_keys: list[Path] = Field(default_factory=list)  # pack signers, besides DATA/trusted_keys/*.pub
-    open_pack_reads: bool = True  # manifests and blobs are signed/hashed, so by default agents fetch them without a token
+    open_pack_reads: bool = (
+        True  # manifests and blobs are signed/hashed, so by default agents fetch them without a token
+    )
 
     @property
     def db_path(self) -> Path:
@@ -31,7 +33,7 @@ class Settings(BaseModel):
         return (self.public_base or f"http://{self.host}:{self.port}").rstrip("/")
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str], **values: object) -> "Settings":
+    def from_env(cls, environ: Mapping[str, str], **values: object) -> Settings:
         """Fill unset values from KEPU_* variables (the environment is a parameter, for tests)."""
         if values.get("admin_token") is None and environ.get("KEPU_ADMIN_TOKEN"):
             values["admin_token"] = environ["KEPU_ADMIN_TOKEN"]

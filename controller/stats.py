@@ -18,7 +18,13 @@ from controller.schema import ROLLUP_COUNTERS
 
 GROUPS = ("venue", "region", "exhibit", "pack", "topic")
 PERIODS = {"day": "r.day", "week": "strftime('%Y-W%W', r.day)", "month": "r.month", "all": "'all'"}
-_KEYS = {"venue": "r.venue", "region": "COALESCE(v.region, '')", "exhibit": "r.exhibit", "pack": "r.pack", "topic": "COALESCE(p.topic, '')"}
+_KEYS = {
+    "venue": "r.venue",
+    "region": "COALESCE(v.region, '')",
+    "exhibit": "r.exhibit",
+    "pack": "r.pack",
+    "topic": "COALESCE(p.topic, '')",
+}
 _FROM = (
     "FROM rollup_hourly r LEFT JOIN venues v ON v.id = r.venue"
     " LEFT JOIN (SELECT id, MIN(topic) AS topic FROM packs GROUP BY id) p ON p.id = r.pack"
@@ -47,7 +53,12 @@ class Filter:
         if self.end:
             clauses.append("r.day <= ?")
             params.append(self.end.isoformat())
-        for column, value in (("r.venue", self.venue), ("r.exhibit", self.exhibit), ("r.pack", self.pack), ("p.topic", self.topic)):
+        for column, value in (
+            ("r.venue", self.venue),
+            ("r.exhibit", self.exhibit),
+            ("r.pack", self.pack),
+            ("p.topic", self.topic),
+        ):
             if value is not None:
                 clauses.append(f"{column} = ?")
                 params.append(value)
@@ -63,7 +74,9 @@ def _like_prefix(scope: str) -> str:
     return scope.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "/%"
 
 
-def usage(db: Database, principal: Principal, flt: Filter, group: str, period: str, region_level: int | None = None) -> list[dict[str, Any]]:
+def usage(
+    db: Database, principal: Principal, flt: Filter, group: str, period: str, region_level: int | None = None
+) -> list[dict[str, Any]]:
     """Footfall and sessions per group and period."""
     if group not in GROUPS:
         raise Invalid(f"group must be one of {', '.join(GROUPS)}")
@@ -71,7 +84,9 @@ def usage(db: Database, principal: Principal, flt: Filter, group: str, period: s
         raise Invalid(f"period must be one of {', '.join(PERIODS)}")
     where, params = flt.where(principal)
     sums = ", ".join(f"SUM(r.{c}) AS {c}" for c in ROLLUP_COUNTERS)
-    sql = f"SELECT {_KEYS[group]} AS key, {PERIODS[period]} AS period, {sums} {_FROM} WHERE {where} GROUP BY key, period"
+    sql = (
+        f"SELECT {_KEYS[group]} AS key, {PERIODS[period]} AS period, {sums} {_FROM} WHERE {where} GROUP BY key, period"
+    )
     merged: dict[tuple[str, str], dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for row in db.query(sql, params):
         key = row["key"]
@@ -81,7 +96,8 @@ def usage(db: Database, principal: Principal, flt: Filter, group: str, period: s
         for c in ROLLUP_COUNTERS:
             target[c] += row[c] or 0
     return [
-        {group: key, "period": per, **summarise(totals)} for (key, per), totals in sorted(merged.items(), key=lambda kv: (kv[0][1], kv[0][0]))
+        {group: key, "period": per, **summarise(totals)}
+        for (key, per), totals in sorted(merged.items(), key=lambda kv: (kv[0][1], kv[0][0]))
     ]
 
 

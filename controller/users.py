@@ -13,7 +13,13 @@ from controller.times import iso
 
 
 def view(row: dict[str, Any], tz: str) -> dict[str, Any]:
-    return {"id": row["id"], "name": row["name"], "role": row["role"], "region": row["region"], "created": iso(row["created"], tz)}
+    return {
+        "id": row["id"],
+        "name": row["name"],
+        "role": row["role"],
+        "region": row["region"],
+        "created": iso(row["created"], tz),
+    }
 
 
 def get(db: Database, admin: Principal, user: str) -> dict[str, Any]:
@@ -38,7 +44,10 @@ def create(db: Database, admin: Principal, data: dict[str, Any], now: float, tz:
     admin.require("admin", region)
     if db.execute("SELECT 1 FROM users WHERE id = ?", [data["id"]]).fetchone():
         raise Conflict(f"user {data['id']!r} already exists")
-    db["users"].insert({"id": data["id"], "name": data.get("name") or "", "role": data["role"], "region": region, "created": now}, pk="id")
+    db["users"].insert(
+        {"id": data["id"], "name": data.get("name") or "", "role": data["role"], "region": region, "created": now},
+        pk="id",
+    )
     audit.record(db, now, admin.id, "user.create", data["id"], {"role": data["role"], "region": region}, region)
     return view(get(db, admin, data["id"]), tz)
 

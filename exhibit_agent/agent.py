@@ -11,8 +11,9 @@ import logging
 import queue
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from exhibit_agent import __version__
 from exhibit_agent.config import AgentConfig
@@ -21,13 +22,29 @@ from exhibit_agent.drain import Drainer
 from exhibit_agent.fetch import Fetcher
 from exhibit_agent.files import read_json, write_json_atomic
 from exhibit_agent.health import snapshot
-from exhibit_agent.installer import InstallOutcome, Installer
+from exhibit_agent.installer import Installer, InstallOutcome
 from exhibit_agent.kiosk_status import KioskStatus, read_kiosk_status
-from exhibit_agent.messages import (Desired, PackRef, install_result, parse_ack, parse_desired, reported,
-                                    state_offline, state_online)
+from exhibit_agent.messages import (
+    Desired,
+    PackRef,
+    install_result,
+    parse_ack,
+    parse_desired,
+    reported,
+    state_offline,
+    state_online,
+)
 from exhibit_agent.mqtt_link import LinkEvent, MqttLink
+from exhibit_agent.protocol import (
+    ProtocolError,
+    decode,
+    encode,
+    exhibit_topic,
+    parse_broker_url,
+    parse_topic,
+    venue_topic,
+)
 from exhibit_agent.screenshot import CommandResult, screenshot
-from exhibit_agent.protocol import ProtocolError, decode, encode, exhibit_topic, parse_broker_url, parse_topic, venue_topic
 from kiosk.clock import SystemClock
 from kiosk.events import Event
 from kiosk.outbox import Outbox
@@ -50,19 +67,23 @@ def trusted_key_items(keys: tuple[str, ...]) -> list[object]:
 class Agent:
     """One exhibit's agent; build it from an AgentConfig, call run(stop_event)."""
 
-    def __init__(self, config: AgentConfig, *, wall: Callable[[], float] = time.time,
-                 mono: Callable[[], float] = time.monotonic):
+    def __init__(
+        self, config: AgentConfig, *, wall: Callable[[], float] = time.time, mono: Callable[[], float] = time.monotonic
+    ):
         self.config = config
         self.wall = wall
         self.mono = mono
         config.data.mkdir(parents=True, exist_ok=True)
         self.outbox = Outbox(config.outbox_path)
-        self.inbox: "queue.Queue[LinkEvent]" = queue.Queue()
+        self.inbox: queue.Queue[LinkEvent] = queue.Queue()
         self.venue: str | None = None
         self.started_wall = wall()
         self.started_mono = mono()
         ex = config.exhibit
-        self.topics = {name: exhibit_topic(ex, name) for name in ("events", "ack", "state", "health", "desired", "reported", "commands", "command_results")}
+        self.topics = {
+            name: exhibit_topic(ex, name)
+            for name in ("events", "ack", "state", "health", "desired", "reported", "commands", "command_results")
+        }
         self.link = MqttLink(
             f"kepu-agent-{ex}",
             parse_broker_url(config.mqtt),
@@ -72,19 +93,30 @@ class Agent:
             will=(self.topics["state"], encode(state_offline(ex, "lost"))),
             keepalive=config.keepalive,
         )
-        common = dict(max_events=config.batch_max_events, max_bytes=config.batch_max_bytes,
-                      window=config.inflight_batches, ack_timeout=config.ack_timeout, clock=mono)
+        common = dict(
+            max_events=config.batch_max_events,
+            max_bytes=config.batch_max_bytes,
+            window=config.inflight_batches,
+            ack_timeout=config.ack_timeout,
+            clock=mono,
+        )
         self.events = Drainer(self.outbox, "events", ex, lambda: self.topics["events"], self.link, **common)
-        self.footfall = Drainer(self.outbox, "footfall", ex, self._footfall_topic, self.link,
-                                venue=lambda: self.venue, **common)
+        self.footfall = Drainer(
+            self.outbox, "footfall", ex, self._footfall_topic, self.link, venue=lambda: self.venue, **common
+        )
         self._last_pump = 0.0
         self.connected_since = self.started_wall
         self.clock = SystemClock()
         self.control = ControlFile(config.data / "control.json")
-        self.fetcher = Fetcher(config.controller, timeout=config.http_timeout, token=config.controller_token) if config.controller else None
+        self.fetcher = (
+            Fetcher(config.controller, timeout=config.http_timeout, token=config.controller_token)
+            if config.controller
+            else None
+        )
         self.screenshot_timeout = 10.0  # s for the kiosk to answer a screenshot request
-        self.installer = Installer(config.data, trusted_key_items(config.trusted_keys), self.fetcher,
-                                   kiosk_timeout=config.kiosk_load_timeout)
+        self.installer = Installer(
+            config.data, trusted_key_items(config.trusted_keys), self.fetcher, kiosk_timeout=config.kiosk_load_timeout
+        )
         self.desired: Desired | None = None
         self.last_install: dict[str, Any] | None = read_json(config.data / "last_install.json")
         self.over_cap = False
@@ -157,7 +189,9 @@ class Agent:
             self.events.pump()
             self.footfall.pump()
         if self.control.refresh(self.wall()):
-            log.info("control.json updated (emergency %s)", self.control.active(self.wall()) and self.control.emergency.id)
+            log.info(
+                "control.json updated (emergency %s)", self.control.active(self.wall()) and self.control.emergency.id
+            )
             self.publish_reported()
         if now >= self._next_kiosk_check:
             self._next_kiosk_check = now + KIOSK_CHECK
@@ -170,7 +204,7 @@ class Agent:
             if self.link.connected:
                 self.publish_health()
 
-    def handle(self, event: "LinkEvent | InstallOutcome | CommandResult") -> None:
+    def handle(self, event: LinkEvent | InstallOutcome | CommandResult) -> None:
         if isinstance(event, InstallOutcome):
             self._on_install(event)
         elif isinstance(event, CommandResult):
@@ -211,16 +245,28 @@ class Agent:
         kiosk = read_kiosk_status(self.config.data / "kiosk.json")
         active = self.control.active(self.wall())
         playing = (kiosk.raw.get("playing") or kiosk.pack) if kiosk else None
-        payload = reported(self.installer.installed(), playing, self.last_install,
-                           outbox_over_cap=self.over_cap, emergency=active.id if active else None,
-                           emergency_shown=_shown_emergency(kiosk))
+        payload = reported(
+            self.installer.installed(),
+            playing,
+            self.last_install,
+            outbox_over_cap=self.over_cap,
+            emergency=active.id if active else None,
+            emergency_shown=_shown_emergency(kiosk),
+        )
         self.link.publish(self.topics["reported"], encode(payload), qos=1, retain=True)
 
     def publish_health(self) -> None:
-        body = snapshot(self.config.data, uptime=self.mono() - self.started_mono, now=self.wall(),
-                        backlog={"events": self.outbox.count("events"), "footfall": self.outbox.count("footfall")},
-                        outbox_bytes=self.outbox.size_bytes(), outbox_over_cap=self.over_cap)
-        self.link.publish(self.topics["health"], encode({"exhibit": self.config.exhibit, "at": self.wall(), **body}), qos=0)
+        body = snapshot(
+            self.config.data,
+            uptime=self.mono() - self.started_mono,
+            now=self.wall(),
+            backlog={"events": self.outbox.count("events"), "footfall": self.outbox.count("footfall")},
+            outbox_bytes=self.outbox.size_bytes(),
+            outbox_over_cap=self.over_cap,
+        )
+        self.link.publish(
+            self.topics["health"], encode({"exhibit": self.config.exhibit, "at": self.wall(), **body}), qos=0
+        )
 
     def record(self, type_: str, **data: Any) -> None:
         """The agent's own events go through the outbox like the kiosk's, with every clock."""
@@ -234,7 +280,11 @@ class Agent:
         self.over_cap = over
         if over:
             # Policy: nothing is dropped. The kiosk keeps writing; we say so, loudly, once per crossing.
-            log.error("outbox is %d bytes, over the %d-byte cap; still keeping every event", size, self.config.outbox_cap_bytes)
+            log.error(
+                "outbox is %d bytes, over the %d-byte cap; still keeping every event",
+                size,
+                self.config.outbox_cap_bytes,
+            )
             self.record("error", code="outbox_over_cap", bytes=size, cap=self.config.outbox_cap_bytes)
         else:
             log.info("outbox back under its cap (%d bytes)", size)
@@ -279,16 +329,26 @@ class Agent:
         elif kind == "screenshot":
             # Waiting for the kiosk and uploading take seconds: a thread, answered through the inbox.
             def work() -> None:
-                payload = screenshot(self.config.data, self.config.exhibit, command_id, self.fetcher,
-                                     self.screenshot_timeout, stop=self._stop)
+                payload = screenshot(
+                    self.config.data,
+                    self.config.exhibit,
+                    command_id,
+                    self.fetcher,
+                    self.screenshot_timeout,
+                    stop=self._stop,
+                )
                 self.inbox.put(CommandResult(payload))
 
             threading.Thread(target=work, name=f"screenshot-{command_id[:16]}", daemon=True).start()
             return
         elif kind == "restart_kiosk":
             # One supervisor: systemd restarts the kiosk (WatchdogSec, Restart=always), the agent never does.
-            result = {"id": command_id, "ok": False, "error": "unsupported command 'restart_kiosk': the kiosk is restarted by "
-                      "systemd (kepu-kiosk.service WatchdogSec/Restart=always), not by the agent; use `systemctl restart kepu-kiosk` on the exhibit"}
+            result = {
+                "id": command_id,
+                "ok": False,
+                "error": "unsupported command 'restart_kiosk': the kiosk is restarted by "
+                "systemd (kepu-kiosk.service WatchdogSec/Restart=always), not by the agent; use `systemctl restart kepu-kiosk` on the exhibit",
+            }
         else:
             result = {"id": command_id, "ok": False, "error": f"unsupported command {kind!r}"}
         self._answer(result)
@@ -319,7 +379,7 @@ class Agent:
             self._installing = ref
             try:
                 outcome = self.installer.install(ref, self._install_cancel)
-            except Exception as exc:  # noqa: BLE001 - a bug here must not kill the agent
+            except Exception as exc:
                 log.exception("install of %s %s failed", ref.id, ref.version)
                 outcome = InstallOutcome(ref.brief(), "retrying", f"internal error: {exc}", ref.manifest_sha256)
             finally:
@@ -332,7 +392,9 @@ class Agent:
     def _on_install(self, outcome: InstallOutcome) -> None:
         if outcome.reason == "already installed":
             return
-        log.info("install %s %s: %s %s", outcome.pack["id"], outcome.pack["version"], outcome.result, outcome.reason or "")
+        log.info(
+            "install %s %s: %s %s", outcome.pack["id"], outcome.pack["version"], outcome.result, outcome.reason or ""
+        )
         if outcome.result != "retrying" or self.last_install is None or self.last_install.get("result") != "retrying":
             self.record(f"pack_install_{outcome.result}", pack=outcome.pack, reason=outcome.reason)
         self.last_install = install_result(outcome.pack, outcome.result, outcome.reason, self.wall())
@@ -361,8 +423,9 @@ def _desired_doc(desired: Desired) -> dict[str, Any]:
     return {
         "venue": desired.venue,
         "opening_hours": desired.opening_hours,
-        "pack": None if pack is None else {"id": pack.id, "version": pack.version,
-                                           "manifest_sha256": pack.manifest_sha256, "url": pack.url},
+        "pack": None
+        if pack is None
+        else {"id": pack.id, "version": pack.version, "manifest_sha256": pack.manifest_sha256, "url": pack.url},
         "emergency": desired.emergency.raw if desired.emergency else None,
         "config": desired.config,
     }

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from exhibit_agent.protocol import EXHIBIT_ID, parse_broker_url
 
@@ -136,10 +137,10 @@ def _read_toml(path: Path) -> dict[str, Any]:
 def _flatten(doc: Mapping[str, Any], prefix: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], Any]]:
     out: list[tuple[tuple[str, ...], Any]] = []
     for key, value in doc.items():
-        if isinstance(value, dict) and prefix + (key,) not in _KEYS:
-            out += _flatten(value, prefix + (key,))
+        if isinstance(value, dict) and (*prefix, key) not in _KEYS:
+            out += _flatten(value, (*prefix, key))
         else:
-            out.append((prefix + (key,), value))
+            out.append(((*prefix, key), value))
     return out
 
 
@@ -166,7 +167,11 @@ def build_config(values: Mapping[str, Any], source: str = "config") -> AgentConf
         kwargs["controller"] = controller.rstrip("/")
     token = values.get("controller_token")
     if token is not None:
-        if not isinstance(token, str) or not token.strip() or any(c.isspace() or not c.isprintable() for c in token.strip()):
+        if (
+            not isinstance(token, str)
+            or not token.strip()
+            or any(c.isspace() or not c.isprintable() for c in token.strip())
+        ):
             raise ConfigError(f"{source}: controller_token must be one printable word (the device token from enroll)")
         kwargs["controller_token"] = token.strip()
     keys = values.get("trusted_keys", ())

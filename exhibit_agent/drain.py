@@ -11,8 +11,9 @@ import json
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Protocol
+from typing import Protocol
 
 from exhibit_agent.messages import Ack, event_batch
 from exhibit_agent.protocol import encode
@@ -125,7 +126,9 @@ class Drainer:
         oldest = min(f.sent_at for f in self.inflight.values())
         if self.clock() - oldest < self.ack_timeout:
             return False
-        log.warning("%s: no ack within %.0fs for %d batch(es); resending", self.stream, self.ack_timeout, len(self.inflight))
+        log.warning(
+            "%s: no ack within %.0fs for %d batch(es); resending", self.stream, self.ack_timeout, len(self.inflight)
+        )
         self.reset()
         return True
 

@@ -8,7 +8,7 @@ stopped instead of starting 200 MB over.
 from __future__ import annotations
 
 import logging
-from typing import Callable
+from collections.abc import Callable
 from urllib.parse import urljoin
 
 import httpx
@@ -30,8 +30,13 @@ class FetchError(Exception):
 class Fetcher:
     """Talks to one controller; `transport` lets tests swap the network for a handler."""
 
-    def __init__(self, controller: str, timeout: float = 30.0, transport: httpx.BaseTransport | None = None,
-                 token: str | None = None):
+    def __init__(
+        self,
+        controller: str,
+        timeout: float = 30.0,
+        transport: httpx.BaseTransport | None = None,
+        token: str | None = None,
+    ):
         self.controller = controller.rstrip("/") + "/"
         # The device token, when configured, goes with every request (closed pack reads, uploads).
         headers = {"Authorization": f"Bearer {token}"} if token else {}
@@ -68,8 +73,9 @@ class Fetcher:
         """The exact signed manifest bytes at `url` and its signature at `url + ".sig"`."""
         return self.get_small(url, MAX_MANIFEST), self.get_small(url + ".sig", MAX_SIGNATURE)
 
-    def download_blob(self, store: BlobStore, sha: str, size: int,
-                      on_bytes: Callable[[int], None] | None = None) -> None:
+    def download_blob(
+        self, store: BlobStore, sha: str, size: int, on_bytes: Callable[[int], None] | None = None
+    ) -> None:
         """Download one blob into the store, resuming a partial; raise FetchError or IntegrityError."""
         for attempt in (1, 2):
             have = store.partial_size(sha)
@@ -87,8 +93,9 @@ class Fetcher:
                     raise
                 log.warning("blob %s failed verification; downloading it again", sha[:12])
 
-    def _download_from(self, store: BlobStore, sha: str, offset: int, size: int,
-                       on_bytes: Callable[[int], None] | None) -> None:
+    def _download_from(
+        self, store: BlobStore, sha: str, offset: int, size: int, on_bytes: Callable[[int], None] | None
+    ) -> None:
         headers = {"Range": f"bytes={offset}-"} if offset else {}
         url = self.blob_url(sha)
         try:

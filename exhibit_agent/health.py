@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from exhibit_agent.kiosk_status import read_kiosk_status
 
@@ -13,9 +14,16 @@ THERMAL = Path("/sys/class/thermal/thermal_zone0/temp")
 BACKLIGHT = Path("/sys/class/backlight")
 
 # `vcgencmd get_throttled` bits (Raspberry Pi firmware documentation).
-_THROTTLE_BITS = {0: "undervoltage", 1: "freq_capped", 2: "throttled", 3: "soft_temp_limit",
-                  16: "undervoltage_occurred", 17: "freq_capped_occurred", 18: "throttled_occurred",
-                  19: "soft_temp_limit_occurred"}
+_THROTTLE_BITS = {
+    0: "undervoltage",
+    1: "freq_capped",
+    2: "throttled",
+    3: "soft_temp_limit",
+    16: "undervoltage_occurred",
+    17: "freq_capped_occurred",
+    18: "throttled_occurred",
+    19: "soft_temp_limit_occurred",
+}
 
 
 def cpu_temp(path: Path = THERMAL) -> float | None:
@@ -67,14 +75,24 @@ def disk_free(path: Path) -> int | None:
         return None
 
 
-def snapshot(data: Path, *, uptime: float, now: float, backlog: dict[str, int], outbox_bytes: int,
-             outbox_over_cap: bool, stale_after: float = 10.0) -> dict[str, Any]:
+def snapshot(
+    data: Path,
+    *,
+    uptime: float,
+    now: float,
+    backlog: dict[str, int],
+    outbox_bytes: int,
+    outbox_over_cap: bool,
+    stale_after: float = 10.0,
+) -> dict[str, Any]:
     """One health message (without the envelope)."""
     kiosk = read_kiosk_status(data / "kiosk.json", now)
     flags = throttled()
     return {
         "uptime": round(uptime, 1),
-        "kiosk": None if kiosk is None else {
+        "kiosk": None
+        if kiosk is None
+        else {
             "pid": kiosk.pid,
             "fps": kiosk.fps,
             "last_frame_age": kiosk.last_frame_age(now),

@@ -22,15 +22,15 @@ import os
 import shutil
 import threading
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
 
 from content_packs.errors import PackError
+from content_packs.fsutil import fsync_dir, write_bytes_atomic
 from content_packs.manifest import Manifest, compare_versions, parse_manifest, read_signed_manifest
 from content_packs.store import BlobStore
 from exhibit_agent.fetch import Fetcher, FetchError
-from content_packs.fsutil import fsync_dir, write_bytes_atomic
 from exhibit_agent.files import link_target, read_json, switch_symlink, write_json_atomic
 from exhibit_agent.kiosk_status import read_kiosk_status
 from exhibit_agent.messages import PackRef
@@ -58,8 +58,16 @@ class Cancelled(Exception):
 class Installer:
     """Owns `DATA/packs` and `DATA/store`; one install at a time (the agent runs it on a worker thread)."""
 
-    def __init__(self, data: Path, trusted_keys: Iterable[object], fetcher: Fetcher | None, *,
-                 kiosk_timeout: float = 60.0, poll: float = 0.1, clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        data: Path,
+        trusted_keys: Iterable[object],
+        fetcher: Fetcher | None,
+        *,
+        kiosk_timeout: float = 60.0,
+        poll: float = 0.1,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.data = Path(data)
         self.packs = self.data / "packs"
         self.packs.mkdir(parents=True, exist_ok=True)
@@ -156,8 +164,12 @@ class Installer:
         except OSError as exc:
             # Disk full or I/O error: not the pack's fault, try again later.
             return InstallOutcome(ref.brief(), "retrying", f"local disk error: {exc}", ref.manifest_sha256)
-        pending = {"dir": dirname, "previous": self.current_dir(), "pack": ref.brief(),
-                   "manifest_sha256": ref.manifest_sha256}
+        pending = {
+            "dir": dirname,
+            "previous": self.current_dir(),
+            "pack": ref.brief(),
+            "manifest_sha256": ref.manifest_sha256,
+        }
         state = self._state()
         state["pending"] = pending
         self._save(state)
@@ -170,11 +182,15 @@ class Installer:
         raw, sig = self.fetcher.fetch_manifest(ref.url)
         manifest = read_signed_manifest(raw, sig, self.trusted_keys, expected_sha256=ref.manifest_sha256)
         if (manifest.id, manifest.version) != (ref.id, ref.version):
-            raise PackError(f"the manifest is {manifest.id} {manifest.version}, but {ref.id} {ref.version} was announced")
+            raise PackError(
+                f"the manifest is {manifest.id} {manifest.version}, but {ref.id} {ref.version} was announced"
+            )
         current = self.manifest_of(self.current_dir())
         if current and current[0].id == manifest.id and compare_versions(manifest.version, current[0].version) < 0:
             # A replayed old desired state must not roll the exhibit back; a new version must be published.
-            raise PackError(f"version {manifest.version} is older than the installed {current[0].version}; refusing to downgrade")
+            raise PackError(
+                f"version {manifest.version} is older than the installed {current[0].version}; refusing to downgrade"
+            )
         self.store.put_manifest(raw, sig)
         return manifest, raw, sig
 
@@ -229,8 +245,11 @@ class Installer:
             self._save(state)
             self.cleanup()
             return InstallOutcome(pack, "ok", None, pending["manifest_sha256"])
-        reason = f"kiosk failed to load the pack: {reason}" if status == "failed" else (
-            f"kiosk did not report the pack loaded within {self.kiosk_timeout:.0f}s")
+        reason = (
+            f"kiosk failed to load the pack: {reason}"
+            if status == "failed"
+            else (f"kiosk did not report the pack loaded within {self.kiosk_timeout:.0f}s")
+        )
         return self._roll_back(pending, reason)
 
     def _roll_back(self, pending: dict, reason: str) -> InstallOutcome:

@@ -7,7 +7,7 @@ touching the module the controller also edits; encode()/decode() add and check "
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from exhibit_agent.protocol import EXHIBIT_ID, ProtocolError
@@ -16,7 +16,7 @@ from kiosk.clock import parse_instant
 
 def iso(ts: float) -> str:
     """Epoch seconds as ISO 8601 UTC with a Z, the form every timestamp field uses."""
-    return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")[:-4] + "Z"
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")[:-4] + "Z"
 
 
 def parse_time(value: Any, name: str) -> float | None:
@@ -30,8 +30,9 @@ def parse_time(value: Any, name: str) -> float | None:
 # -- state (retained, with an LWT) ---------------------------------------------
 
 
-def state_online(exhibit: str, agent_version: str, since: float, pack: dict[str, str] | None,
-                 kiosk_version: str | None = None) -> dict[str, Any]:
+def state_online(
+    exhibit: str, agent_version: str, since: float, pack: dict[str, str] | None, kiosk_version: str | None = None
+) -> dict[str, Any]:
     """The retained availability message published on every (re)connect."""
     return {
         "online": True,
@@ -78,8 +79,12 @@ def parse_ack(payload: dict[str, Any]) -> Ack:
         raise ProtocolError("ack from_seq is after upto_seq")
     batch = payload.get("batch")
     exhibit = payload.get("exhibit")
-    return Ack(batch=batch if isinstance(batch, str) else None, from_seq=start, upto_seq=upto,
-               exhibit=exhibit if isinstance(exhibit, str) else None)
+    return Ack(
+        batch=batch if isinstance(batch, str) else None,
+        from_seq=start,
+        upto_seq=upto,
+        exhibit=exhibit if isinstance(exhibit, str) else None,
+    )
 
 
 # -- desired state -------------------------------------------------------------
@@ -160,16 +165,22 @@ def parse_desired(payload: dict[str, Any]) -> Desired:
     config = payload.get("config") or {}
     if not isinstance(config, dict):
         raise ProtocolError("desired.config must be an object")
-    return Desired(venue=venue, opening_hours=payload.get("opening_hours"), pack=pack, emergency=emergency,
-                   config=config)
+    return Desired(
+        venue=venue, opening_hours=payload.get("opening_hours"), pack=pack, emergency=emergency, config=config
+    )
 
 
 # -- reported state -------------------------------------------------------------
 
 
-def reported(installed: dict[str, str] | None, playing: dict[str, Any] | None,
-             last_install: dict[str, Any] | None, outbox_over_cap: bool = False,
-             emergency: str | None = None, emergency_shown: str | None = None) -> dict[str, Any]:
+def reported(
+    installed: dict[str, str] | None,
+    playing: dict[str, Any] | None,
+    last_install: dict[str, Any] | None,
+    outbox_over_cap: bool = False,
+    emergency: str | None = None,
+    emergency_shown: str | None = None,
+) -> dict[str, Any]:
     """The retained `reported` message: what is installed and playing, and the last install.
 
     `emergency` is the broadcast handed to the kiosk; `emergency_shown` is the one the kiosk

@@ -36,7 +36,7 @@ class MqttLink:
         self,
         client_id: str,
         broker: BrokerUrl,
-        events: "queue.Queue[LinkEvent]",
+        events: queue.Queue[LinkEvent],
         *,
         username: str | None = None,
         password: str | None = None,
@@ -92,7 +92,7 @@ class MqttLink:
         if self.connected:
             self.client.unsubscribe(topic)
 
-    def publish(self, topic: str, payload: bytes, qos: int = 1, retain: bool = False) -> "mqtt.MQTTMessageInfo":
+    def publish(self, topic: str, payload: bytes, qos: int = 1, retain: bool = False) -> mqtt.MQTTMessageInfo:
         """Queue a message; paho sends it now or after the next reconnect."""
         return self.client.publish(topic, payload, qos=qos, retain=retain)
 

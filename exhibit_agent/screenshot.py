@@ -12,11 +12,12 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-from exhibit_agent.fetch import FetchError, Fetcher
+from exhibit_agent.fetch import Fetcher, FetchError
 from exhibit_agent.files import write_json_atomic
 from exhibit_agent.kiosk_status import read_kiosk_status
 
@@ -37,8 +38,14 @@ class CommandResult:
     payload: dict[str, Any]
 
 
-def take(data: Path, command: str, timeout: float = TIMEOUT, poll: float = 0.05,
-         now: Callable[[], float] = time.time, stop: threading.Event | None = None) -> bytes:
+def take(
+    data: Path,
+    command: str,
+    timeout: float = TIMEOUT,
+    poll: float = 0.05,
+    now: Callable[[], float] = time.time,
+    stop: threading.Event | None = None,
+) -> bytes:
     """Ask the kiosk for its current frame and return the PNG bytes; ScreenshotError if it cannot."""
     if not SAFE_ID.match(command):
         raise ScreenshotError("command id must be 1-64 letters, digits, '.', '_' or '-' to name a file")
@@ -57,7 +64,11 @@ def take(data: Path, command: str, timeout: float = TIMEOUT, poll: float = 0.05,
                 raise ScreenshotError(f"the kiosk could not save the frame: {reason or 'no reason given'}")
             if time.monotonic() >= deadline or (stop is not None and stop.is_set()):
                 kiosk = read_kiosk_status(data / "kiosk.json")
-                why = "no kiosk heartbeat (is the kiosk running?)" if kiosk is None else f"its heartbeat is {kiosk.age:.0f} s old"
+                why = (
+                    "no kiosk heartbeat (is the kiosk running?)"
+                    if kiosk is None
+                    else f"its heartbeat is {kiosk.age:.0f} s old"
+                )
                 raise ScreenshotError(f"the kiosk did not answer within {timeout:g} s; {why}")
             time.sleep(poll)
     finally:
@@ -80,8 +91,14 @@ def _read_png(path: Path) -> bytes:
     return png
 
 
-def screenshot(data: Path, exhibit: str, command: str, fetcher: Fetcher | None, timeout: float = TIMEOUT,
-               stop: threading.Event | None = None) -> dict[str, Any]:
+def screenshot(
+    data: Path,
+    exhibit: str,
+    command: str,
+    fetcher: Fetcher | None,
+    timeout: float = TIMEOUT,
+    stop: threading.Event | None = None,
+) -> dict[str, Any]:
     """Take, check and upload one screenshot; the `command_results` payload either way."""
     if fetcher is None:
         return {"id": command, "ok": False, "error": "no controller configured: nowhere to upload the screenshot"}

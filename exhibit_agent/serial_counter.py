@@ -23,9 +23,9 @@ import os
 import re
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import serial
 
@@ -150,7 +150,7 @@ class SerialReader:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="serial", daemon=True)
 
-    def start(self) -> "SerialReader":
+    def start(self) -> SerialReader:
         self._thread.start()
         return self
 
@@ -178,7 +178,7 @@ class SerialReader:
                 except (serial.SerialException, OSError):
                     pass
 
-    def _read(self, port: "serial.Serial") -> None:
+    def _read(self, port: serial.Serial) -> None:
         buffer = b""
         while not self._stop.is_set():
             chunk = port.read(256)
@@ -191,9 +191,7 @@ class SerialReader:
                 raw, buffer = buffer.split(b"\n", 1)
                 try:
                     self.on_line(raw.decode("ascii", "replace").rstrip("\r"))
-                except Exception:  # noqa: BLE001 - one bad line must not stop the counter
+                except Exception:
                     log.exception("serial: failed to handle a line")
             if len(buffer) > 4096:
                 buffer = b""  # no newline in 4 KiB: line noise
-
-

@@ -7,8 +7,8 @@ checks (emergency start/expiry) use `clock.stamp().ts`, so tests inject that too
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import pygame
 
@@ -314,7 +314,12 @@ class KioskApp:
             self.narrator.stop()
             self.screen = EmergencyScreen(self._context(), self._full_area(), active)
         elif active is None and self.emergency is not None:
-            expired = notice is not None and notice.id == self.emergency.id and notice.expires is not None and now >= notice.expires
+            expired = (
+                notice is not None
+                and notice.id == self.emergency.id
+                and notice.expires is not None
+                and now >= notice.expires
+            )
             self._log("emergency_cleared", id=self.emergency.id, reason="expired" if expired else "ended")
             self.emergency = None
             self.mode = "attract"
@@ -368,18 +373,39 @@ class KioskApp:
         pygame.draw.rect(surface, pal.surface, bar)
         pygame.draw.line(surface, pal.outline, bar.bottomleft, bar.bottomright, max(1, t.outline_width // 2))
         lang = 0 if self.lang == "zh" else 1
-        labels = {"chrome:home": CHROME_HOME[lang], "chrome:lang": CHROME_LANG[lang], "chrome:senior": CHROME_SENIOR[lang]}
+        labels = {
+            "chrome:home": CHROME_HOME[lang],
+            "chrome:lang": CHROME_LANG[lang],
+            "chrome:senior": CHROME_SENIOR[lang],
+        }
         targets = self._chrome_targets()
         for target in targets:
             painter.button(
-                surface, target.rect, labels[target.name], t, selected=target.name == "chrome:senior" and t.senior, size=t.font("small")
+                surface,
+                target.rect,
+                labels[target.name],
+                t,
+                selected=target.name == "chrome:senior" and t.senior,
+                size=t.font("small"),
             )
         left = max((x.rect.right for x in targets if x.name == "chrome:home"), default=t.margin // 2) + t.gap
         right = min(x.rect.left for x in targets) - t.gap
         title = self.pack.title.get(self.lang)
         # The pack's name is a courtesy here: shown only where it fits at full size.
-        if right - left > t.min_target * 2 and painter.wrapped_height(title, right - left, t.font("small")) <= bar.height:
-            painter.draw_text(surface, title, pygame.Rect(left, 0, right - left, bar.height), t.font("small"), pal.muted, align="center", valign="middle", min_size=t.font("small"))
+        if (
+            right - left > t.min_target * 2
+            and painter.wrapped_height(title, right - left, t.font("small")) <= bar.height
+        ):
+            painter.draw_text(
+                surface,
+                title,
+                pygame.Rect(left, 0, right - left, bar.height),
+                t.font("small"),
+                pal.muted,
+                align="center",
+                valign="middle",
+                min_size=t.font("small"),
+            )
 
     def _draw_warning(self, surface: pygame.Surface) -> None:
         t, painter = self.theme, self.painter
@@ -396,13 +422,38 @@ class KioskApp:
         title, body = t.font("title"), t.font("body")
         top = inner.top
         title_h = painter.line_height(title)
-        painter.draw_text(surface, STILL_THERE[lang], pygame.Rect(inner.left, top, inner.width, title_h), title, pal.text, bold=True, align="center", valign="middle")
+        painter.draw_text(
+            surface,
+            STILL_THERE[lang],
+            pygame.Rect(inner.left, top, inner.width, title_h),
+            title,
+            pal.text,
+            bold=True,
+            align="center",
+            valign="middle",
+        )
         top += title_h
-        painter.draw_text(surface, RESET_IN[lang].format(s=seconds), pygame.Rect(inner.left, top, inner.width, painter.line_height(body)), body, pal.muted, align="center", valign="middle")
+        painter.draw_text(
+            surface,
+            RESET_IN[lang].format(s=seconds),
+            pygame.Rect(inner.left, top, inner.width, painter.line_height(body)),
+            body,
+            pal.muted,
+            align="center",
+            valign="middle",
+        )
         top += painter.line_height(body)
         if "up" in layout:
             ask_bottom = layout["up"].top - t.gap // 2
-            painter.draw_text(surface, GOODBYE_ASK[lang], pygame.Rect(inner.left, top, inner.width, ask_bottom - top), body, pal.text, align="center", valign="bottom")
+            painter.draw_text(
+                surface,
+                GOODBYE_ASK[lang],
+                pygame.Rect(inner.left, top, inner.width, ask_bottom - top),
+                body,
+                pal.text,
+                align="center",
+                valign="bottom",
+            )
             ctx = self._context()
             thumb_button(surface, ctx, layout["up"], True, ctx.ui(UP))
             thumb_button(surface, ctx, layout["down"], False, ctx.ui(DOWN))

@@ -47,15 +47,28 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--dpi", type=float, default=110.0, help="screen DPI, for 9 mm touch targets (default 110)")
     run.add_argument("--lang", choices=["zh", "en"], default="zh", help="language a new visitor starts in")
 
-    preview = sub.add_parser("preview", help="preview a pack folder in a window", description="Open a pack folder in a window with a debug overlay; reloads when a file changes.")
+    preview = sub.add_parser(
+        "preview",
+        help="preview a pack folder in a window",
+        description="Open a pack folder in a window with a debug overlay; reloads when a file changes.",
+    )
     preview.add_argument("dir", type=Path, help="the pack source folder (with pack.toml)")
     preview.add_argument("--size", type=_size, default=(1280, 720), help="window size WxH (default 1280x720)")
     preview.add_argument("--data", type=Path, help="where preview events go (default: a temporary folder)")
     preview.add_argument("--idle", type=float, default=60.0, help="idle reset in seconds")
     preview.add_argument("--seconds", type=float, help="close after this many seconds")
 
-    sim = sub.add_parser("simulate", help="headless simulated visitors", description="Drive the real kiosk code with synthetic visitors, headless; prints a JSON summary as its last line.")
-    sim.add_argument("--pack", type=Path, required=True, help="pack folder (with --live: the fallback when DATA/packs/current does not exist)")
+    sim = sub.add_parser(
+        "simulate",
+        help="headless simulated visitors",
+        description="Drive the real kiosk code with synthetic visitors, headless; prints a JSON summary as its last line.",
+    )
+    sim.add_argument(
+        "--pack",
+        type=Path,
+        required=True,
+        help="pack folder (with --live: the fallback when DATA/packs/current does not exist)",
+    )
     sim.add_argument("--data", type=Path, required=True, help="exhibit data directory (events go to DATA/outbox.db)")
     sim.add_argument("--sessions", type=int, default=100, help="visits to simulate (0 with --live: forever)")
     sim.add_argument("--seed", type=int, default=0, help="random seed; the same seed gives the same visits")
@@ -63,13 +76,27 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--size", type=_size, default=(1920, 1080), help="screen size WxH (default 1920x1080)")
     sim.add_argument("--lang", choices=["zh", "en"], help="language visitors start in")
     sim.add_argument("--idle", type=float, default=60.0, help="idle reset in seconds")
-    sim.add_argument("--live", action="store_true", help="real time, as an exhibit: plays DATA/packs/current (else --pack), writes kiosk.json, follows control.json and screenshot requests (the demo)")
-    sim.add_argument("--mean-gap", type=float, default=None, help="mean seconds between visitors (default 20; 0 in fast mode)")
-    sim.add_argument("--think", type=float, default=None, help="max seconds a visitor thinks between touches (default 9)")
-    sim.add_argument("--start", type=_instant, help="backfill history: visits from this time (ISO 8601, e.g. 2026-11-01T09:00+08:00); fast mode only")
+    sim.add_argument(
+        "--live",
+        action="store_true",
+        help="real time, as an exhibit: plays DATA/packs/current (else --pack), writes kiosk.json, follows control.json and screenshot requests (the demo)",
+    )
+    sim.add_argument(
+        "--mean-gap", type=float, default=None, help="mean seconds between visitors (default 20; 0 in fast mode)"
+    )
+    sim.add_argument(
+        "--think", type=float, default=None, help="max seconds a visitor thinks between touches (default 9)"
+    )
+    sim.add_argument(
+        "--start",
+        type=_instant,
+        help="backfill history: visits from this time (ISO 8601, e.g. 2026-11-01T09:00+08:00); fast mode only",
+    )
     sim.add_argument("--until", type=_instant, help="with --start: stop at this time (default: now)")
     sim.add_argument("--opening", default="9-21", help="with --start: local opening hours as OPEN-CLOSE (default 9-21)")
-    sim.add_argument("--timezone", default="Asia/Shanghai", help="with --start: the venue's time zone (default Asia/Shanghai)")
+    sim.add_argument(
+        "--timezone", default="Asia/Shanghai", help="with --start: the venue's time zone (default Asia/Shanghai)"
+    )
     return parser
 
 

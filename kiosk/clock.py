@@ -11,7 +11,7 @@ import ctypes.util
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -43,7 +43,7 @@ def parse_instant(value: object) -> float | None:
         except ValueError:
             raise ValueError(f"{value!r} is not an ISO 8601 time") from None
         if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=timezone.utc)
+            parsed = parsed.replace(tzinfo=UTC)
         return parsed.timestamp()
     raise ValueError("must be an ISO 8601 time, epoch seconds or null")
 

@@ -69,11 +69,21 @@ def parse_control(raw: Any) -> Control:
     message = em.get("message")
     if isinstance(message, str):
         message = {"zh": message, "en": message}
-    if not isinstance(message, dict) or not any(isinstance(message.get(k), str) and message[k].strip() for k in ("zh", "en")):
+    if not isinstance(message, dict) or not any(
+        isinstance(message.get(k), str) and message[k].strip() for k in ("zh", "en")
+    ):
         raise ControlError("emergency.message must be {zh, en} text")
     zh = message.get("zh") if isinstance(message.get("zh"), str) else None
     en = message.get("en") if isinstance(message.get("en"), str) else None
-    return Control(EmergencyNotice(em["id"], zh or en or "", en or zh or "", _time(em.get("starts"), "starts"), _time(em.get("expires"), "expires")))
+    return Control(
+        EmergencyNotice(
+            em["id"],
+            zh or en or "",
+            en or zh or "",
+            _time(em.get("starts"), "starts"),
+            _time(em.get("expires"), "expires"),
+        )
+    )
 
 
 class ControlWatcher:
@@ -118,7 +128,7 @@ class ControlWatcher:
         self.latest = control
         return changed
 
-    def start(self) -> "ControlWatcher":
+    def start(self) -> ControlWatcher:
         self.check()
         self._thread = threading.Thread(target=self._run, name="control-watcher", daemon=True)
         self._thread.start()

@@ -41,7 +41,7 @@ def _face_index(path: Path, prefer: str) -> int:
     for index in range(10):
         try:
             face = pygame.freetype.Font(str(path), 12, font_index=index)
-        except (OSError, IOError):
+        except OSError:
             break
         name = face.name or ""
         if f"CJK {prefer}" in name and "Mono" not in name:

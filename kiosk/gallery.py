@@ -6,9 +6,10 @@ a target's centre, as a finger would) and yields at each screen worth looking at
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pygame
 
@@ -44,14 +45,28 @@ class MemoryRecorder:
 class Tour:
     """One app at one size, language and text mode; `steps()` walks it through the screens."""
 
-    def __init__(self, pack: Pack, size: tuple[int, int], lang: str = "zh", senior: bool = False, dpi: float = 110.0, painter=None):
+    def __init__(
+        self,
+        pack: Pack,
+        size: tuple[int, int],
+        lang: str = "zh",
+        senior: bool = False,
+        dpi: float = 110.0,
+        painter=None,
+    ):
         self.pack = pack
         self.clock = ManualClock()
         self.recorder = MemoryRecorder(self.clock)
         self.control = Control()
         self.senior = senior
         self.app = KioskApp(
-            pack, self.recorder, self.clock, size, painter or prepare(pack), KioskConfig(dpi=dpi, default_lang=lang), control=lambda: self.control
+            pack,
+            self.recorder,
+            self.clock,
+            size,
+            painter or prepare(pack),
+            KioskConfig(dpi=dpi, default_lang=lang),
+            control=lambda: self.control,
         )
 
     def tap(self, name: str) -> None:
@@ -86,7 +101,9 @@ class Tour:
             self.tap(f"scene:{slides}")
             yield "slides"
             scene = self.pack.scene(slides)
-            for scene_slides in [s.id for s in self.pack.scenes if isinstance(s, SlidesScene)] if thorough else [slides]:
+            for scene_slides in (
+                [s.id for s in self.pack.scenes if isinstance(s, SlidesScene)] if thorough else [slides]
+            ):
                 if scene_slides != slides:
                     self.tap("chrome:home")
                     self.tap(f"scene:{scene_slides}")
@@ -108,7 +125,11 @@ class Tour:
             spots = self.pack.scene(room).spots  # type: ignore[attr-defined]
             for n, spot in enumerate(spots if thorough else spots[:1]):
                 self.tap(f"spot:{spot.id}")
-                yield "hotspots-open" if n == 0 and room == self.scene_of(HotspotsScene) else f"hotspots:{app.screen.state_key()}"
+                yield (
+                    "hotspots-open"
+                    if n == 0 and room == self.scene_of(HotspotsScene)
+                    else f"hotspots:{app.screen.state_key()}"
+                )
                 while thorough and any(t.name == "more" for t in app.targets()):
                     self.tap("more")
                     yield f"hotspots:{app.screen.state_key()}"

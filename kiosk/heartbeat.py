@@ -16,7 +16,6 @@ from typing import Any
 from content_packs.fsutil import write_json_atomic
 
 
-
 def write_atomic(path: Path, payload: dict[str, Any]) -> None:
     """Write JSON to `path` so readers see either the old or the new file, never a mix."""
     write_json_atomic(path, payload)
@@ -49,7 +48,7 @@ class Heartbeat:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="heartbeat", daemon=True)
 
-    def start(self) -> "Heartbeat":
+    def start(self) -> Heartbeat:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._thread.start()
         return self

@@ -67,7 +67,9 @@ class KioskHost:
         self.recorder = recorder
         self.control = ControlWatcher(self.data / "control.json")
         self.narrator = Narrator(enabled=options.audio)
-        self.app = KioskApp(pack, recorder, clock, size, painter, config, narrator=self.narrator, control=lambda: self.control.latest)
+        self.app = KioskApp(
+            pack, recorder, clock, size, painter, config, narrator=self.narrator, control=lambda: self.control.latest
+        )
         self.app.on_pack_switched = self._switched
         self.packs: PackWatcher | None = None
         if options.watch_files:
@@ -79,7 +81,13 @@ class KioskHost:
         self.status: dict = pack_brief(pack, "loaded")
         self.reload_error: str | None = None  # preview: why the last reload failed
         if failed is not None:  # the preferred pack (packs/current) failed; we play a fallback
-            self.status = {"id": failed.id, "version": failed.version, "status": "failed", "reason": failed.reason, "path": str(failed.path)}
+            self.status = {
+                "id": failed.id,
+                "version": failed.version,
+                "status": "failed",
+                "reason": failed.reason,
+                "path": str(failed.path),
+            }
         self._control_problems = 0
         self._frames = 0
         self._last_beat = -1.0
@@ -91,7 +99,7 @@ class KioskHost:
 
     # -- lifecycle --------------------------------------------------------------
 
-    def start(self) -> "KioskHost":
+    def start(self) -> KioskHost:
         if self.options.threads:
             self.control.start()
             if self.packs:
@@ -153,8 +161,16 @@ class KioskHost:
             return
         self._last_beat = -1.0  # report the news in this frame's heartbeat
         if isinstance(result, PackFailed):
-            self.recorder.record("pack_failed", id=result.id, version=result.version, path=str(result.path), reason=result.reason)
-            self.status = {"id": result.id, "version": result.version, "status": "failed", "reason": result.reason, "path": str(result.path)}
+            self.recorder.record(
+                "pack_failed", id=result.id, version=result.version, path=str(result.path), reason=result.reason
+            )
+            self.status = {
+                "id": result.id,
+                "version": result.version,
+                "status": "failed",
+                "reason": result.reason,
+                "path": str(result.path),
+            }
             self.reload_error = result.reason
             log.error("pack %s failed to load; still playing %s: %s", result.path, self.app.pack.root, result.reason)
             return

@@ -85,7 +85,9 @@ class PackWatcher:
         self.mode = mode
         self.interval = interval
         self.results: queue.Queue[PackReady | PackFailed] = queue.Queue()
-        self._seen: tuple | None = self._signature() if mode == "files" else (str(playing.resolve()) if playing else None,)
+        self._seen: tuple | None = (
+            self._signature() if mode == "files" else (str(playing.resolve()) if playing else None,)
+        )
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -132,7 +134,7 @@ class PackWatcher:
         except queue.Empty:
             return None
 
-    def start(self) -> "PackWatcher":
+    def start(self) -> PackWatcher:
         self._thread = threading.Thread(target=self._run, name="pack-watcher", daemon=True)
         self._thread.start()
         return self

@@ -7,9 +7,9 @@ Painter. A missing or broken image draws a calm placeholder and is reported once
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import pygame
 import pygame.freetype
@@ -50,7 +50,9 @@ class DrawnText:
 class Painter:
     """One per display; caches glyph runs and scaled images across frames."""
 
-    def __init__(self, regular: FontFace, bold: FontFace | None = None, on_error: Callable[[str, str], None] | None = None):
+    def __init__(
+        self, regular: FontFace, bold: FontFace | None = None, on_error: Callable[[str, str], None] | None = None
+    ):
         pygame.freetype.init()
         self._faces = {False: regular, True: bold or regular}
         self._fonts: dict[bool, pygame.freetype.Font] = {}
@@ -81,7 +83,7 @@ class Painter:
             self._fonts[bold] = font
         return font
 
-    def warm(self) -> "Painter":
+    def warm(self) -> Painter:
         """Open the font files now (e.g. off the frame loop, before a pack swap)."""
         self.font(False)
         self.font(True)
@@ -148,7 +150,9 @@ class Painter:
         total = lh * len(box.lines)
         if self.record:
             width = self.measure(box.size, bold)
-            self.drawn.append(DrawnText(text, rect.copy(), box.size, size, floor, tuple(width(line) for line in box.lines), total))
+            self.drawn.append(
+                DrawnText(text, rect.copy(), box.size, size, floor, tuple(width(line) for line in box.lines), total)
+            )
         y = rect.top
         if valign == "middle":
             y = rect.top + max(0, (rect.height - total) // 2)
@@ -211,7 +215,9 @@ class Painter:
         pygame.draw.rect(surface, fill, rect, border_radius=theme.radius)
         pygame.draw.rect(surface, pal.accent if not primary else pal.outline, rect, theme.outline_width, theme.radius)
         inner = rect.inflate(-theme.gap, -max(4, theme.gap // 3))
-        self.draw_text(surface, label, inner, size or theme.font("button"), ink, bold=True, align="center", valign="middle")
+        self.draw_text(
+            surface, label, inner, size or theme.font("button"), ink, bold=True, align="center", valign="middle"
+        )
 
     # -- images ------------------------------------------------------------
 
@@ -247,7 +253,9 @@ class Painter:
         original = self._original(path) if path else None
         return original.get_size() if original is not None else None
 
-    def image(self, surface: pygame.Surface, path: Path | None, rect: pygame.Rect, theme: Theme, mode: str = "contain") -> pygame.Rect:
+    def image(
+        self, surface: pygame.Surface, path: Path | None, rect: pygame.Rect, theme: Theme, mode: str = "contain"
+    ) -> pygame.Rect:
         """Draw an image scaled into `rect` ("contain" letterboxes, "cover" crops); placeholder if broken."""
         original = self._original(path) if path else None
         if original is None:

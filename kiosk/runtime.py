@@ -67,7 +67,9 @@ def load_first_pack(options: RunOptions, recorder: Recorder) -> tuple[Pack, Pack
             pack = load_pack(resolved)
         except PackError as exc:
             failure = PackFailed(resolved, str(exc)[:2000], **describe(resolved))
-            recorder.record("pack_failed", id=failure.id, version=failure.version, path=str(resolved), reason=failure.reason)
+            recorder.record(
+                "pack_failed", id=failure.id, version=failure.version, path=str(resolved), reason=failure.reason
+            )
             log.error("pack %s failed to load: %s", candidate, exc)
             first_failure = first_failure or failure
             continue
@@ -80,7 +82,9 @@ def run(options: RunOptions) -> int:
     started = time.monotonic()
     pygame.init()
     flags = pygame.FULLSCREEN if options.fullscreen else 0
-    screen = pygame.display.set_mode(options.size or (0, 0) if options.fullscreen else (options.size or (1280, 720)), flags)
+    screen = pygame.display.set_mode(
+        options.size or (0, 0) if options.fullscreen else (options.size or (1280, 720)), flags
+    )
     pygame.display.set_caption("kepu")
     pygame.mouse.set_visible(not options.fullscreen)
     size = screen.get_size()
@@ -93,7 +97,9 @@ def run(options: RunOptions) -> int:
     painter.preload(images[:1])  # the attract picture now; the rest while the attract loop plays
     threading.Thread(target=painter.preload, args=(images[1:],), name="image-preload", daemon=True).start()
     host_options = HostOptions(watch_current=not options.watch, watch_files=options.watch, audio=options.audio)
-    host = KioskHost(options.data, pack, painter, recorder, clock, size, options.config, host_options, failed=failed).start()
+    host = KioskHost(
+        options.data, pack, painter, recorder, clock, size, options.config, host_options, failed=failed
+    ).start()
     touch = TouchInput(size)
     ticker = pygame.time.Clock()
     last_watchdog = 0.0
@@ -108,7 +114,9 @@ def run(options: RunOptions) -> int:
             dt = ticker.tick(options.fps) / 1000.0
             app: KioskApp = host.app
             for event in pygame.event.get():
-                if event.type == pygame.QUIT or (event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE and not options.fullscreen):
+                if event.type == pygame.QUIT or (
+                    event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE and not options.fullscreen
+                ):
                     running = False
                 pointer = touch.translate(event)
                 if pointer:
@@ -150,7 +158,9 @@ def _overlay(screen: pygame.Surface, host: KioskHost, fps: float) -> None:
     screen.blit(surface, (6, screen.get_height() - bg.get_height() + 3))
     if host.reload_error:
         w, h = screen.get_size()
-        message = "重新加载失败，仍在显示上一版 · Reload failed, still showing the previous version\n" + host.reload_error
+        message = (
+            "重新加载失败，仍在显示上一版 · Reload failed, still showing the previous version\n" + host.reload_error
+        )
         banner = pygame.Rect(0, 0, w, min(h // 2, size * 12))
         pygame.draw.rect(screen, (150, 20, 20), banner)
         app.painter.draw_text(screen, message, banner.inflate(-12, -8), size, (255, 255, 255), min_size=12)

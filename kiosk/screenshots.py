@@ -177,7 +177,7 @@ class ScreenshotDesk:
 
     # -- lifecycle -------------------------------------------------------------------
 
-    def start(self) -> "ScreenshotDesk":
+    def start(self) -> ScreenshotDesk:
         self._threads = [
             threading.Thread(target=self._run_watcher, name="screenshot-requests", daemon=True),
             threading.Thread(target=self._run_writer, name="screenshot-writer", daemon=True),

@@ -70,7 +70,11 @@ def check(surface: pygame.Surface, rect: pygame.Rect, color: Color, width: int |
     """✓"""
     box = _square(rect, 0.8)
     w = width or max(2, box.width // 7)
-    points = [(box.left, box.centery), (box.left + box.width * 0.38, box.bottom - box.height * 0.15), (box.right, box.top + box.height * 0.15)]
+    points = [
+        (box.left, box.centery),
+        (box.left + box.width * 0.38, box.bottom - box.height * 0.15),
+        (box.right, box.top + box.height * 0.15),
+    ]
     pygame.draw.lines(surface, color, False, points, w)
     for point in points:
         pygame.draw.circle(surface, color, point, w // 2)
@@ -96,16 +100,28 @@ def scene_icon(surface: pygame.Surface, kind: str, rect: pygame.Rect, ink: Color
         pygame.draw.rect(surface, ink, back, line, border_radius=line * 2)
         pygame.draw.rect(surface, paper, front, border_radius=line * 2)
         pygame.draw.rect(surface, ink, front, line, border_radius=line * 2)
-        picture = pygame.Rect(front.left + line * 2, front.top + line * 2, front.width - line * 4, round(front.height * 0.42))
+        picture = pygame.Rect(
+            front.left + line * 2, front.top + line * 2, front.width - line * 4, round(front.height * 0.42)
+        )
         pygame.draw.rect(surface, ink, picture, border_radius=line)
         for i in range(3):
             y = picture.bottom + line * 2 + i * line * 2
-            pygame.draw.line(surface, ink, (front.left + line * 2, y), (front.right - line * (3 + 3 * (i == 2)), y), max(1, line // 1))
+            pygame.draw.line(
+                surface,
+                ink,
+                (front.left + line * 2, y),
+                (front.right - line * (3 + 3 * (i == 2)), y),
+                max(1, line // 1),
+            )
     elif kind == "quiz":
         bubble = pygame.Rect(0, 0, round(s * 0.86), round(s * 0.66))
         bubble.midtop = (box.centerx, box.top + round(s * 0.06))
         pygame.draw.rect(surface, ink, bubble, border_radius=round(s * 0.14))
-        tail = [(bubble.left + s * 0.18, bubble.bottom - 2), (bubble.left + s * 0.14, box.bottom - s * 0.08), (bubble.left + s * 0.40, bubble.bottom - 2)]
+        tail = [
+            (bubble.left + s * 0.18, bubble.bottom - 2),
+            (bubble.left + s * 0.14, box.bottom - s * 0.08),
+            (bubble.left + s * 0.40, bubble.bottom - 2),
+        ]
         pygame.draw.polygon(surface, ink, tail)
         check(surface, bubble.inflate(-s * 0.34, -s * 0.22), paper, max(2, s // 12))
     elif kind == "hotspots":

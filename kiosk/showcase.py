@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pygame
 
-PACK_TOML = '''id = "kiosk-showcase"
+PACK_TOML = """id = "kiosk-showcase"
 version = "1.0.0"
 title = { zh = "地震来了怎么办", en = "When the Earth Shakes" }
 summary = { zh = "三分钟学会避险自救", en = "Learn to stay safe in three minutes" }
@@ -115,7 +115,7 @@ id = "rate"
 type = "rating"
 title = { zh = "评一评", en = "Rate this exhibit" }
 prompt = { zh = "这个展项对你有帮助吗？", en = "Did this exhibit help you?" }
-'''
+"""
 
 
 def _picture(path: Path, size: tuple[int, int], hue: tuple[int, int, int], motif: str) -> None:
@@ -127,9 +127,13 @@ def _picture(path: Path, size: tuple[int, int], hue: tuple[int, int, int], motif
     light = (250, 246, 236)
     if motif == "room":
         pygame.draw.rect(surface, (200, 180, 150), (0, round(h * 0.55), w, h))  # floor
-        pygame.draw.rect(surface, (190, 225, 245), (round(w * 0.60), round(h * 0.12), round(w * 0.26), round(h * 0.36)))  # window
+        pygame.draw.rect(
+            surface, (190, 225, 245), (round(w * 0.60), round(h * 0.12), round(w * 0.26), round(h * 0.36))
+        )  # window
         pygame.draw.rect(surface, light, (round(w * 0.60), round(h * 0.12), round(w * 0.26), round(h * 0.36)), 6)
-        pygame.draw.rect(surface, (120, 80, 50), (round(w * 0.08), round(h * 0.58), round(w * 0.30), round(h * 0.05)))  # table top
+        pygame.draw.rect(
+            surface, (120, 80, 50), (round(w * 0.08), round(h * 0.58), round(w * 0.30), round(h * 0.05))
+        )  # table top
         for x in (0.10, 0.35):
             pygame.draw.rect(surface, (120, 80, 50), (round(w * x), round(h * 0.62), round(w * 0.02), round(h * 0.22)))
         pygame.draw.line(surface, (90, 70, 60), (round(w * 0.5), round(h * 0.55)), (round(w * 0.5), round(h * 0.95)), 4)
@@ -147,7 +151,8 @@ def _tone(path: Path, seconds: float = 0.6, freq: float = 440.0, rate: int = 220
         out.setsampwidth(2)
         out.setframerate(rate)
         frames = b"".join(
-            struct.pack("<h", round(8000 * math.sin(2 * math.pi * freq * i / rate))) for i in range(round(seconds * rate))
+            struct.pack("<h", round(8000 * math.sin(2 * math.pi * freq * i / rate)))
+            for i in range(round(seconds * rate))
         )
         out.writeframes(frames)
 

@@ -61,7 +61,7 @@ class SimulationResult:
         }
 
 
-__all__ = ["Simulator", "SimulationResult", "VisitingCalendar", "simulate", "make_painter"]
+__all__ = ["SimulationResult", "Simulator", "VisitingCalendar", "make_painter", "simulate"]
 
 
 @dataclass(frozen=True)
@@ -133,7 +133,9 @@ class Simulator:
         failed = None
         if live if follow_current is None else follow_current:
             pack, failed = self._current_or(pack, Path(data_dir))
-        self.host = KioskHost(Path(data_dir), pack, prepare(pack), self.recorder, self.clock, size, config, options, failed=failed).start()
+        self.host = KioskHost(
+            Path(data_dir), pack, prepare(pack), self.recorder, self.clock, size, config, options, failed=failed
+        ).start()
         self.frame: pygame.Surface | None = None  # drawn only when a screenshot is requested
         self.touch = TouchInput(size)
         self.screenshot_dir = screenshots
@@ -152,7 +154,9 @@ class Simulator:
             return load_pack(target), None
         except PackError as exc:
             failure = PackFailed(target, str(exc)[:2000], **describe(target))
-            self.recorder.record("pack_failed", id=failure.id, version=failure.version, path=str(target), reason=failure.reason)
+            self.recorder.record(
+                "pack_failed", id=failure.id, version=failure.version, path=str(target), reason=failure.reason
+            )
             log.error("pack %s failed to load, playing %s: %s", target, fallback.root, exc)
             return fallback, failure
 

@@ -138,5 +138,5 @@ class Theme:
     def outline_width(self) -> int:
         return max(2, round(0.35 * self.vmin * (1.6 if self.senior else 1.0)))
 
-    def with_senior(self, senior: bool) -> "Theme":
+    def with_senior(self, senior: bool) -> Theme:
         return Theme(self.width, self.height, self.dpi, senior)

@@ -60,5 +60,12 @@ def finger_event(kind: str, x: int, y: int, size: tuple[int, int], finger_id: in
     types = {"down": pygame.FINGERDOWN, "up": pygame.FINGERUP, "move": pygame.FINGERMOTION}
     w, h = size
     return pygame.event.Event(
-        types[kind], x=x / max(1, w - 1), y=y / max(1, h - 1), dx=0.0, dy=0.0, touch_id=1, finger_id=finger_id, pressure=1.0
+        types[kind],
+        x=x / max(1, w - 1),
+        y=y / max(1, h - 1),
+        dx=0.0,
+        dy=0.0,
+        touch_id=1,
+        finger_id=finger_id,
+        pressure=1.0,
     )

@@ -7,8 +7,8 @@ either on injected time (as fast as the CPU allows) or in real time (the demo).
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 from kiosk.screens.base import Target
 

@@ -17,7 +17,9 @@ from pathlib import Path
 
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
-import pygame  # noqa: E402  (the environment must be set first)
+import itertools
+
+import pygame
 
 W, H = 1600, 900
 SCALE = 2
@@ -63,10 +65,14 @@ class Canvas:
         pygame.draw.rect(self.surface, color, self._r(x, y, w, h), border_radius=round(radius * SCALE))
 
     def frame(self, color, x, y, w, h, width: float = 4, radius: float = 0) -> None:
-        pygame.draw.rect(self.surface, color, self._r(x, y, w, h), round(width * SCALE), border_radius=round(radius * SCALE))
+        pygame.draw.rect(
+            self.surface, color, self._r(x, y, w, h), round(width * SCALE), border_radius=round(radius * SCALE)
+        )
 
     def circle(self, color, x, y, r, width: float = 0) -> None:
-        pygame.draw.circle(self.surface, color, (round(x * SCALE), round(y * SCALE)), round(r * SCALE), round(width * SCALE))
+        pygame.draw.circle(
+            self.surface, color, (round(x * SCALE), round(y * SCALE)), round(r * SCALE), round(width * SCALE)
+        )
 
     def ellipse(self, color, x, y, w, h) -> None:
         pygame.draw.ellipse(self.surface, color, self._r(x, y, w, h))
@@ -84,7 +90,7 @@ class Canvas:
         pygame.draw.circle(self.surface, color, pb, w // 2)
 
     def polyline(self, color, points, width: float = 4) -> None:
-        for a, b in zip(points, points[1:]):
+        for a, b in itertools.pairwise(points):
             self.line(color, a, b, width)
 
     def soft(self, color, x, y, r, alpha: int) -> None:
@@ -121,7 +127,12 @@ def cloud(c: Canvas, x, y, s: float = 1.0, color=WHITE) -> None:
 def sun(c: Canvas, x, y, r=60) -> None:
     for i in range(12):
         a = i * math.pi / 6
-        c.line(YELLOW, (x + math.cos(a) * (r + 18), y + math.sin(a) * (r + 18)), (x + math.cos(a) * (r + 42), y + math.sin(a) * (r + 42)), 10)
+        c.line(
+            YELLOW,
+            (x + math.cos(a) * (r + 18), y + math.sin(a) * (r + 18)),
+            (x + math.cos(a) * (r + 42), y + math.sin(a) * (r + 42)),
+            10,
+        )
     c.circle(YELLOW, x, y, r)
 
 
@@ -200,7 +211,15 @@ def bookshelf(c: Canvas, x, y_floor, w=220, h=380) -> None:
 
 def lamp(c: Canvas, x, y_top=0, length=160) -> None:
     c.line(INK, (x, y_top), (x, y_top + length), 5)
-    c.poly(YELLOW, [(x - 60, y_top + length + 50), (x + 60, y_top + length + 50), (x + 30, y_top + length), (x - 30, y_top + length)])
+    c.poly(
+        YELLOW,
+        [
+            (x - 60, y_top + length + 50),
+            (x + 60, y_top + length + 50),
+            (x + 30, y_top + length),
+            (x - 30, y_top + length),
+        ],
+    )
 
 
 def stove(c: Canvas, x, y_floor, w=260, h=240) -> None:
@@ -228,9 +247,34 @@ def tick(c: Canvas, x, y, r=60, color=GREEN) -> None:
 
 def flame(c: Canvas, x, y, s=1.0) -> None:
     """A flame whose base sits at (x, y)."""
-    c.poly(RED, [(x - 70 * s, y), (x - 80 * s, y - 90 * s), (x - 30 * s, y - 70 * s), (x, y - 200 * s), (x + 40 * s, y - 80 * s), (x + 80 * s, y - 110 * s), (x + 75 * s, y)])
-    c.poly(ORANGE, [(x - 45 * s, y), (x - 50 * s, y - 60 * s), (x - 15 * s, y - 50 * s), (x + 5 * s, y - 130 * s), (x + 30 * s, y - 55 * s), (x + 50 * s, y - 70 * s), (x + 48 * s, y)])
-    c.poly(YELLOW, [(x - 22 * s, y), (x - 20 * s, y - 35 * s), (x + 5 * s, y - 70 * s), (x + 25 * s, y - 30 * s), (x + 22 * s, y)])
+    c.poly(
+        RED,
+        [
+            (x - 70 * s, y),
+            (x - 80 * s, y - 90 * s),
+            (x - 30 * s, y - 70 * s),
+            (x, y - 200 * s),
+            (x + 40 * s, y - 80 * s),
+            (x + 80 * s, y - 110 * s),
+            (x + 75 * s, y),
+        ],
+    )
+    c.poly(
+        ORANGE,
+        [
+            (x - 45 * s, y),
+            (x - 50 * s, y - 60 * s),
+            (x - 15 * s, y - 50 * s),
+            (x + 5 * s, y - 130 * s),
+            (x + 30 * s, y - 55 * s),
+            (x + 50 * s, y - 70 * s),
+            (x + 48 * s, y),
+        ],
+    )
+    c.poly(
+        YELLOW,
+        [(x - 22 * s, y), (x - 20 * s, y - 35 * s), (x + 5 * s, y - 70 * s), (x + 25 * s, y - 30 * s), (x + 22 * s, y)],
+    )
 
 
 def phone(c: Canvas, x, y, w=300, h=560, screen=(236, 244, 252)) -> tuple[float, float, float, float]:
@@ -245,14 +289,35 @@ def phone(c: Canvas, x, y, w=300, h=560, screen=(236, 244, 252)) -> tuple[float,
 def bubble(c: Canvas, x, y, w, h, color, lines=2, left=True) -> None:
     """A chat bubble with grey bars standing in for words."""
     c.rect(color, x, y, w, h, 20)
-    tail = [(x + 20, y + h - 4), (x - 6, y + h + 16), (x + 44, y + h - 4)] if left else [(x + w - 20, y + h - 4), (x + w + 6, y + h + 16), (x + w - 44, y + h - 4)]
+    tail = (
+        [(x + 20, y + h - 4), (x - 6, y + h + 16), (x + 44, y + h - 4)]
+        if left
+        else [(x + w - 20, y + h - 4), (x + w + 6, y + h + 16), (x + w - 44, y + h - 4)]
+    )
     c.poly(color, tail)
     for i in range(lines):
-        c.rect(WHITE if color not in (WHITE, CREAM) else LIGHT_GREY, x + 18, y + 18 + i * 26, (w - 36) * (1 - 0.3 * (i % 2)), 12, 6)
+        c.rect(
+            WHITE if color not in (WHITE, CREAM) else LIGHT_GREY,
+            x + 18,
+            y + 18 + i * 26,
+            (w - 36) * (1 - 0.3 * (i % 2)),
+            12,
+            6,
+        )
 
 
 def shield(c: Canvas, x, y, s=1.0, color=GREEN) -> None:
-    c.poly(color, [(x, y - 120 * s), (x + 100 * s, y - 80 * s), (x + 90 * s, y + 30 * s), (x, y + 120 * s), (x - 90 * s, y + 30 * s), (x - 100 * s, y - 80 * s)])
+    c.poly(
+        color,
+        [
+            (x, y - 120 * s),
+            (x + 100 * s, y - 80 * s),
+            (x + 90 * s, y + 30 * s),
+            (x, y + 120 * s),
+            (x - 90 * s, y + 30 * s),
+            (x - 100 * s, y - 80 * s),
+        ],
+    )
     c.polyline(WHITE, [(x - 40 * s, y), (x - 8 * s, y + 34 * s), (x + 48 * s, y - 34 * s)], 18 * s)
 
 
@@ -269,9 +334,25 @@ def building(c: Canvas, x, y_ground, w, h, color=(236, 214, 190), cracked=False)
     rows = max(2, int(h // 90))
     for r in range(rows):
         for col in range(cols):
-            c.rect(SKY_DEEP, x + 18 + col * (w - 20) / cols, y_ground - h + 24 + r * (h - 40) / rows, (w - 20) / cols - 18, (h - 40) / rows - 30, 4)
+            c.rect(
+                SKY_DEEP,
+                x + 18 + col * (w - 20) / cols,
+                y_ground - h + 24 + r * (h - 40) / rows,
+                (w - 20) / cols - 18,
+                (h - 40) / rows - 30,
+                4,
+            )
     if cracked:
-        c.polyline(INK, [(x + w * 0.4, y_ground - h), (x + w * 0.5, y_ground - h * 0.8), (x + w * 0.42, y_ground - h * 0.65), (x + w * 0.55, y_ground - h * 0.45)], 6)
+        c.polyline(
+            INK,
+            [
+                (x + w * 0.4, y_ground - h),
+                (x + w * 0.5, y_ground - h * 0.8),
+                (x + w * 0.42, y_ground - h * 0.65),
+                (x + w * 0.55, y_ground - h * 0.45),
+            ],
+            6,
+        )
 
 
 def fridge(c: Canvas, x, y, w=520, h=760, open_=True) -> None:
@@ -367,7 +448,12 @@ def bin_(c: Canvas, x, y_floor, color, symbol: str, w=180, h=240) -> None:
         for i in range(3):
             a = -math.pi / 2 + i * 2 * math.pi / 3
             b = a + 2 * math.pi / 3 - 0.5
-            c.line(WHITE, (cx + 50 * math.cos(a), cy + 50 * math.sin(a)), (cx + 50 * math.cos(b), cy + 50 * math.sin(b)), 14)
+            c.line(
+                WHITE,
+                (cx + 50 * math.cos(a), cy + 50 * math.sin(a)),
+                (cx + 50 * math.cos(b), cy + 50 * math.sin(b)),
+                14,
+            )
             c.circle(WHITE, cx + 50 * math.cos(b), cy + 50 * math.sin(b), 14)
     elif symbol == "hazard":
         c.poly(WHITE, [(cx, cy - 60), (cx + 62, cy + 48), (cx - 62, cy + 48)])
@@ -426,8 +512,27 @@ def tv(c: Canvas, x, y, w=380, h=230, standby=True) -> None:
 
 def earth(c: Canvas, x, y, r=200) -> None:
     c.circle(SKY_DEEP, x, y, r)
-    c.poly(GREEN, [(x - r * 0.6, y - r * 0.5), (x - r * 0.1, y - r * 0.7), (x + r * 0.1, y - r * 0.3), (x - r * 0.2, y), (x - r * 0.5, y + r * 0.1), (x - r * 0.75, y - r * 0.2)])
-    c.poly(GREEN, [(x + r * 0.2, y + r * 0.1), (x + r * 0.7, y - r * 0.1), (x + r * 0.8, y + r * 0.3), (x + r * 0.4, y + r * 0.7), (x + r * 0.15, y + r * 0.5)])
+    c.poly(
+        GREEN,
+        [
+            (x - r * 0.6, y - r * 0.5),
+            (x - r * 0.1, y - r * 0.7),
+            (x + r * 0.1, y - r * 0.3),
+            (x - r * 0.2, y),
+            (x - r * 0.5, y + r * 0.1),
+            (x - r * 0.75, y - r * 0.2),
+        ],
+    )
+    c.poly(
+        GREEN,
+        [
+            (x + r * 0.2, y + r * 0.1),
+            (x + r * 0.7, y - r * 0.1),
+            (x + r * 0.8, y + r * 0.3),
+            (x + r * 0.4, y + r * 0.7),
+            (x + r * 0.15, y + r * 0.5),
+        ],
+    )
 
 
 def leaf(c: Canvas, x, y, s=1.0, color=GREEN) -> None:
@@ -489,7 +594,9 @@ def quake_drop_cover() -> Canvas:
     person(c, 800, 684, 1.35, BLUE, pose="crouch")
     for i in range(3):
         c.polyline(GREY, [(80 + i * 30, 380 + i * 40), (110 + i * 30, 360 + i * 40), (140 + i * 30, 390 + i * 40)], 6)
-        c.polyline(GREY, [(1480 - i * 30, 400 + i * 40), (1510 - i * 30, 380 + i * 40), (1540 - i * 30, 410 + i * 40)], 6)
+        c.polyline(
+            GREY, [(1480 - i * 30, 400 + i * 40), (1510 - i * 30, 380 + i * 40), (1540 - i * 30, 410 + i * 40)], 6
+        )
     return c
 
 
@@ -520,7 +627,15 @@ def quake_open_area() -> Canvas:
     c.polyline(INK, [(1320, 230), (1100, 300), (900, 250)], 4)
     tree(c, 1230, 560, 0.8)
     for i, (x, color) in enumerate(((620, RED), (760, BLUE), (880, YELLOW), (1000, TEAL))):
-        person(c, x, 800 + (i % 2) * 20, 0.75 - 0.1 * (i % 2), color, skin=SKIN if i % 2 else SKIN_2, pose="stand" if i % 2 else "wave")
+        person(
+            c,
+            x,
+            800 + (i % 2) * 20,
+            0.75 - 0.1 * (i % 2),
+            color,
+            skin=SKIN if i % 2 else SKIN_2,
+            pose="stand" if i % 2 else "wave",
+        )
     c.frame(WHITE, 560, 560, 540, 300, 8, 30)
     return c
 
@@ -568,14 +683,14 @@ def quake_room() -> Canvas:
     """Hotspots: a living room with safe and unsafe places (positions match pack.toml rects)."""
     c = Canvas()
     room(c)
-    window(c, 100, 140, 300, 330)                  # spot "window": x 0.05-0.27, y 0.13-0.55
-    lamp(c, 700, 0, 110)                           # spot "lamp": x 0.40-0.48, y 0.0-0.20
-    bookshelf(c, 1260, 680, 260, 470)              # spot "shelf": x 0.78-0.96, y 0.22-0.76
-    table(c, 520, 680, 460, 210)                   # spot "table": x 0.31-0.63, y 0.50-0.77
-    stove_x = 1010                                  # spot "gas": x 0.62-0.79, y 0.50-0.77
+    window(c, 100, 140, 300, 330)  # spot "window": x 0.05-0.27, y 0.13-0.55
+    lamp(c, 700, 0, 110)  # spot "lamp": x 0.40-0.48, y 0.0-0.20
+    bookshelf(c, 1260, 680, 260, 470)  # spot "shelf": x 0.78-0.96, y 0.22-0.76
+    table(c, 520, 680, 460, 210)  # spot "table": x 0.31-0.63, y 0.50-0.77
+    stove_x = 1010  # spot "gas": x 0.62-0.79, y 0.50-0.77
     stove(c, stove_x, 680, 230, 200)
     c.soft(SKY, 1125, 430, 40, 160)
-    c.rect(GREEN, 40, 600, 120, 60, 8)              # spot "exit": the way out, x 0.02-0.11
+    c.rect(GREEN, 40, 600, 120, 60, 8)  # spot "exit": the way out, x 0.02-0.11
     c.poly(WHITE, [(70, 615), (130, 630), (70, 645)])
     c.rect(WOOD_DARK, 30, 690, 150, 190, 6)
     return c
@@ -687,7 +802,7 @@ def food_fridge_spots() -> Canvas:
     """Hotspots: where food belongs in a fridge (positions match pack.toml rects)."""
     c = Canvas((236, 242, 250))
     fridge(c, 400, 40, 800, 820)
-    fx, fy, fw, fh = 400, 40, 800, 820
+    _fx, fy, _fw, fh = 400, 40, 800, 820
     # Freezer: frozen packs (spot "freezer": x 0.25-0.75, y 0.04-0.30).
     for i in range(4):
         c.rect((170, 210, 240), 460 + i * 170, 100, 140, 130, 14)
@@ -748,7 +863,7 @@ def scam_safe_account() -> Canvas:
 
 def scam_code() -> Canvas:
     c = Canvas((232, 244, 252))
-    x, y, w, h = phone(c, 640, 120, 320, 640)
+    x, y, w, _h = phone(c, 640, 120, 320, 640)
     for i in range(6):
         c.rect(WHITE, x + 20 + i * 46, y + 200, 36, 56, 8)
         c.frame(BLUE, x + 20 + i * 46, y + 200, 36, 56, 3, 8)
@@ -795,7 +910,7 @@ def scam_family() -> Canvas:
 def scam_phone_spots() -> Canvas:
     """Hotspots: warning signs on a phone screen (positions match pack.toml rects)."""
     c = Canvas((236, 238, 248))
-    x, y, w, h = phone(c, 480, 20, 640, 860)
+    x, y, w, _h = phone(c, 480, 20, 640, 860)
     # Caller banner with an unknown number (spot "unknown": y 0.10-0.20).
     c.rect((255, 226, 214), x + 20, y + 20, w - 40, 70, 16)
     c.circle(GREY, x + 60, y + 55, 24)
@@ -916,15 +1031,15 @@ def carbon_home_spots() -> Canvas:
     """Hotspots: energy at home (positions match pack.toml rects)."""
     c = Canvas(WALL)
     c.rect(FLOOR, 0, 720, W, 180)
-    air_conditioner(c, 90, 80, 380, 120)            # spot "ac": x 0.05-0.30, y 0.08-0.24
-    window(c, 640, 90, 320, 300)                    # spot "window": x 0.39-0.61, y 0.08-0.46
+    air_conditioner(c, 90, 80, 380, 120)  # spot "ac": x 0.05-0.30, y 0.08-0.24
+    window(c, 640, 90, 320, 300)  # spot "window": x 0.39-0.61, y 0.08-0.46
     sun(c, 800, 240, 50)
-    lightbulb(c, 1300, 190, 0.7, on=True)           # spot "light": x 0.76-0.87, y 0.07-0.38
-    tv(c, 110, 400, 360, 220, standby=True)         # spot "tv": x 0.06-0.30, y 0.44-0.74
+    lightbulb(c, 1300, 190, 0.7, on=True)  # spot "light": x 0.76-0.87, y 0.07-0.38
+    tv(c, 110, 400, 360, 220, standby=True)  # spot "tv": x 0.06-0.30, y 0.44-0.74
     c.rect(WOOD, 90, 670, 400, 50, 10)
-    plug(c, 560, 620, 0.7)                          # spot "plug": x 0.31-0.40, y 0.58-0.80
-    fridge(c, 1140, 420, 220, 300, open_=False)     # spot "fridge": x 0.70-0.87, y 0.46-0.81
-    tap(c, 900, 560, 0.9, dripping=True)            # spot "tap": x 0.47-0.62, y 0.55-0.80
+    plug(c, 560, 620, 0.7)  # spot "plug": x 0.31-0.40, y 0.58-0.80
+    fridge(c, 1140, 420, 220, 300, open_=False)  # spot "fridge": x 0.70-0.87, y 0.46-0.81
+    tap(c, 900, 560, 0.9, dripping=True)  # spot "tap": x 0.47-0.62, y 0.55-0.80
     c.rect(WHITE, 760, 640, 240, 80, 14)
     return c
 

@@ -18,7 +18,9 @@ from controller.broker import free_port
 def run_cli(module: str, *args: str, timeout: float = 300) -> str:
     """Run `python -m module args…`; return stdout, failing loudly with stderr."""
     env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
-    done = subprocess.run([sys.executable, "-m", module, *args], capture_output=True, text=True, timeout=timeout, env=env)
+    done = subprocess.run(
+        [sys.executable, "-m", module, *args], capture_output=True, text=True, timeout=timeout, env=env
+    )
     assert done.returncode == 0, f"{module} {args} failed ({done.returncode}):\n{done.stderr[-3000:]}"
     return done.stdout
 
@@ -35,10 +37,18 @@ class Service:
         self.log = log
         self.process: subprocess.Popen | None = None
 
-    def start(self) -> "Service":
-        env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy", "SDL_NO_SIGNAL_HANDLERS": "1", "PYTHONUNBUFFERED": "1"}
+    def start(self) -> Service:
+        env = {
+            **os.environ,
+            "SDL_VIDEODRIVER": "dummy",
+            "SDL_AUDIODRIVER": "dummy",
+            "SDL_NO_SIGNAL_HANDLERS": "1",
+            "PYTHONUNBUFFERED": "1",
+        }
         with self.log.open("ab") as out:
-            self.process = subprocess.Popen(self.argv, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+            self.process = subprocess.Popen(
+                self.argv, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True
+            )
         return self
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
@@ -64,7 +74,20 @@ class Controller(Service):
         self.url = f"http://127.0.0.1:{self.port}"
         data.mkdir(parents=True, exist_ok=True)
         super().__init__(
-            [sys.executable, "-m", "controller", "serve", "--data", str(data), "--mqtt", mqtt_url, "--port", str(self.port), "--admin-token", token],
+            [
+                sys.executable,
+                "-m",
+                "controller",
+                "serve",
+                "--data",
+                str(data),
+                "--mqtt",
+                mqtt_url,
+                "--port",
+                str(self.port),
+                "--admin-token",
+                token,
+            ],
             data / "controller.log",
         )
 
@@ -86,7 +109,20 @@ class Controller(Service):
 
 def agent(exhibit: str, data: Path, mqtt_url: str, controller_url: str) -> Service:
     return Service(
-        [sys.executable, "-m", "exhibit_agent", "run", "--exhibit", exhibit, "--mqtt", mqtt_url, "--controller", controller_url, "--data", str(data)],
+        [
+            sys.executable,
+            "-m",
+            "exhibit_agent",
+            "run",
+            "--exhibit",
+            exhibit,
+            "--mqtt",
+            mqtt_url,
+            "--controller",
+            controller_url,
+            "--data",
+            str(data),
+        ],
         data / f"agent-{exhibit}.log",
     )
 

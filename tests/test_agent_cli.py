@@ -22,8 +22,9 @@ def test_every_command_has_help():
         assert sub.description, name
         for action in sub._actions:
             assert action.help, f"{name} {action.dest} has no help"
-    out = subprocess.run([sys.executable, "-m", "exhibit_agent", "run", "--help"], cwd=REPO,
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "exhibit_agent", "run", "--help"], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout
     assert "--exhibit" in out and "--mqtt" in out and "--controller" in out and "--data" in out
 
 
@@ -72,7 +73,10 @@ def test_config_file_is_read_and_flags_override_it(tmp_path):
         ('exhibit = "ex-1"\ndata="/d"\n[mqtt]\nurl="http://h"', "mqtt.url"),
         ('exhibit = "ex-1"\ndata="/d"', "mqtt.url"),
         ('exhibit = "ex-1"\ndata="/d"\n[mqtt]\nurl="mqtt://h"\n[outbox]\nbatch_max_events = 0', "batch_max_events"),
-        ('exhibit = "ex-1"\ndata="/d"\n[mqtt]\nurl="mqtt://h"\n[outbox]\nbatch_max_event = 5', "outbox.batch_max_event"),
+        (
+            'exhibit = "ex-1"\ndata="/d"\n[mqtt]\nurl="mqtt://h"\n[outbox]\nbatch_max_event = 5',
+            "outbox.batch_max_event",
+        ),
         ('exhibit = "ex-1"\ndata="/d"\n[mqtt]\nurl="mqtt://h"\n[health]\ninterval = "fast"', "health_interval"),
         ('exhibit = "ex-1"\ndata="/d"\ncontroller="ctl:8000"\n[mqtt]\nurl="mqtt://h"', "controller"),
         ("exhibit = ", "not valid TOML"),

@@ -16,8 +16,16 @@ T0 = 1_767_225_600.0
 
 
 def emergency(starts, expires, ident="em-1"):
-    return parse_desired({"emergency": {"id": ident, "message": {"zh": "地震预警", "en": "Earthquake warning"},
-                                        "starts": starts, "expires": expires}}).emergency
+    return parse_desired(
+        {
+            "emergency": {
+                "id": ident,
+                "message": {"zh": "地震预警", "en": "Earthquake warning"},
+                "starts": starts,
+                "expires": expires,
+            }
+        }
+    ).emergency
 
 
 def test_control_file_follows_starts_and_expires(tmp_path):
@@ -59,9 +67,18 @@ def test_desired_emergency_reaches_control_json_within_a_second_and_clears_at_ex
     try:
         assert agent.link.wait_connected(10)
         now = time.time()
-        desired = {"venue": "venue-1", "opening_hours": None, "pack": None, "config": {"attract_after": 30},
-                   "emergency": {"id": "em-7", "message": {"zh": "请撤离", "en": "Please evacuate"},
-                                 "starts": iso(now - 1), "expires": iso(now + 2.5)}}
+        desired = {
+            "venue": "venue-1",
+            "opening_hours": None,
+            "pack": None,
+            "config": {"attract_after": 30},
+            "emergency": {
+                "id": "em-7",
+                "message": {"zh": "请撤离", "en": "Please evacuate"},
+                "starts": iso(now - 1),
+                "expires": iso(now + 2.5),
+            },
+        }
         t0 = time.monotonic()
         publish_retained(broker.url, "kepu/v1/exhibits/ex-em/desired", desired)
         control = data / "control.json"

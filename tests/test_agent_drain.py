@@ -137,7 +137,9 @@ def test_resumes_from_outbox_on_a_new_drainer(outbox):
 def test_foreign_footfall_acks_on_a_shared_venue_topic_delete_nothing(outbox):
     write_events(outbox, 5, stream="footfall")
     pub = FakePublisher()
-    d = Drainer(outbox, "footfall", "ex-1", lambda: "kepu/v1/venues/v1/footfall", pub, venue=lambda: "v1", clock=Clock())
+    d = Drainer(
+        outbox, "footfall", "ex-1", lambda: "kepu/v1/venues/v1/footfall", pub, venue=lambda: "v1", clock=Clock()
+    )
     d.pump()
     assert pub.sent[0][1]["venue"] == "v1"
     # Another exhibit's ack at the same venue, with overlapping seq numbers.
@@ -151,8 +153,15 @@ def test_footfall_waits_for_a_venue_and_streams_do_not_mix(outbox):
     write_events(outbox, 4, stream="events")
     pub = FakePublisher()
     venue = {"v": None}
-    d = Drainer(outbox, "footfall", "ex-1", lambda: venue["v"] and f"kepu/v1/venues/{venue['v']}/footfall", pub,
-                venue=lambda: venue["v"], clock=Clock())
+    d = Drainer(
+        outbox,
+        "footfall",
+        "ex-1",
+        lambda: venue["v"] and f"kepu/v1/venues/{venue['v']}/footfall",
+        pub,
+        venue=lambda: venue["v"],
+        clock=Clock(),
+    )
     assert d.pump() == 0 and not pub.sent
     venue["v"] = "v1"
     d.pump()

@@ -16,8 +16,16 @@ import pytest
 
 from kiosk.clock import ManualClock
 from kiosk.outbox import Outbox
-from tests.test_agent_support import (FakeController, FakeKiosk, PackServer, check_current_is_complete,
-                                      publish_retained, spawn_agent, wait_until, write_events)
+from tests.test_agent_support import (
+    FakeController,
+    FakeKiosk,
+    PackServer,
+    check_current_is_complete,
+    publish_retained,
+    spawn_agent,
+    wait_until,
+    write_events,
+)
 
 
 class KioskWriter:
@@ -55,9 +63,16 @@ def drain_and_check(ctl, writer, data, label, extra):
     stored = ctl.ids()
     sent = set(writer.ids)
     lost = sent - stored
-    figures = {"test": label, "written": len(writer.ids), "stored": len(stored & sent),
-               "deliveries": ctl.deliveries, "wire_duplicates": ctl.deliveries - ctl.stored(),
-               "lost": len(lost), "stored_twice": ctl.stored() - len(stored), **extra}
+    figures = {
+        "test": label,
+        "written": len(writer.ids),
+        "stored": len(stored & sent),
+        "deliveries": ctl.deliveries,
+        "wire_duplicates": ctl.deliveries - ctl.stored(),
+        "lost": len(lost),
+        "stored_twice": ctl.stored() - len(stored),
+        **extra,
+    }
     print("\nFIGURES " + json.dumps(figures))
     assert not lost, f"{len(lost)} events lost"
     assert len(writer.ids) == len(sent), "the writer produced unique ids"
@@ -124,14 +139,15 @@ def test_kill_9_during_pack_download_and_install_always_leaves_a_complete_pack(t
     data.mkdir()
     config = tmp_path / "agent.toml"
     config.write_text(
-        f'controller = "{server.url}"\ntrusted_keys = ["{server.public}"]\n'
-        "[install]\nkiosk_load_timeout = 10\n"
+        f'controller = "{server.url}"\ntrusted_keys = ["{server.public}"]\n[install]\nkiosk_load_timeout = 10\n'
     )
     kiosk = FakeKiosk(data).start()
     server.delay = 0.01  # ~6 MB/s: a version takes long enough to be killed mid-download
     shared = os.urandom(600_000)
-    blocks = [server.publish_pack("quake", f"{n}.0.0", {"media/shared.bin": shared,
-                                                        "media/own.bin": os.urandom(1_500_000)}) for n in (1, 2, 3, 4, 5)]
+    blocks = [
+        server.publish_pack("quake", f"{n}.0.0", {"media/shared.bin": shared, "media/own.bin": os.urandom(1_500_000)})
+        for n in (1, 2, 3, 4, 5)
+    ]
     rng = random.Random(99)
     seen: set = set()
     kills = 0
@@ -152,18 +168,31 @@ def test_kill_9_during_pack_download_and_install_always_leaves_a_complete_pack(t
         proc = spawn_agent("ex-pack", broker.url, data, "--config", str(config))
         try:
             assert wait_until(lambda: check_current_is_complete(data, server.public) == ("quake", "5.0.0"), 30)
-            assert wait_until(lambda: (json.loads((data / "last_install.json").read_text()) or {}).get("result") == "ok", 10)
+            assert wait_until(
+                lambda: (json.loads((data / "last_install.json").read_text()) or {}).get("result") == "ok", 10
+            )
         finally:
             proc.terminate()
             proc.wait(10)
         leftovers = [p.name for p in (data / "packs").iterdir() if p.name.startswith(".staging")]
-        print("\nFIGURES " + json.dumps({"test": "kill9_install", "kills": kills,
-                                          "states_seen_at_kill": sorted(str(s) for s in seen),
-                                          "bytes_served": server.bytes_served}))
+        print(
+            "\nFIGURES "
+            + json.dumps(
+                {
+                    "test": "kill9_install",
+                    "kills": kills,
+                    "states_seen_at_kill": sorted(str(s) for s in seen),
+                    "bytes_served": server.bytes_served,
+                }
+            )
+        )
         assert len(seen - {None}) >= 2, "kills landed across more than one installed version"
         assert not leftovers, "the last clean run removed staging folders left by kills"
         assert sorted(p.name for p in (data / "packs").iterdir() if not p.name.startswith(".")) <= [
-            "current", "quake-4.0.0", "quake-5.0.0"]
+            "current",
+            "quake-4.0.0",
+            "quake-5.0.0",
+        ]
     finally:
         kiosk.stop()
         server.stop()

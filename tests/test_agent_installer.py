@@ -48,12 +48,17 @@ def test_install_verifies_assembles_switches_and_waits_for_the_kiosk(server, set
 
 
 def test_a_one_file_change_downloads_only_that_file(server, setup):
-    data, installer, kiosk = setup
+    data, installer, _kiosk = setup
     big = os.urandom(300_000)
     assert installer.install(ref(server.publish_pack("quake", "1.0.0", {"media/video.bin": big}))).result == "ok"
     before = server.bytes_served
     changed = os.urandom(5000)
-    assert installer.install(ref(server.publish_pack("quake", "1.1.0", {"media/video.bin": big, "media/new.bin": changed}))).result == "ok"
+    assert (
+        installer.install(
+            ref(server.publish_pack("quake", "1.1.0", {"media/video.bin": big, "media/new.bin": changed}))
+        ).result
+        == "ok"
+    )
     transferred = server.bytes_served - before
     # pack.toml changed (version) and new.bin is new; video.bin and the PNGs are reused.
     assert transferred < 20_000, transferred
@@ -64,7 +69,7 @@ def test_a_one_file_change_downloads_only_that_file(server, setup):
 
 
 def test_unsigned_or_untrusted_or_mismatched_packs_are_refused_and_change_nothing(tmp_path, server, setup):
-    data, installer, kiosk = setup
+    data, installer, _kiosk = setup
     assert installer.install(ref(server.publish_pack("quake", "1.0.0"))).result == "ok"
     stranger, _ = generate_keypair(tmp_path / "stranger")
     untrusted = server.publish_pack("quake", "2.0.0", key=stranger)
@@ -84,7 +89,7 @@ def test_unsigned_or_untrusted_or_mismatched_packs_are_refused_and_change_nothin
 
 
 def test_downgrade_is_refused(server, setup):
-    data, installer, kiosk = setup
+    data, installer, _kiosk = setup
     old = server.publish_pack("quake", "1.0.0")
     assert installer.install(ref(server.publish_pack("quake", "2.0.0"))).result == "ok"
     outcome = installer.install(ref(old))
@@ -122,7 +127,7 @@ def test_silent_kiosk_times_out_and_rolls_back(tmp_path, server):
 
 
 def test_cut_download_is_resumed_with_range(server, setup):
-    data, installer, kiosk = setup
+    data, installer, _kiosk = setup
     big = os.urandom(1_000_000)
     block = server.publish_pack("quake", "1.0.0", {"media/video.bin": big})
     server.cut_after = 400_000
@@ -139,7 +144,7 @@ def test_cut_download_is_resumed_with_range(server, setup):
 
 
 def test_controller_errors_are_retried_not_refused(server, setup):
-    data, installer, kiosk = setup
+    _data, installer, _kiosk = setup
     block = server.publish_pack("quake", "1.0.0")
     server.fail_status = 503
     assert installer.install(ref(block)).result == "retrying"
@@ -148,7 +153,7 @@ def test_controller_errors_are_retried_not_refused(server, setup):
 
 
 def test_old_packs_and_their_blobs_are_collected_keeping_the_previous(server, setup):
-    data, installer, kiosk = setup
+    data, installer, _kiosk = setup
     blocks = [server.publish_pack("quake", f"{n}.0.0", {"media/only.bin": os.urandom(1000 + n)}) for n in (1, 2, 3)]
     for block in blocks:
         assert installer.install(ref(block)).result == "ok"

@@ -38,7 +38,7 @@ def test_rows_leave_the_outbox_only_after_the_controller_acks(tmp_path, broker, 
     try:
         outbox = Outbox(tmp_path / "ex-quake-01" / "outbox.db")
         ids = write_events(outbox, 450)
-        agent, stop, thread = run_agent(ack_timeout=60)
+        agent, _stop, _thread = run_agent(ack_timeout=60)
         assert wait_until(lambda: ctl.ids() == set(ids), 10), "every event reaches the controller"
         assert outbox.count() == 450, "no ack yet: nothing may be deleted"
         ctl.ack = True
@@ -59,7 +59,7 @@ def test_rows_leave_the_outbox_only_after_the_controller_acks(tmp_path, broker, 
 def test_events_flow_within_half_a_second_while_the_kiosk_writes(tmp_path, broker, run_agent):
     ctl = FakeController(broker.url, tmp_path / "ctl.db").start()
     try:
-        agent, stop, thread = run_agent()
+        _agent, _stop, _thread = run_agent()
         outbox = Outbox(tmp_path / "ex-quake-01" / "outbox.db")
         import time
 
@@ -79,7 +79,7 @@ def test_events_flow_within_half_a_second_while_the_kiosk_writes(tmp_path, broke
 def test_state_is_retained_online_and_clean_offline_on_shutdown(tmp_path, broker, run_agent):
     watch = Retained(broker.url, "kepu/v1/exhibits/+/state")
     try:
-        agent, stop, thread = run_agent("ex-a")
+        _agent, stop, thread = run_agent("ex-a")
         topic = "kepu/v1/exhibits/ex-a/state"
         assert wait_until(lambda: (watch.get(topic) or {}).get("online") is True, 5)
         state = watch.get(topic)
@@ -131,7 +131,7 @@ def test_door_counter_footfall_goes_to_the_venue_and_is_deleted_on_its_ack(tmp_p
     ctl = FakeController(broker.url, tmp_path / "ctl.db").start()
     watch = Retained(broker.url, "kepu/v1/exhibits/ex-door/health")
     try:
-        agent, stop, thread = run_agent("ex-door", serial_device=os.ttyname(slave), health_interval=0.3)
+        agent, _stop, _thread = run_agent("ex-door", serial_device=os.ttyname(slave), health_interval=0.3)
         assert wait_until(lambda: agent.serial is not None and agent.serial.connected, 5)
         os.write(master, b"IN 2\n")  # counted before the venue is known: kept, not sent
         outbox = Outbox(tmp_path / "ex-door" / "outbox.db")
@@ -159,7 +159,7 @@ def test_outbox_over_cap_is_reported_not_silent_and_nothing_is_dropped(tmp_path,
     try:
         outbox = Outbox(tmp_path / "ex-cap" / "outbox.db")
         ids = write_events(outbox, 2000)
-        agent, stop, thread = run_agent("ex-cap", outbox_cap_bytes=4096)
+        _agent, _stop, _thread = run_agent("ex-cap", outbox_cap_bytes=4096)
         topic = "kepu/v1/exhibits/ex-cap/reported"
         assert wait_until(lambda: (watch.get(topic) or {}).get("outbox_over_cap") is True, 10)
         # No controller is acking: every row is still there, plus the agent's own error event.
@@ -180,13 +180,16 @@ def test_desired_pack_is_installed_and_reported(tmp_path, broker, run_agent):
     watch = Retained(broker.url, "kepu/v1/exhibits/ex-p/+")
     try:
         block = server.publish_pack("quake", "1.2.0")
-        agent, stop, thread = run_agent("ex-p", controller=server.url, trusted_keys=[str(server.public)])
+        _agent, _stop, _thread = run_agent("ex-p", controller=server.url, trusted_keys=[str(server.public)])
         publish_retained(broker.url, "kepu/v1/exhibits/ex-p/desired", {"venue": "v1", "pack": block})
         reported = lambda: watch.get("kepu/v1/exhibits/ex-p/reported") or {}  # noqa: E731
         assert wait_until(lambda: (reported().get("last_install") or {}).get("result") == "ok", 15)
         assert reported()["installed"] == {"id": "quake", "version": "1.2.0"}
         assert check_current_is_complete(tmp_path / "ex-p", server.public) == ("quake", "1.2.0")
-        assert wait_until(lambda: (watch.get("kepu/v1/exhibits/ex-p/state") or {}).get("pack") == {"id": "quake", "version": "1.2.0"}, 5)
+        assert wait_until(
+            lambda: (watch.get("kepu/v1/exhibits/ex-p/state") or {}).get("pack") == {"id": "quake", "version": "1.2.0"},
+            5,
+        )
         bad = dict(server.publish_pack("quake", "1.3.0"), manifest_sha256="f" * 64)
         publish_retained(broker.url, "kepu/v1/exhibits/ex-p/desired", {"venue": "v1", "pack": bad})
         assert wait_until(lambda: reported()["last_install"]["result"] == "refused", 10)

@@ -35,7 +35,7 @@ class FrameLoop:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def start(self) -> "FrameLoop":
+    def start(self) -> FrameLoop:
         self._thread.start()
         return self
 
@@ -57,8 +57,16 @@ def chain(tmp_path, broker):
     agents = []
 
     def start_agent(**settings):
-        config = build_config({"exhibit": EXHIBIT, "mqtt": broker.url, "data": tmp_path / "data", "controller": stack.server.url,
-                               "controller_token": token, **settings})
+        config = build_config(
+            {
+                "exhibit": EXHIBIT,
+                "mqtt": broker.url,
+                "data": tmp_path / "data",
+                "controller": stack.server.url,
+                "controller_token": token,
+                **settings,
+            }
+        )
         agent = Agent(config)
         stop = threading.Event()
         thread = threading.Thread(target=agent.run, args=(stop,), daemon=True)
@@ -83,7 +91,9 @@ def result_of(stack, command_id, timeout=15.0):
 
     def answered():
         for row in stack.ok("GET", f"/api/v1/exhibits/{EXHIBIT}/commands"):
-            if row["id"] == command_id and row["result"] and "via" not in row["result"]:  # the agent's word, not the upload's
+            if (
+                row["id"] == command_id and row["result"] and "via" not in row["result"]
+            ):  # the agent's word, not the upload's
                 found.update(row["result"])
                 return True
         return False
@@ -124,7 +134,11 @@ def test_no_kiosk_no_upload_token_and_restart_kiosk_get_clear_errors(chain):
     time.sleep(0.3)
     silent = command(stack, "screenshot")
     result = result_of(stack, silent)
-    assert result["ok"] is False and "did not answer within 1 s" in result["error"] and "no kiosk heartbeat" in result["error"]
+    assert (
+        result["ok"] is False
+        and "did not answer within 1 s" in result["error"]
+        and "no kiosk heartbeat" in result["error"]
+    )
     assert not (data / "requests" / f"screenshot-{silent}.json").exists(), "a request nobody answered is withdrawn"
 
     restart = result_of(stack, command(stack, "restart_kiosk"))
@@ -138,7 +152,10 @@ def test_no_kiosk_no_upload_token_and_restart_kiosk_get_clear_errors(chain):
     finally:
         kiosk.stop()
     assert refused["ok"] is False and "HTTP 401" in refused["error"]
-    assert stack.client(stack.user("vera", "viewer", "")).get(f"/api/v1/exhibits/{EXHIBIT}/screenshots/latest").status_code == 404
+    assert (
+        stack.client(stack.user("vera", "viewer", "")).get(f"/api/v1/exhibits/{EXHIBIT}/screenshots/latest").status_code
+        == 404
+    )
 
 
 def test_the_device_token_comes_from_the_config_or_a_file(tmp_path):
@@ -152,4 +169,6 @@ def test_the_device_token_comes_from_the_config_or_a_file(tmp_path):
     assert load_config(tmp_path / "agent.toml").controller_token == "tok-123"
     assert load_config(tmp_path / "agent.toml", {"controller_token": "flag-wins"}).controller_token == "flag-wins"
     with pytest.raises(ConfigError, match="controller_token"):
-        build_config({"exhibit": EXHIBIT, "mqtt": "mqtt://localhost:1883", "data": tmp_path, "controller_token": "two words"})
+        build_config(
+            {"exhibit": EXHIBIT, "mqtt": "mqtt://localhost:1883", "data": tmp_path, "controller_token": "two words"}
+        )

@@ -13,10 +13,16 @@ from kiosk.outbox import Outbox
 from tests.test_agent_support import wait_until
 
 
-@pytest.mark.parametrize("line, kind, value", [
-    ("IN 3", "in", 3), ("out 1\r", "out", 1), ("TOTAL 1042", "total", 1042), ("BTN next", "btn", "next"),
-    ("  btn lang-toggle ", "btn", "lang-toggle"),
-])
+@pytest.mark.parametrize(
+    "line, kind, value",
+    [
+        ("IN 3", "in", 3),
+        ("out 1\r", "out", 1),
+        ("TOTAL 1042", "total", 1042),
+        ("BTN next", "btn", "next"),
+        ("  btn lang-toggle ", "btn", "lang-toggle"),
+    ],
+)
 def test_parse_line(line, kind, value):
     parsed = parse_line(line)
     assert parsed.kind == kind and parsed.value == value
@@ -76,7 +82,9 @@ def test_counter_lines_become_footfall_in_the_outbox_and_buttons_a_file(rig):
     assert wait_until(lambda: len(footfall(outbox)) == 2 and counter.buttons == 1, 5)
     rows = footfall(outbox)
     assert [(r.type, r.data["direction"], r.data["count"], r.data["venue"]) for r in rows] == [
-        ("footfall", "in", 2, "venue-1"), ("footfall", "out", 1, "venue-1")]
+        ("footfall", "in", 2, "venue-1"),
+        ("footfall", "out", 1, "venue-1"),
+    ]
     assert all(r.boot and r.mono >= 0 and r.ts > 0 for r in rows)
     assert counter.malformed == 1
     press = json.loads((data / "buttons.jsonl").read_text().splitlines()[0])
@@ -101,7 +109,7 @@ def test_cumulative_totals_become_deltas_with_deterministic_ids(rig, tmp_path):
 
 
 def test_unplug_and_replug_is_survived(rig):
-    data, outbox, counter, pty, reader = rig
+    _data, outbox, _counter, pty, reader = rig
     assert wait_until(lambda: reader.connected, 5)
     pty.send("IN 1\n")
     assert wait_until(lambda: len(footfall(outbox)) == 1, 5)

@@ -37,17 +37,20 @@ class FakeController:
         self.lock = threading.Lock()
         self.db = sqlite3.connect(db_path, check_same_thread=False, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("CREATE TABLE IF NOT EXISTS events (id TEXT PRIMARY KEY, stream TEXT, exhibit TEXT, seq INTEGER)")
+        self.db.execute(
+            "CREATE TABLE IF NOT EXISTS events (id TEXT PRIMARY KEY, stream TEXT, exhibit TEXT, seq INTEGER)"
+        )
         broker = parse_broker_url(url)
-        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"fake-controller-{os.getpid()}-{id(self)}",
-                                  clean_session=False)
+        self.client = mqtt.Client(
+            mqtt.CallbackAPIVersion.VERSION2, client_id=f"fake-controller-{os.getpid()}-{id(self)}", clean_session=False
+        )
         self.client.reconnect_delay_set(0.1, 1)
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message
         self.client.connect_async(broker.host, broker.port, keepalive=10)
         self.connected = threading.Event()
 
-    def start(self) -> "FakeController":
+    def start(self) -> FakeController:
         self.client.loop_start()
         assert self.connected.wait(10), "fake controller could not connect"
         return self
@@ -95,8 +98,9 @@ class FakeController:
             return self.db.execute("SELECT COUNT(*) FROM events").fetchone()[0]
 
 
-def write_events(outbox: Outbox, n: int, clock: ManualClock | None = None, stream: str = "events",
-                 type_: str = "tap") -> list[str]:
+def write_events(
+    outbox: Outbox, n: int, clock: ManualClock | None = None, stream: str = "events", type_: str = "tap"
+) -> list[str]:
     """Commit n events to the outbox; return their ids in order."""
     clock = clock or ManualClock()
     events = []
@@ -121,9 +125,25 @@ def spawn_agent(exhibit: str, url: str, data: Path, *extra: str) -> subprocess.P
     env = dict(os.environ, PYTHONPATH=str(REPO))
     with open(data.parent / f"{data.name}-agent.log", "ab") as log:
         return subprocess.Popen(
-            [sys.executable, "-m", "exhibit_agent", "run", "--exhibit", exhibit, "--mqtt", url, "--data", str(data),
-             "--log-level", "WARNING", *extra],
-            cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=log,
+            [
+                sys.executable,
+                "-m",
+                "exhibit_agent",
+                "run",
+                "--exhibit",
+                exhibit,
+                "--mqtt",
+                url,
+                "--data",
+                str(data),
+                "--log-level",
+                "WARNING",
+                *extra,
+            ],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
         )
 
 
@@ -236,7 +256,7 @@ class PackServer:
                 self.send_header("Accept-Ranges", "bytes")
                 self.end_headers()
                 for i in range(0, len(body), 65536):
-                    chunk = body[i:i + 65536]
+                    chunk = body[i : i + 65536]
                     if server.cut_after is not None and server.bytes_served + len(chunk) > server.cut_after:
                         server.cut_after = None
                         self.wfile.flush()
@@ -265,7 +285,7 @@ class PackServer:
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         self.root = root
 
-    def start(self) -> "PackServer":
+    def start(self) -> PackServer:
         self.thread.start()
         return self
 
@@ -273,8 +293,13 @@ class PackServer:
         self.httpd.shutdown()
         self.httpd.server_close()
 
-    def publish_pack(self, pack_id: str = "quake", version: str = "1.0.0", extra: dict[str, bytes] | None = None,
-                     key: Path | None = None) -> dict:
+    def publish_pack(
+        self,
+        pack_id: str = "quake",
+        version: str = "1.0.0",
+        extra: dict[str, bytes] | None = None,
+        key: Path | None = None,
+    ) -> dict:
         """Build, sign and import a pack; return the desired-state `pack` block for it."""
         src = self.root / "src" / f"{pack_id}-{version}"
         make_pack(src, pack_id=pack_id, version=version)
@@ -284,8 +309,12 @@ class PackServer:
         kpack = build_pack(src, key or self.private, self.root / "built")
         signer_pub = Path(str(key)).with_suffix(".pub") if key else self.public
         manifest = import_kpack(kpack, self.store, [signer_pub])
-        return {"id": pack_id, "version": version, "manifest_sha256": manifest.sha256,
-                "url": f"/api/v1/manifests/{manifest.sha256}"}
+        return {
+            "id": pack_id,
+            "version": version,
+            "manifest_sha256": manifest.sha256,
+            "url": f"/api/v1/manifests/{manifest.sha256}",
+        }
 
 
 class FakeKiosk:
@@ -299,7 +328,7 @@ class FakeKiosk:
         self.loaded: list[tuple[str, str]] = []
         self.thread = threading.Thread(target=self._run, daemon=True)
 
-    def start(self) -> "FakeKiosk":
+    def start(self) -> FakeKiosk:
         self.thread.start()
         return self
 
@@ -327,10 +356,21 @@ class FakeKiosk:
                 seen = key
                 status = "failed" if key[1] in self.fail_versions else "loaded"
                 self.loaded.append(key)
-                write_json_atomic(self.data / "kiosk.json", {
-                    "pid": os.getpid(), "fps": 30.0, "last_frame": time.time(), "written": time.time(),
-                    "pack": {"id": key[0], "version": key[1], "status": status,
-                             "reason": "scene 'quiz' has no questions" if status == "failed" else None}})
+                write_json_atomic(
+                    self.data / "kiosk.json",
+                    {
+                        "pid": os.getpid(),
+                        "fps": 30.0,
+                        "last_frame": time.time(),
+                        "written": time.time(),
+                        "pack": {
+                            "id": key[0],
+                            "version": key[1],
+                            "status": status,
+                            "reason": "scene 'quiz' has no questions" if status == "failed" else None,
+                        },
+                    },
+                )
             self.stop_event.wait(0.05)
 
 

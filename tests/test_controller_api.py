@@ -25,7 +25,11 @@ def test_a_district_user_can_neither_see_nor_change_another_district(stack):
     stack.ok("POST", "/api/v1/venues", json={"id": "v-nanshan", "name": "N", "region": f"{NANSHAN}/yuehai"})
     stack.ok("POST", "/api/v1/venues", json={"id": "v-futian", "name": "F", "region": f"{FUTIAN}/lianhua"})
     stack.controller.handle_message("kepu/v1/exhibits/ex-f/state", b'{"v":1,"online":true}')
-    stack.ok("POST", "/api/v1/rotations", json={"exhibit": "ex-f", "venue": "v-futian", "starts": "2025-05-01T00:00", "ends": "2025-06-01T00:00"})
+    stack.ok(
+        "POST",
+        "/api/v1/rotations",
+        json={"exhibit": "ex-f", "venue": "v-futian", "starts": "2025-05-01T00:00", "ends": "2025-06-01T00:00"},
+    )
     tech = stack.client(stack.user("nanshan-tech", "technician", NANSHAN))
 
     assert [v["id"] for v in tech.get("/api/v1/venues").json()] == ["v-nanshan"]
@@ -37,9 +41,18 @@ def test_a_district_user_can_neither_see_nor_change_another_district(stack):
     assert refused.status_code == 403 and "outside" in refused.json()["detail"]
     assert tech.patch("/api/v1/venues/v-futian", json={"name": "hijacked"}).status_code == 404
     assert tech.patch("/api/v1/venues/v-nanshan", json={"region": f"{FUTIAN}/moved"}).status_code == 403
-    assert tech.post("/api/v1/rotations", json={"exhibit": "ex-f", "venue": "v-futian", "starts": "2025-06-01T00:00", "ends": "2025-07-01T00:00"}).status_code == 404
+    assert (
+        tech.post(
+            "/api/v1/rotations",
+            json={"exhibit": "ex-f", "venue": "v-futian", "starts": "2025-06-01T00:00", "ends": "2025-07-01T00:00"},
+        ).status_code
+        == 404
+    )
     # Statistics and reports are scoped the same way.
-    stack.controller.handle_message("kepu/v1/exhibits/ex-f/events", json.dumps({"v": 1, **batch("ex-f", session_events("ex-f", 1, at("2025-05-10 10:00")))}).encode())
+    stack.controller.handle_message(
+        "kepu/v1/exhibits/ex-f/events",
+        json.dumps({"v": 1, **batch("ex-f", session_events("ex-f", 1, at("2025-05-10 10:00")))}).encode(),
+    )
     assert stack.ok("GET", "/api/v1/stats/usage", params={"group": "venue", "period": "all"})[0]["sessions"] == 1
     assert tech.get("/api/v1/stats/usage", params={"group": "venue", "period": "all"}).json() == []
     assert tech.get("/api/v1/reports/monthly", params={"month": "2025-05", "region": FUTIAN}).status_code == 403
@@ -47,15 +60,31 @@ def test_a_district_user_can_neither_see_nor_change_another_district(stack):
     assert [r["venue"] for r in own] == ["v-nanshan", ""]
     # The change that did happen is in the audit log, with who and when.
     log = stack.ok("GET", "/api/v1/audit")
-    assert {(e["actor"], e["action"]) for e in log} >= {("admin", "venue.create"), ("admin", "rotation.create"), ("admin", "user.create")}
+    assert {(e["actor"], e["action"]) for e in log} >= {
+        ("admin", "venue.create"),
+        ("admin", "rotation.create"),
+        ("admin", "user.create"),
+    }
     assert all(e["action"] != "venue.update" for e in log)
     tech.close()
 
 
 def test_a_city_wide_broadcast_is_listed_for_a_district_but_only_the_city_can_end_it(stack):
     """Staff in Nanshan must see what is on their screens, including the city's emergency; they cannot cancel it."""
-    city = stack.ok("POST", "/api/v1/emergencies", json={"region": "guangdong/shenzhen", "message": {"zh": "台风红色预警", "en": "Typhoon red alert"}, "expires": "2025-05-12T12:00"})
-    other = stack.ok("POST", "/api/v1/emergencies", json={"region": FUTIAN, "message": {"zh": "福田停水", "en": "Futian water cut"}, "expires": "2025-05-12T12:00"})
+    city = stack.ok(
+        "POST",
+        "/api/v1/emergencies",
+        json={
+            "region": "guangdong/shenzhen",
+            "message": {"zh": "台风红色预警", "en": "Typhoon red alert"},
+            "expires": "2025-05-12T12:00",
+        },
+    )
+    other = stack.ok(
+        "POST",
+        "/api/v1/emergencies",
+        json={"region": FUTIAN, "message": {"zh": "福田停水", "en": "Futian water cut"}, "expires": "2025-05-12T12:00"},
+    )
     reviewer = stack.client(stack.user("nanshan-reviewer", "reviewer", NANSHAN))
     listed = {e["id"]: e for e in reviewer.get("/api/v1/emergencies").json()}
     assert set(listed) == {city["id"]}  # the city's reaches Nanshan; Futian's does not
@@ -79,22 +108,50 @@ def test_roles_are_ordered_and_viewers_cannot_write(stack, tmp_path):
         assert tech.post("/api/v1/packs", files={"file": ("p.kpack", f)}).status_code == 201
     assert tech.post("/api/v1/packs/quake-basics/1.0.0/review", json={"status": "approved"}).status_code == 403
     assert viewer.get("/api/v1/users").status_code == 403
-    assert stack.client(stack.user("r1", "reviewer", "")).post("/api/v1/packs/quake-basics/1.0.0/review", json={"status": "approved"}).status_code == 200
+    assert (
+        stack.client(stack.user("r1", "reviewer", ""))
+        .post("/api/v1/packs/quake-basics/1.0.0/review", json={"status": "approved"})
+        .status_code
+        == 200
+    )
 
 
 def test_overlapping_stays_are_refused_with_the_clash_named(stack):
     stack.ok("POST", "/api/v1/venues", json={"id": "v-a", "name": "A", "region": NANSHAN})
     stack.ok("POST", "/api/v1/venues", json={"id": "v-b", "name": "B", "region": FUTIAN})
     stack.controller.handle_message("kepu/v1/exhibits/ex-1/state", b'{"v":1,"online":true}')
-    first = stack.ok("POST", "/api/v1/rotations", json={"exhibit": "ex-1", "venue": "v-a", "starts": "2025-05-01T00:00", "ends": "2025-06-01T00:00"})
-    clash = stack.http.post("/api/v1/rotations", json={"exhibit": "ex-1", "venue": "v-b", "starts": "2025-05-31T00:00", "ends": "2025-07-01T00:00"})
+    first = stack.ok(
+        "POST",
+        "/api/v1/rotations",
+        json={"exhibit": "ex-1", "venue": "v-a", "starts": "2025-05-01T00:00", "ends": "2025-06-01T00:00"},
+    )
+    clash = stack.http.post(
+        "/api/v1/rotations",
+        json={"exhibit": "ex-1", "venue": "v-b", "starts": "2025-05-31T00:00", "ends": "2025-07-01T00:00"},
+    )
     assert clash.status_code == 409
     assert "v-a" in clash.json()["detail"] and f"#{first['id']}" in clash.json()["detail"]
     # Back to back is fine: stays are half-open [starts, ends).
-    stack.ok("POST", "/api/v1/rotations", json={"exhibit": "ex-1", "venue": "v-b", "starts": "2025-06-01T00:00", "ends": "2025-07-01T00:00"})
+    stack.ok(
+        "POST",
+        "/api/v1/rotations",
+        json={"exhibit": "ex-1", "venue": "v-b", "starts": "2025-06-01T00:00", "ends": "2025-07-01T00:00"},
+    )
     assert stack.http.patch(f"/api/v1/rotations/{first['id']}", json={"ends": "2025-06-02T00:00"}).status_code == 409
-    assert stack.http.post("/api/v1/rotations", json={"exhibit": "ex-1", "venue": "v-b", "starts": "2025-08-01T00:00", "ends": "2025-07-01T00:00"}).status_code == 422
-    assert stack.http.post("/api/v1/rotations", json={"exhibit": "ex-nope", "venue": "v-b", "starts": "2025-08-01T00:00", "ends": "2025-09-01T00:00"}).status_code == 404
+    assert (
+        stack.http.post(
+            "/api/v1/rotations",
+            json={"exhibit": "ex-1", "venue": "v-b", "starts": "2025-08-01T00:00", "ends": "2025-07-01T00:00"},
+        ).status_code
+        == 422
+    )
+    assert (
+        stack.http.post(
+            "/api/v1/rotations",
+            json={"exhibit": "ex-nope", "venue": "v-b", "starts": "2025-08-01T00:00", "ends": "2025-09-01T00:00"},
+        ).status_code
+        == 404
+    )
     assert len(stack.ok("GET", "/api/v1/rotations", params={"exhibit": "ex-1"})) == 2
 
 
@@ -154,7 +211,9 @@ def test_closed_pack_reads_accept_the_enrolled_devices_token(tmp_path):
     try:
         approved_pack(closed, tmp_path, "quake-basics")
         old = enroll(closed.controller.store, closed.settings.data_dir, "ex-quake-01", closed.clock.now()).api_token
-        device = closed.client(enroll(closed.controller.store, closed.settings.data_dir, "ex-quake-01", closed.clock.now()).api_token)
+        device = closed.client(
+            enroll(closed.controller.store, closed.settings.data_dir, "ex-quake-01", closed.clock.now()).api_token
+        )
         anonymous = closed.client(None)
         manifest_url = "/api/v1/packs/quake-basics/1.0.0/manifest"
         manifest = device.get(manifest_url)
@@ -173,7 +232,7 @@ def test_closed_pack_reads_accept_the_enrolled_devices_token(tmp_path):
         assert device.get("/api/v1/exhibits").status_code == 403
         # The agent's own fetcher, configured with the token (controller_token), downloads the pack.
         from content_packs.store import BlobStore
-        from exhibit_agent.fetch import FetchError, Fetcher
+        from exhibit_agent.fetch import Fetcher, FetchError
 
         token = enroll(closed.controller.store, closed.settings.data_dir, "ex-quake-01", closed.clock.now()).api_token
         agent = Fetcher(closed.server.url, token=token)
@@ -200,10 +259,25 @@ def test_bad_input_gets_clear_4xx_never_500(stack):
     cases = [
         ("POST", "/api/v1/venues", {"id": "bad id!", "name": "x", "region": "a"}, 422),
         ("POST", "/api/v1/venues", {"id": "v", "name": "x", "region": "a/b/c/d/e"}, 422),
-        ("POST", "/api/v1/venues", {"id": "v", "name": "x", "region": "a", "opening_hours": {"mon": ["17:00-09:00"]}}, 422),
+        (
+            "POST",
+            "/api/v1/venues",
+            {"id": "v", "name": "x", "region": "a", "opening_hours": {"mon": ["17:00-09:00"]}},
+            422,
+        ),
         ("POST", "/api/v1/venues", {"id": "v", "name": "x", "region": "a", "opening_hours": {"someday": []}}, 422),
-        ("POST", "/api/v1/campaigns", {"name": "c", "pack": {"id": "none", "version": "1.0.0"}, "starts": "2025-05-02", "ends": "2025-05-01"}, 422),
-        ("POST", "/api/v1/campaigns", {"name": "c", "pack": {"id": "none", "version": "1.0.0"}, "starts": "2025-05-01", "ends": "2025-05-01"}, 404),
+        (
+            "POST",
+            "/api/v1/campaigns",
+            {"name": "c", "pack": {"id": "none", "version": "1.0.0"}, "starts": "2025-05-02", "ends": "2025-05-01"},
+            422,
+        ),
+        (
+            "POST",
+            "/api/v1/campaigns",
+            {"name": "c", "pack": {"id": "none", "version": "1.0.0"}, "starts": "2025-05-01", "ends": "2025-05-01"},
+            404,
+        ),
         ("POST", "/api/v1/emergencies", {"region": "", "expires": "2025-05-11T00:00"}, 422),
         ("POST", "/api/v1/users", {"id": "u", "role": "emperor"}, 422),
         ("GET", "/api/v1/reports/monthly?month=2025-13", None, 422),

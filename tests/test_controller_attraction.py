@@ -39,14 +39,33 @@ def month(tmp_path):
     ):
         stack.ok("POST", "/api/v1/rotations", json={"exhibit": exhibit, "venue": venue, "starts": starts, "ends": ends})
     for exhibit, day, count in (("ex-1", 10, 3), ("ex-1", 20, 2), ("ex-2", 10, 4), ("ex-2", 20, 5), ("ex-3", 10, 7)):
-        events = [e for i in range(count) for e in session_events(exhibit, day * 100 + i * 10, at(f"2025-05-{day} 1{i}:00"))]
+        events = [
+            e for i in range(count) for e in session_events(exhibit, day * 100 + i * 10, at(f"2025-05-{day} 1{i}:00"))
+        ]
         send(f"kepu/v1/exhibits/{exhibit}/events", batch(exhibit, events))
-    for n, (venue, exhibit, when, count) in enumerate((("venue-a", "ex-1", "2025-05-10 11:00", 40),
-                                                       ("venue-a", "ex-1", "2025-05-20 11:00", 60),
-                                                       ("venue-b", "ex-2", "2025-05-20 15:00", 25)), start=1):
-        door = {"id": f"door-{n}", "seq": n, "ts": at(when), "mono": 1.0, "boot": "b", "synced": True,
-                "type": "footfall", "session": None, "scene": None, "data": {"count": count}}
-        send(f"kepu/v1/venues/{venue}/footfall", {"venue": venue, "exhibit": exhibit, "batch": f"b{n}", "events": [door]})
+    for n, (venue, exhibit, when, count) in enumerate(
+        (
+            ("venue-a", "ex-1", "2025-05-10 11:00", 40),
+            ("venue-a", "ex-1", "2025-05-20 11:00", 60),
+            ("venue-b", "ex-2", "2025-05-20 15:00", 25),
+        ),
+        start=1,
+    ):
+        door = {
+            "id": f"door-{n}",
+            "seq": n,
+            "ts": at(when),
+            "mono": 1.0,
+            "boot": "b",
+            "synced": True,
+            "type": "footfall",
+            "session": None,
+            "scene": None,
+            "data": {"count": count},
+        }
+        send(
+            f"kepu/v1/venues/{venue}/footfall", {"venue": venue, "exhibit": exhibit, "batch": f"b{n}", "events": [door]}
+        )
     stack.clock.set(at("2025-06-02 09:00"))
     yield stack
     stack.close()
@@ -87,6 +106,8 @@ def test_monthly_report_has_attraction_per_venue_and_for_the_region(month):
         ("venue-c", 0, 7, None),
         ("", 125, 21, 0.112),
     ]
-    csv_text = month.http.get("/api/v1/reports/monthly", params={"month": "2025-05", "region": "guangdong/shenzhen", "format": "csv"}).content.decode("utf-8-sig")
+    csv_text = month.http.get(
+        "/api/v1/reports/monthly", params={"month": "2025-05", "region": "guangdong/shenzhen", "format": "csv"}
+    ).content.decode("utf-8-sig")
     header, first = csv_text.splitlines()[:2]
     assert header.endswith("吸引率 Attraction") and first.endswith(",0.2")

@@ -118,18 +118,32 @@ def test_stay_entered_the_next_morning_claims_the_sessions_ingested_in_transit(s
     device.publish({"online": True}, channel="state")
     device.latest("desired", lambda d: d["venue"] is None)
     # The van arrived on the 12th; the exhibit was switched on and visitors used it at once.
-    events = [e for i, hour in enumerate((10, 11, 14, 16)) for e in session_events("ex-quake-01", 1 + 10 * i, at(f"2025-05-12 {hour}:05"))]
+    events = [
+        e
+        for i, hour in enumerate((10, 11, 14, 16))
+        for e in session_events("ex-quake-01", 1 + 10 * i, at(f"2025-05-12 {hour}:05"))
+    ]
     device.publish(batch("ex-quake-01", events))
     assert device.next("ack")["upto_seq"] == 34
     assert sessions_by_venue(stack) == {"": 4}
     assert in_transit_events(stack) == 16
     stack.move_to(at("2025-05-13 09:30"))  # the technician records the stay the next morning
-    stack.ok("POST", "/api/v1/rotations", json={"exhibit": "ex-quake-01", "venue": "venue-a", "starts": "2025-05-12T08:00", "ends": "2025-08-01T00:00"})
+    stack.ok(
+        "POST",
+        "/api/v1/rotations",
+        json={"exhibit": "ex-quake-01", "venue": "venue-a", "starts": "2025-05-12T08:00", "ends": "2025-08-01T00:00"},
+    )
     assert sessions_by_venue(stack) == {"venue-a": 4}
     assert in_transit_events(stack) == 0
     report = stack.ok("GET", "/api/v1/reports/monthly", params={"region": "guangdong/shenzhen", "month": "2025-05"})
-    assert [(r["venue"], r["sessions"], r["exhibits"]) for r in report] == [("venue-b", 0, 0), ("venue-a", 4, 1), ("", 4, 1)]
-    metrics = stack.ok("GET", "/api/v1/stats/metrics", params={"venue": "venue-a", "start": "2025-05-12", "end": "2025-05-12"})
+    assert [(r["venue"], r["sessions"], r["exhibits"]) for r in report] == [
+        ("venue-b", 0, 0),
+        ("venue-a", 4, 1),
+        ("", 4, 1),
+    ]
+    metrics = stack.ok(
+        "GET", "/api/v1/stats/metrics", params={"venue": "venue-a", "start": "2025-05-12", "end": "2025-05-12"}
+    )
     assert metrics["sessions"] == 4 and metrics["meaningful_sessions"] == 4
     assert (metrics["used_hours"], metrics["opening_hours"]) == (4, 8)  # 09:00-17:00, sessions in four of them
     # Online since 08:00 on the 12th: the minutes follow the stay too (09:00-17:00 open = 480 minutes).
@@ -154,10 +168,20 @@ def may(tmp_path):
     s = Stack(tmp_path / "ctl", ManualClock(at("2025-06-02 09:00")))
     venues(s)
     events = [e for day in range(1, 32) for e in session_events("ex-1", day * 10, at(f"2025-05-{day:02d} 10:00"))]
-    outcome = s.controller.handle_message("kepu/v1/exhibits/ex-1/events", json.dumps({"v": 1, **batch("ex-1", events)}).encode())
+    outcome = s.controller.handle_message(
+        "kepu/v1/exhibits/ex-1/events", json.dumps({"v": 1, **batch("ex-1", events)}).encode()
+    )
     assert outcome.stored == 31 * 4
-    a = s.ok("POST", "/api/v1/rotations", json={"exhibit": "ex-1", "venue": "venue-a", "starts": "2025-05-01T00:00", "ends": "2025-05-16T00:00"})
-    b = s.ok("POST", "/api/v1/rotations", json={"exhibit": "ex-1", "venue": "venue-b", "starts": "2025-05-16T00:00", "ends": "2025-06-01T00:00"})
+    a = s.ok(
+        "POST",
+        "/api/v1/rotations",
+        json={"exhibit": "ex-1", "venue": "venue-a", "starts": "2025-05-01T00:00", "ends": "2025-05-16T00:00"},
+    )
+    b = s.ok(
+        "POST",
+        "/api/v1/rotations",
+        json={"exhibit": "ex-1", "venue": "venue-b", "starts": "2025-05-16T00:00", "ends": "2025-06-01T00:00"},
+    )
     s.stays = (a["id"], b["id"])
     yield s
     s.close()
@@ -169,7 +193,9 @@ def test_moving_the_changeover_moves_exactly_the_sessions_in_the_moved_interval(
     may.ok("PATCH", f"/api/v1/rotations/{a}", json={"ends": "2025-05-11T00:00"})  # A's stay ended five days early
     assert sessions_by_venue(may) == {"venue-a": 10, "": 5, "venue-b": 16}
     assert_rollups_match_raw_events(may.settings.db_path)
-    may.ok("PATCH", f"/api/v1/rotations/{b}", json={"starts": "2025-05-11T12:00"})  # and B got it the same day, after 10:00
+    may.ok(
+        "PATCH", f"/api/v1/rotations/{b}", json={"starts": "2025-05-11T12:00"}
+    )  # and B got it the same day, after 10:00
     assert sessions_by_venue(may) == {"venue-a": 10, "": 1, "venue-b": 20}
     assert sessions_by_venue(may, start="2025-05-11", end="2025-05-11") == {"": 1}
     assert_rollups_match_raw_events(may.settings.db_path)
@@ -180,8 +206,16 @@ def test_moving_the_changeover_moves_exactly_the_sessions_in_the_moved_interval(
 def test_a_stay_replaced_by_one_at_another_venue_moves_its_sessions(may):
     a, _ = may.stays
     may.ok("DELETE", f"/api/v1/rotations/{a}")
-    may.ok("POST", "/api/v1/rotations", json={"exhibit": "ex-1", "venue": "venue-a", "starts": "2025-05-01T00:00", "ends": "2025-05-08T00:00"})
-    may.ok("POST", "/api/v1/rotations", json={"exhibit": "ex-1", "venue": "venue-b", "starts": "2025-05-08T00:00", "ends": "2025-05-16T00:00"})
+    may.ok(
+        "POST",
+        "/api/v1/rotations",
+        json={"exhibit": "ex-1", "venue": "venue-a", "starts": "2025-05-01T00:00", "ends": "2025-05-08T00:00"},
+    )
+    may.ok(
+        "POST",
+        "/api/v1/rotations",
+        json={"exhibit": "ex-1", "venue": "venue-b", "starts": "2025-05-08T00:00", "ends": "2025-05-16T00:00"},
+    )
     assert sessions_by_venue(may) == {"venue-a": 7, "venue-b": 24}
     assert sessions_by_venue(may, region=NANSHAN) == {"venue-a": 7}
     assert_rollups_match_raw_events(may.settings.db_path)
@@ -225,21 +259,31 @@ def test_rollups_equal_a_recount_after_random_itinerary_changes(tmp_path, seed):
     try:
         approved_pack(stack, tmp_path, "quake-basics")  # goal scene "rate"
         venues(stack)
-        stack.ok("POST", "/api/v1/venues", json={"id": "venue-c", "name": "社区站", "region": NANSHAN, "opening_hours": {"sat": ["10:00-16:00"]}})
+        stack.ok(
+            "POST",
+            "/api/v1/venues",
+            json={"id": "venue-c", "name": "社区站", "region": NANSHAN, "opening_hours": {"sat": ["10:00-16:00"]}},
+        )
         exhibits = ("ex-1", "ex-2")
         seq = {e: 1 for e in exhibits}
         online = {e: False for e in exhibits}
 
         def send(exhibit: str, channel: str, payload: dict) -> None:
             raw = json.dumps({"v": 1, **payload}).encode()
-            topic = f"kepu/v1/venues/{payload['venue']}/footfall" if channel == "footfall" else f"kepu/v1/exhibits/{exhibit}/{channel}"
+            topic = (
+                f"kepu/v1/venues/{payload['venue']}/footfall"
+                if channel == "footfall"
+                else f"kepu/v1/exhibits/{exhibit}/{channel}"
+            )
             assert stack.controller.handle_message(topic, raw).rejected == 0
 
         for e in exhibits:
             send(e, "state", {"online": False, "pack": {"id": "quake-basics", "version": "1.0.0"}})
 
         def random_instant() -> float:
-            return round(rng.uniform(*window) / 60) * 60.0  # minute-aligned, so stays often meet events and hours exactly
+            return (
+                round(rng.uniform(*window) / 60) * 60.0
+            )  # minute-aligned, so stays often meet events and hours exactly
 
         for step in range(40):
             stack.clock.set(window[0] + (step + 1) * (window[1] - window[0]) / 40)
@@ -248,16 +292,29 @@ def test_rollups_equal_a_recount_after_random_itinerary_changes(tmp_path, seed):
             if action == "events":
                 events = []
                 for _ in range(rng.randint(1, 4)):
-                    extra = rng.sample([("scene_enter", {"_scene": "rate"}), ("rating", {"value": rng.choice(("up", "down"))}),
-                                        ("quiz_answer", {"question": "q1", "choice": rng.choice("012"), "correct": True})], k=rng.randint(0, 3))
+                    extra = rng.sample(
+                        [
+                            ("scene_enter", {"_scene": "rate"}),
+                            ("rating", {"value": rng.choice(("up", "down"))}),
+                            ("quiz_answer", {"question": "q1", "choice": rng.choice("012"), "correct": True}),
+                        ],
+                        k=rng.randint(0, 3),
+                    )
                     events += session_events(exhibit, seq[exhibit], random_instant(), rng.randint(0, 3), extra)
                     seq[exhibit] += 10
                 send(exhibit, "events", batch(exhibit, events))
             elif action == "create":
                 starts = random_instant()
                 ends = starts + rng.choice((1, 3, 24, 72)) * 3600 + rng.choice((0, 1800))
-                stack.http.post("/api/v1/rotations", json={"exhibit": exhibit, "venue": rng.choice(("venue-a", "venue-b", "venue-c")),
-                                                          "starts": _local(starts), "ends": _local(ends)})
+                stack.http.post(
+                    "/api/v1/rotations",
+                    json={
+                        "exhibit": exhibit,
+                        "venue": rng.choice(("venue-a", "venue-b", "venue-c")),
+                        "starts": _local(starts),
+                        "ends": _local(ends),
+                    },
+                )
             elif action in ("patch", "delete"):
                 stays = stack.ok("GET", "/api/v1/rotations", params={"exhibit": exhibit})
                 if stays:
@@ -267,7 +324,9 @@ def test_rollups_equal_a_recount_after_random_itinerary_changes(tmp_path, seed):
                     else:
                         field = rng.choice(("starts", "ends"))
                         shift = rng.choice((-1, 1)) * rng.choice((1800, 3600, 86400))
-                        moved = stack.http.patch(f"/api/v1/rotations/{stay['id']}", json={field: _shift(stay[field], shift)})
+                        moved = stack.http.patch(
+                            f"/api/v1/rotations/{stay['id']}", json={field: _shift(stay[field], shift)}
+                        )
                         assert moved.status_code in (200, 409, 422), moved.text
             elif action == "online":
                 online[exhibit] = not online[exhibit]
@@ -275,9 +334,29 @@ def test_rollups_equal_a_recount_after_random_itinerary_changes(tmp_path, seed):
             else:
                 venue = rng.choice(("venue-a", "venue-b"))
                 ts = random_instant()
-                send(exhibit, "footfall", {"venue": venue, "exhibit": exhibit, "batch": uuid.uuid4().hex, "events": [
-                    {"id": uuid.uuid4().hex, "seq": 1, "ts": ts, "mono": 1.0, "boot": "b", "synced": True, "type": "footfall",
-                     "session": None, "scene": None, "data": {"count": rng.randint(1, 5)}}]})
+                send(
+                    exhibit,
+                    "footfall",
+                    {
+                        "venue": venue,
+                        "exhibit": exhibit,
+                        "batch": uuid.uuid4().hex,
+                        "events": [
+                            {
+                                "id": uuid.uuid4().hex,
+                                "seq": 1,
+                                "ts": ts,
+                                "mono": 1.0,
+                                "boot": "b",
+                                "synced": True,
+                                "type": "footfall",
+                                "session": None,
+                                "scene": None,
+                                "data": {"count": rng.randint(1, 5)},
+                            }
+                        ],
+                    },
+                )
             stack.controller.ingester.tick()
             assert_rollups_match_raw_events(stack.settings.db_path)
             assert_online_minutes_follow_the_itinerary(stack.settings.db_path)
@@ -301,7 +380,12 @@ def assert_online_minutes_follow_the_itinerary(db_path) -> None:
                 expected[(exhibit, venue)] += overlap / 60
                 placed += overlap
             expected[(exhibit, "")] += (b - a - placed) / 60
-        stored = {(r[0], r[1]): r[2] for r in conn.execute("SELECT exhibit, venue, SUM(online_minutes) FROM rollup_hourly GROUP BY exhibit, venue")}
+        stored = {
+            (r[0], r[1]): r[2]
+            for r in conn.execute(
+                "SELECT exhibit, venue, SUM(online_minutes) FROM rollup_hourly GROUP BY exhibit, venue"
+            )
+        }
     for key in set(expected) | set(stored):
         assert stored.get(key, 0) == pytest.approx(expected.get(key, 0), abs=1e-6), key
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 import queue
 import shutil
-import tempfile
-from pathlib import Path
 import sqlite3
+import tempfile
 from contextlib import closing
+from pathlib import Path
 
 import paho.mqtt.client as mqtt
 import pytest
@@ -43,7 +43,9 @@ def test_enrolled_devices_are_confined_to_their_own_topics(tmp_path, reachable_d
     data = reachable_dir / "ctl"
     one, two = enroll(data, "ex-one", capsys), enroll(data, "ex-two", capsys)
     assert one["mqtt_password"] != two["mqtt_password"]
-    with Broker(workdir=tmp_path / "broker", password_file=data / "mosquitto" / "passwd", acl_file=data / "mosquitto" / "acl") as broker:
+    with Broker(
+        workdir=tmp_path / "broker", password_file=data / "mosquitto" / "passwd", acl_file=data / "mosquitto" / "acl"
+    ) as broker:
         controller_url = f"mqtt://{CONTROLLER_USER}:{ensure_controller_user(data)}@127.0.0.1:{broker.port}"
         stack = Stack(data, ManualClock(at("2025-05-12 10:00")), mqtt_url=controller_url)
         try:
@@ -52,7 +54,9 @@ def test_enrolled_devices_are_confined_to_their_own_topics(tmp_path, reachable_d
             assert device.next("ack")["upto_seq"] == 4
             # ex-one pretending to be ex-two: the broker drops it, so nothing reaches the controller.
             device.client.publish("kepu/v1/exhibits/ex-two/events", b'{"v":1}', qos=1).wait_for_publish(5)
-            spy = Device(f"mqtt://ex-one:{one['mqtt_password']}@127.0.0.1:{broker.port}", "ex-two", channels=("desired",))
+            spy = Device(
+                f"mqtt://ex-one:{one['mqtt_password']}@127.0.0.1:{broker.port}", "ex-two", channels=("desired",)
+            )
             with pytest.raises(AssertionError):
                 spy.latest("desired", lambda d: True, timeout=0.5)  # ex-two's retained desired state is not readable
             fleet = {e["id"]: e for e in stack.ok("GET", "/api/v1/exhibits")}
@@ -78,7 +82,9 @@ def test_re_enrolling_revokes_the_old_device_token(tmp_path, capsys):
     data = tmp_path / "ctl"
     first, second = enroll(data, "ex-one", capsys), enroll(data, "ex-one", capsys)
     with closing(sqlite3.connect(data / "controller.db")) as conn:
-        assert conn.execute("SELECT COUNT(*) FROM tokens WHERE exhibit = 'ex-one' AND revoked IS NULL").fetchone()[0] == 1
+        assert (
+            conn.execute("SELECT COUNT(*) FROM tokens WHERE exhibit = 'ex-one' AND revoked IS NULL").fetchone()[0] == 1
+        )
     assert first["api_token"] != second["api_token"]
     assert (data / "mosquitto" / "passwd").read_text().count("ex-one:") == 1
     assert main(["enroll", "bad id!", "--data", str(data)]) == 2

@@ -21,7 +21,11 @@ def test_no_input_gets_a_server_error(tmp_path):
         # Something to find, so paths with real ids are exercised beyond 404s.
         stack.ok("POST", "/api/v1/venues", json={"id": "v-a", "name": "A", "region": "a/b/c/d"})
         stack.controller.handle_message("kepu/v1/exhibits/ex-1/state", b'{"v":1,"online":true}')
-        stack.ok("POST", "/api/v1/rotations", json={"exhibit": "ex-1", "venue": "v-a", "starts": "2025-05-01T00:00", "ends": "2025-06-01T00:00"})
+        stack.ok(
+            "POST",
+            "/api/v1/rotations",
+            json={"exhibit": "ex-1", "venue": "v-a", "starts": "2025-05-01T00:00", "ends": "2025-06-01T00:00"},
+        )
         schema = schemathesis.openapi.from_url(f"{stack.server.url}/openapi.json")
         operations = [result.ok() for result in schema.get_all_operations()]
         assert len(operations) >= 25
@@ -29,11 +33,20 @@ def test_no_input_gets_a_server_error(tmp_path):
         for operation in operations:
 
             @given(case=operation.as_strategy())
-            @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, database=None, suppress_health_check=list(HealthCheck))
-            def check(case) -> None:  # noqa: ANN001
-                response = case.call(base_url=stack.server.url, headers={"Authorization": f"Bearer {ADMIN}"}, timeout=30)
+            @settings(
+                max_examples=EXAMPLES_PER_OPERATION,
+                deadline=None,
+                database=None,
+                suppress_health_check=list(HealthCheck),
+            )
+            def check(case) -> None:
+                response = case.call(
+                    base_url=stack.server.url, headers={"Authorization": f"Bearer {ADMIN}"}, timeout=30
+                )
                 if response.status_code >= 500:
-                    failures.append(f"{case.method} {case.formatted_path} {case.query or ''} {case.body!r:.200}: {response.status_code} {response.text[:200]}")
+                    failures.append(
+                        f"{case.method} {case.formatted_path} {case.query or ''} {case.body!r:.200}: {response.status_code} {response.text[:200]}"
+                    )
 
             check()
         assert not failures, "\n".join(failures[:10])

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import queue
 import sqlite3
-from contextlib import closing
 import uuid
+from contextlib import closing
 
 import httpx
 import paho.mqtt.client as mqtt

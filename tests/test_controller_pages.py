@@ -18,7 +18,9 @@ TOKEN = "pages-admin"
 
 @pytest.fixture
 def served(tmp_path):
-    app = create_app(Settings(data_dir=tmp_path, admin_token=TOKEN), clock=ManualClock(1_747_000_000), run_scheduler=False)
+    app = create_app(
+        Settings(data_dir=tmp_path, admin_token=TOKEN), clock=ManualClock(1_747_000_000), run_scheduler=False
+    )
     with ServerThread(app) as server:
         yield app.state.controller, server.url
 
@@ -26,11 +28,23 @@ def served(tmp_path):
 def test_dashboard_redirects_to_login_then_shows_sessions(served):
     controller, url = served
     events = [
-        {"id": f"e{i}", "seq": i, "ts": 1_747_000_000.0 + i, "mono": 1.0, "boot": "b", "synced": True,
-         "type": "session_start", "session": f"s{i}", "scene": None, "data": {}}
+        {
+            "id": f"e{i}",
+            "seq": i,
+            "ts": 1_747_000_000.0 + i,
+            "mono": 1.0,
+            "boot": "b",
+            "synced": True,
+            "type": "session_start",
+            "session": f"s{i}",
+            "scene": None,
+            "data": {},
+        }
         for i in (1, 2, 3)
     ]
-    controller.handle_message(exhibit_topic("ex-dash-01", "events"), encode({"exhibit": "ex-dash-01", "batch": "b", "events": events}))
+    controller.handle_message(
+        exhibit_topic("ex-dash-01", "events"), encode({"exhibit": "ex-dash-01", "batch": "b", "events": events})
+    )
     with httpx.Client(base_url=url, timeout=10) as browser:
         first = browser.get("/", follow_redirects=False)
         assert first.status_code == 303 and first.headers["location"] == "/login"

@@ -11,7 +11,6 @@ import pytest
 from controller import screenshots
 from controller.clock import ManualClock
 from controller.enroll import enroll
-
 from tests.test_controller_support import Stack, at
 
 
@@ -44,7 +43,10 @@ def test_the_device_uploads_and_staff_see_the_latest(stack):
     image = png()
     r = device.put(f"/api/v1/exhibits/ex-1/screenshots/{command}", content=image, headers={"Content-Type": "image/png"})
     assert r.status_code == 201, r.text
-    assert r.json()["url"] == f"/api/v1/exhibits/ex-1/screenshots/{command}" and (r.json()["width"], r.json()["height"]) == (64, 40)
+    assert r.json()["url"] == f"/api/v1/exhibits/ex-1/screenshots/{command}" and (
+        r.json()["width"],
+        r.json()["height"],
+    ) == (64, 40)
     got = viewer.get("/api/v1/exhibits/ex-1/screenshots/latest")
     assert got.status_code == 200 and got.headers["content-type"] == "image/png" and got.content == image
     assert got.headers["cache-control"] == "no-store"
@@ -105,6 +107,9 @@ def test_the_agents_result_is_recorded_after_the_upload(stack):
     stack.controller.handle_message("kepu/v1/exhibits/ex-1/state", b'{"v":1,"online":true}')
     assert device.put(f"/api/v1/exhibits/ex-1/screenshots/{command}", content=png()).status_code == 201
     result = {"v": 1, "id": command, "ok": True, "url": f"/api/v1/exhibits/ex-1/screenshots/{command}"}
-    assert stack.controller.handle_message("kepu/v1/exhibits/ex-1/command_results", json.dumps(result).encode()).rejected == 0
+    assert (
+        stack.controller.handle_message("kepu/v1/exhibits/ex-1/command_results", json.dumps(result).encode()).rejected
+        == 0
+    )
     [listed] = stack.ok("GET", "/api/v1/exhibits/ex-1/commands")
     assert listed["result"] == result, "the agent's word replaces the upload's provisional record"

@@ -30,17 +30,42 @@ def day(tmp_path):
         assert outcome.rejected == 0
 
     send("state", {"online": False, "pack": {"id": "quake-basics", "version": "1.0.0"}})
-    stack.ok("POST", "/api/v1/rotations", json={"exhibit": "ex-1", "venue": "v-a", "starts": "2025-05-01T00:00", "ends": "2025-06-01T00:00"})
+    stack.ok(
+        "POST",
+        "/api/v1/rotations",
+        json={"exhibit": "ex-1", "venue": "v-a", "starts": "2025-05-01T00:00", "ends": "2025-06-01T00:00"},
+    )
     stack.clock.set(at("2025-05-12 08:00"))
     send("state", {"online": True, "pack": {"id": "quake-basics", "version": "1.0.0"}})
     events = (
-        session_events("ex-1", 1, at("2025-05-12 10:15"), 2, [("scene_enter", {"_scene": "rate"}), ("rating", {"value": "up"}),
-                                                             ("quiz_answer", {"question": "q1", "choice": "0", "correct": True})])
-        + session_events("ex-1", 20, at("2025-05-12 10:40"), 2, [("rating", {"value": "up"}),
-                                                              ("quiz_answer", {"question": "q1", "choice": "1", "correct": False})])
-        + session_events("ex-1", 40, at("2025-05-12 14:05"), 1, [("rating", {"value": "down"}),
-                                                              ("quiz_answer", {"question": "q1", "choice": "0", "correct": True})])
-        + session_events("ex-1", 60, at("2025-05-12 20:00"), 3)  # after closing: counts, but not as an opening hour used
+        session_events(
+            "ex-1",
+            1,
+            at("2025-05-12 10:15"),
+            2,
+            [
+                ("scene_enter", {"_scene": "rate"}),
+                ("rating", {"value": "up"}),
+                ("quiz_answer", {"question": "q1", "choice": "0", "correct": True}),
+            ],
+        )
+        + session_events(
+            "ex-1",
+            20,
+            at("2025-05-12 10:40"),
+            2,
+            [("rating", {"value": "up"}), ("quiz_answer", {"question": "q1", "choice": "1", "correct": False})],
+        )
+        + session_events(
+            "ex-1",
+            40,
+            at("2025-05-12 14:05"),
+            1,
+            [("rating", {"value": "down"}), ("quiz_answer", {"question": "q1", "choice": "0", "correct": True})],
+        )
+        + session_events(
+            "ex-1", 60, at("2025-05-12 20:00"), 3
+        )  # after closing: counts, but not as an opening hour used
     )
     send("events", batch("ex-1", events))
     stack.clock.set(at("2025-05-12 12:00"))
@@ -63,9 +88,18 @@ def test_headline_metrics_for_a_day(day):
     assert 5 <= m["dwell_p50"] <= 15 and m["dwell_p90"] >= m["dwell_p50"]
     quiz = day.ok("GET", "/api/v1/stats/quiz", params={"venue": "v-a"})
     # Wording comes from the uploaded pack's own pack.toml: staff see what was asked and what misled.
-    assert quiz == [{"pack": "quake-basics", "question": "q1", "prompt": {"zh": "地震时应该？", "en": "In an earthquake you should?"},
-                     "answers": 3, "correct_rate": pytest.approx(2 / 3, abs=1e-3), "most_chosen_wrong": "1",
-                     "most_chosen_wrong_text": {"zh": "B. 坐电梯", "en": "B. Take the lift"}, "most_chosen_wrong_count": 1}]
+    assert quiz == [
+        {
+            "pack": "quake-basics",
+            "question": "q1",
+            "prompt": {"zh": "地震时应该？", "en": "In an earthquake you should?"},
+            "answers": 3,
+            "correct_rate": pytest.approx(2 / 3, abs=1e-3),
+            "most_chosen_wrong": "1",
+            "most_chosen_wrong_text": {"zh": "B. 坐电梯", "en": "B. Take the lift"},
+            "most_chosen_wrong_count": 1,
+        }
+    ]
 
 
 def test_usage_grouped_by_topic_region_and_week(day):
@@ -82,7 +116,9 @@ def test_monthly_report_as_csv_and_xlsx(day):
     assert rows[0]["sessions"] == 4 and rows[0]["exhibits"] == 1 and rows[-1]["sessions"] == 4
     # Over the month so far (May 1 → 13 00:00) the exhibit was online 3 of the 96 opening hours.
     assert rows[0]["power_on_rate"] == pytest.approx(180 / (12 * 480), abs=1e-4)
-    csv_bytes = day.http.get("/api/v1/reports/monthly", params={"month": "2025-05", "region": "guangdong", "format": "csv"})
+    csv_bytes = day.http.get(
+        "/api/v1/reports/monthly", params={"month": "2025-05", "region": "guangdong", "format": "csv"}
+    )
     assert csv_bytes.headers["content-type"].startswith("text/csv")
     table = list(csv.reader(io.StringIO(csv_bytes.content.decode("utf-8-sig"))))
     assert table[0][5] == "人次 Sessions" and table[1][0] == "v-a" and table[1][5] == "4"
@@ -100,13 +136,32 @@ def test_dwell_percentiles_interpolate_inside_buckets():
 
 
 def test_door_counter_footfall_is_acked_on_the_venue_topic_and_counted(day):
-    events = [{"id": f"door-{i}", "seq": i, "ts": at("2025-05-12 11:00") + i, "mono": 1.0, "boot": "b", "synced": True,
-               "type": "footfall", "session": None, "scene": None, "data": {"count": 3}} for i in (1, 2)]
+    events = [
+        {
+            "id": f"door-{i}",
+            "seq": i,
+            "ts": at("2025-05-12 11:00") + i,
+            "mono": 1.0,
+            "boot": "b",
+            "synced": True,
+            "type": "footfall",
+            "session": None,
+            "scene": None,
+            "data": {"count": 3},
+        }
+        for i in (1, 2)
+    ]
     raw = json.dumps({"v": 1, "venue": "v-a", "exhibit": "ex-1", "batch": "door-1", "events": events}).encode()
     outcome = day.controller.handle_message("kepu/v1/venues/v-a/footfall", raw)
-    assert [(m.topic, json.loads(m.payload)["upto_seq"]) for m in outcome.outgoing] == [("kepu/v1/venues/v-a/footfall_ack", 2)]
+    assert [(m.topic, json.loads(m.payload)["upto_seq"]) for m in outcome.outgoing] == [
+        ("kepu/v1/venues/v-a/footfall_ack", 2)
+    ]
     day.controller.handle_message("kepu/v1/venues/v-a/footfall", raw)  # a resend counts nothing
-    [row] = day.ok("GET", "/api/v1/stats/usage", params={"group": "venue", "period": "day", "start": "2025-05-12", "end": "2025-05-12"})
+    [row] = day.ok(
+        "GET",
+        "/api/v1/stats/usage",
+        params={"group": "venue", "period": "day", "start": "2025-05-12", "end": "2025-05-12"},
+    )
     assert row["footfall"] == 6 and row["sessions"] == 4
 
 
@@ -117,7 +172,9 @@ def test_a_visit_in_progress_that_reached_the_goal_counts_only_when_it_ends(day)
     *in_progress, end = events
 
     def metrics() -> dict:
-        return day.ok("GET", "/api/v1/stats/metrics", params={"start": "2025-05-12", "end": "2025-05-12", "venue": "v-a"})
+        return day.ok(
+            "GET", "/api/v1/stats/metrics", params={"start": "2025-05-12", "end": "2025-05-12", "venue": "v-a"}
+        )
 
     c.handle_message("kepu/v1/exhibits/ex-1/events", json.dumps({"v": 1, **batch("ex-1", in_progress)}).encode())
     m = metrics()

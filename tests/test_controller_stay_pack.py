@@ -26,12 +26,22 @@ def _desired_pack(stack: Stack, exhibit: str) -> str | None:
 def test_pin_a_pack_on_a_stay_then_back_to_the_venues_default(stack, tmp_path):
     approved_pack(stack, tmp_path, "quake-basics")
     approved_pack(stack, tmp_path, "food-basics")
-    stack.ok("POST", "/api/v1/venues", json={"id": "v-a", "name": "A", "region": f"{NANSHAN}/yuehai", "default_pack": {"id": "quake-basics"}})
+    stack.ok(
+        "POST",
+        "/api/v1/venues",
+        json={"id": "v-a", "name": "A", "region": f"{NANSHAN}/yuehai", "default_pack": {"id": "quake-basics"}},
+    )
     stack.controller.handle_message("kepu/v1/exhibits/ex-1/state", b'{"v":1,"online":true}')
-    stay = stack.ok("POST", "/api/v1/rotations", json={"exhibit": "ex-1", "venue": "v-a", "starts": "2025-05-01T00:00", "ends": "2025-06-01T00:00"})
+    stay = stack.ok(
+        "POST",
+        "/api/v1/rotations",
+        json={"exhibit": "ex-1", "venue": "v-a", "starts": "2025-05-01T00:00", "ends": "2025-06-01T00:00"},
+    )
     assert _desired_pack(stack, "ex-1") == "quake-basics@1.0.0"
 
-    pinned = stack.ok("PATCH", f"/api/v1/rotations/{stay['id']}", json={"pack": {"id": "food-basics", "version": "1.0.0"}})
+    pinned = stack.ok(
+        "PATCH", f"/api/v1/rotations/{stay['id']}", json={"pack": {"id": "food-basics", "version": "1.0.0"}}
+    )
     assert pinned["pack"] == {"id": "food-basics", "version": "1.0.0"} and pinned["ends"] == stay["ends"]
     assert _desired_pack(stack, "ex-1") == "food-basics@1.0.0"  # desired state recomputed and republished
     log = stack.ok("GET", "/api/v1/audit")
@@ -49,7 +59,11 @@ def test_pinning_is_refused_clearly_and_changes_nothing(stack, tmp_path):
     approved_pack(stack, tmp_path, "quake-basics")
     stack.ok("POST", "/api/v1/venues", json={"id": "v-a", "name": "A", "region": f"{NANSHAN}/yuehai"})
     stack.controller.handle_message("kepu/v1/exhibits/ex-1/state", b'{"v":1,"online":true}')
-    stay = stack.ok("POST", "/api/v1/rotations", json={"exhibit": "ex-1", "venue": "v-a", "starts": "2025-05-01T00:00", "ends": "2025-06-01T00:00"})
+    stay = stack.ok(
+        "POST",
+        "/api/v1/rotations",
+        json={"exhibit": "ex-1", "venue": "v-a", "starts": "2025-05-01T00:00", "ends": "2025-06-01T00:00"},
+    )
     unknown = stack.http.patch(f"/api/v1/rotations/{stay['id']}", json={"pack": {"id": "no-such-pack"}})
     assert unknown.status_code in (404, 409) and "no-such-pack" in unknown.json()["detail"]
     futian = stack.client(stack.user("futian-tech", "technician", FUTIAN))
@@ -57,8 +71,14 @@ def test_pinning_is_refused_clearly_and_changes_nothing(stack, tmp_path):
     viewer = stack.client(stack.user("nanshan-viewer", "viewer", NANSHAN))
     assert viewer.patch(f"/api/v1/rotations/{stay['id']}", json={"pack": {"id": "quake-basics"}}).status_code == 403
     # A pin and an overlapping move together: neither happens.
-    stack.ok("POST", "/api/v1/rotations", json={"exhibit": "ex-1", "venue": "v-a", "starts": "2025-06-01T00:00", "ends": "2025-07-01T00:00"})
-    clash = stack.http.patch(f"/api/v1/rotations/{stay['id']}", json={"pack": {"id": "quake-basics"}, "ends": "2025-06-10T00:00"})
+    stack.ok(
+        "POST",
+        "/api/v1/rotations",
+        json={"exhibit": "ex-1", "venue": "v-a", "starts": "2025-06-01T00:00", "ends": "2025-07-01T00:00"},
+    )
+    clash = stack.http.patch(
+        f"/api/v1/rotations/{stay['id']}", json={"pack": {"id": "quake-basics"}, "ends": "2025-06-10T00:00"}
+    )
     assert clash.status_code == 409
     assert stack.ok("GET", f"/api/v1/rotations/{stay['id']}")["pack"] is None
     futian.close()

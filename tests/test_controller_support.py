@@ -102,9 +102,13 @@ class Device:
         if parsed.username:
             self.client.username_pw_set(parsed.username, parsed.password)
         ready: queue.Queue = queue.Queue()
-        self.client.on_message = lambda c, u, m: self.inbox[m.topic.rsplit("/", 1)[1]].put(json.loads(m.payload) if m.payload else None)
+        self.client.on_message = lambda c, u, m: self.inbox[m.topic.rsplit("/", 1)[1]].put(
+            json.loads(m.payload) if m.payload else None
+        )
         self.client.on_subscribe = lambda *a: ready.put(True)
-        self.client.on_connect = lambda c, u, f, rc, p: c.subscribe([(exhibit_topic(exhibit, ch), 1) for ch in channels])
+        self.client.on_connect = lambda c, u, f, rc, p: c.subscribe(
+            [(exhibit_topic(exhibit, ch), 1) for ch in channels]
+        )
         self.client.connect(parsed.host, parsed.port)
         self.client.loop_start()
         ready.get(timeout=10)
@@ -134,12 +138,22 @@ class Device:
         self.client.loop_stop()
 
 
-def session_events(exhibit: str, seq: int, ts: float, interactions: int = 2, extra: list[tuple[str, dict]] | None = None, scene: str = "intro") -> list[dict]:
+def session_events(
+    exhibit: str,
+    seq: int,
+    ts: float,
+    interactions: int = 2,
+    extra: list[tuple[str, dict]] | None = None,
+    scene: str = "intro",
+) -> list[dict]:
     """One visitor session as the kiosk records it: start, taps (and extras), end."""
     session = uuid.uuid4().hex
-    kinds = [("session_start", {})] + [("tap", {})] * interactions + list(extra or []) + [
-        ("session_end", {"duration": 5.0 * interactions + 3, "interactions": interactions})
-    ]
+    kinds = (
+        [("session_start", {})]
+        + [("tap", {})] * interactions
+        + list(extra or [])
+        + [("session_end", {"duration": 5.0 * interactions + 3, "interactions": interactions})]
+    )
     return [
         {
             "id": f"{exhibit}-{uuid.uuid4().hex}",

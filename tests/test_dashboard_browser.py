@@ -20,7 +20,14 @@ playwright_api = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.browser
 
 CHROMIUM = os.environ.get("KEPU_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
 EXHIBIT = "ex-web-01"
 VENUE = "v-web"
 REGION = "guangdong/shenzhen/nanshan/yuehai"
@@ -70,10 +77,21 @@ def _prepare(data: Path, work: Path) -> tuple[Path, Path, str]:
     store = Store(data / "controller.db")
     try:
         with store.write() as db:
-            venues.create(db, admin, {"id": VENUE, "name": "粤海街道科普室", "region": REGION,
-                                      "opening_hours": {d: ["00:00-24:00"] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}}, now)
+            venues.create(
+                db,
+                admin,
+                {
+                    "id": VENUE,
+                    "name": "粤海街道科普室",
+                    "region": REGION,
+                    "opening_hours": {d: ["00:00-24:00"] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
+                },
+                now,
+            )
             fleet.register(db, EXHIBIT, now, name="地震体验 Web", region="guangdong/shenzhen/nanshan", enrolled=True)
-            rotations.create(db, admin, {"exhibit": EXHIBIT, "venue": VENUE}, now - 86400, now + 30 * 86400, now, "Asia/Shanghai")
+            rotations.create(
+                db, admin, {"exhibit": EXHIBIT, "venue": VENUE}, now - 86400, now + 30 * 86400, now, "Asia/Shanghai"
+            )
             device_token = issue_token(db, now, exhibit=EXHIBIT, label="browser test")
     finally:
         store.close()
@@ -88,7 +106,9 @@ def _agent(exhibit_data: Path, mqtt_url: str, controller_url: str, public_key: P
         f'exhibit = "{EXHIBIT}"\ndata = "{exhibit_data}"\ncontroller = "{controller_url}"\ncontroller_token = "{device_token}"\n'
         f'trusted_keys = ["{public_key}"]\n\n[mqtt]\nurl = "{mqtt_url}"\n\n[health]\ninterval = 2\n'
     )
-    return Service([sys.executable, "-m", "exhibit_agent", "run", "--config", str(config)], exhibit_data / f"agent-{EXHIBIT}.log")
+    return Service(
+        [sys.executable, "-m", "exhibit_agent", "run", "--config", str(config)], exhibit_data / f"agent-{EXHIBIT}.log"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -108,11 +128,35 @@ def stack(tmp_path_factory):
         try:
             controller.wait_ready()
             kiosk = Service(
-                [sys.executable, "-m", "kiosk", "simulate", "--live", "--sessions", "0", "--pack", str(SAMPLES / PLAYING),
-                 "--data", str(exhibit_data), "--mean-gap", "0.5", "--think", "1", "--idle", "3", "--size", "640x360", "--seed", "5"],
+                [
+                    sys.executable,
+                    "-m",
+                    "kiosk",
+                    "simulate",
+                    "--live",
+                    "--sessions",
+                    "0",
+                    "--pack",
+                    str(SAMPLES / PLAYING),
+                    "--data",
+                    str(exhibit_data),
+                    "--mean-gap",
+                    "0.5",
+                    "--think",
+                    "1",
+                    "--idle",
+                    "3",
+                    "--size",
+                    "640x360",
+                    "--seed",
+                    "5",
+                ],
                 exhibit_data / "kiosk.log",
             )
-            children = [kiosk.start(), _agent(exhibit_data, broker.url, controller.url, public_key, device_token).start()]
+            children = [
+                kiosk.start(),
+                _agent(exhibit_data, broker.url, controller.url, public_key, device_token).start(),
+            ]
             yield controller, exhibit_data, kpack
         finally:
             for child in children:
@@ -121,7 +165,9 @@ def stack(tmp_path_factory):
 
 
 def _logged_in(browser, url: str, token: str, lang: str = "zh", size=(1366, 768)):
-    context = browser.new_context(viewport={"width": size[0], "height": size[1]}, locale="zh-CN" if lang == "zh" else "en-US")
+    context = browser.new_context(
+        viewport={"width": size[0], "height": size[1]}, locale="zh-CN" if lang == "zh" else "en-US"
+    )
     context.set_default_timeout(20_000)
     page = context.new_page()
     page.goto(f"{url}/login?lang={lang}")
@@ -138,17 +184,23 @@ def _desired_refused(exhibit_data: Path) -> str | None:
     return next((line for line in reversed(lines) if "ignored message" in line and "/desired" in line), None)
 
 
-def _wait_or_say_why(page, selector: str, exhibit_data: Path, timeout: float, what: str, failed: str | None = None) -> None:
+def _wait_or_say_why(
+    page, selector: str, exhibit_data: Path, timeout: float, what: str, failed: str | None = None
+) -> None:
     """Wait for `selector`; fail at once, naming the cause, if the dashboard shows `failed` or the agent refuses desired state."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if page.locator(selector).count():
             return
         if failed and page.locator(failed).count():
-            raise AssertionError(f"{what} failed; the dashboard says: {page.locator(failed).first.locator('xpath=..').inner_text()}")
+            raise AssertionError(
+                f"{what} failed; the dashboard says: {page.locator(failed).first.locator('xpath=..').inner_text()}"
+            )
         refused = _desired_refused(exhibit_data)
         if refused:
-            raise AssertionError(f"{what}: the agent refuses the controller's desired state: {refused.split(': ', 1)[-1]}")
+            raise AssertionError(
+                f"{what}: the agent refuses the controller's desired state: {refused.split(': ', 1)[-1]}"
+            )
         page.wait_for_timeout(500)
     raise AssertionError(f"{what}: {selector} did not appear within {timeout:.0f}s")
 
@@ -169,7 +221,9 @@ def _wait_for_file(path: Path, text: str, timeout: float, why, present: bool = T
         if (text in content) == present:
             return
         time.sleep(0.25)
-    raise AssertionError(f"{path.name} {'never got' if present else 'still has'} {text!r} after {timeout:.0f}s {why() if why else ''}")
+    raise AssertionError(
+        f"{path.name} {'never got' if present else 'still has'} {text!r} after {timeout:.0f}s {why() if why else ''}"
+    )
 
 
 def _number(text: str) -> int:
@@ -185,7 +239,8 @@ def test_login_then_visit_counts_rise_live(browser, stack):
         # The page refreshes its live regions by itself; no reload here.
         page.wait_for_function(
             "n => Number(document.querySelector('[data-testid=today-visits]').textContent.replace(/,/g, '')) > n",
-            arg=first, timeout=60_000,
+            arg=first,
+            timeout=60_000,
         )
         row = page.locator(f"tr[data-exhibit={EXHIBIT}]")
         assert _number(row.locator("td.sessions").inner_text()) > 0
@@ -215,8 +270,11 @@ def test_screenshot_button_shows_what_the_kiosk_draws(browser, stack, screenshot
             state = page.locator(f"{row} [data-testid=screenshot]").inner_text()
             log = (exhibit_data / f"agent-{EXHIBIT}.log").read_text(errors="replace")[-1500:]
             raise AssertionError(f"no screenshot on the fleet row; it says {state!r}; agent log:\n{log}")
-        page.wait_for_function("sel => { const i = document.querySelector(sel); return i && i.complete && i.naturalWidth > 0; }",
-                               arg=img, timeout=10_000)
+        page.wait_for_function(
+            "sel => { const i = document.querySelector(sel); return i && i.complete && i.naturalWidth > 0; }",
+            arg=img,
+            timeout=10_000,
+        )
         assert page.eval_on_selector(img, "i => i.naturalWidth") == 640  # the simulated kiosk's --size
         assert "taken" in page.locator(f"{row} [data-testid=screenshot-at]").inner_text()
         page.locator(f"{row} [data-testid=screenshot]").screenshot(path=str(screenshots / "fleet-screenshot-cell.png"))
@@ -229,7 +287,9 @@ def test_screenshot_button_shows_what_the_kiosk_draws(browser, stack, screenshot
         # The exhibit page shows the same picture.
         page.goto(f"{controller.url}/exhibits/{EXHIBIT}")
         page.wait_for_function(
-            "() => { const i = document.querySelector('#ex-screenshot img'); return i && i.complete && i.naturalWidth > 0; }", timeout=10_000)
+            "() => { const i = document.querySelector('#ex-screenshot img'); return i && i.complete && i.naturalWidth > 0; }",
+            timeout=10_000,
+        )
     finally:
         context.close()
 
@@ -255,12 +315,17 @@ def test_upload_approve_deploy_and_see_the_exhibit_install_it(browser, stack):
         installed = f"article[data-pack='{DEPLOY}@1.0.0'] tr[data-rollout={EXHIBIT}] [data-install=installed]"
         failed = f"article[data-pack='{DEPLOY}@1.0.0'] tr[data-rollout={EXHIBIT}] [data-install=failed]"
         _wait_or_say_why(page, installed, exhibit_data, 120, "pack install", failed)
-        assert "1/1 installed" in page.locator(f"article[data-pack='{DEPLOY}@1.0.0'] [data-testid=rollout-count]").inner_text()
+        assert (
+            "1/1 installed"
+            in page.locator(f"article[data-pack='{DEPLOY}@1.0.0'] [data-testid=rollout-count]").inner_text()
+        )
         page.goto(f"{controller.url}/fleet")
         row = page.locator(f"tr[data-exhibit={EXHIBIT}]")
         assert DEPLOY in row.locator("[data-testid=pack]").inner_text()
         assert row.locator("[data-install=installed]").count() == 1
-        assert (exhibit_data / "packs" / "current").resolve().name.startswith(DEPLOY) or DEPLOY in str((exhibit_data / "packs" / "current").resolve())
+        assert (exhibit_data / "packs" / "current").resolve().name.startswith(DEPLOY) or DEPLOY in str(
+            (exhibit_data / "packs" / "current").resolve()
+        )
     finally:
         context.close()
 
@@ -286,18 +351,28 @@ def test_emergency_needs_typed_confirmation_shows_on_the_exhibit_and_ends(browse
         page.wait_for_selector("[data-testid=flash-ok]")
         card = page.locator("article.onair")
         assert "台风红色预警" in card.inner_text()
-        assert "0/1 exhibits show it" in card.locator("[data-testid=emergency-shown]").inner_text() or page.locator(f"[data-showing='{EXHIBIT}:1']").count()
+        assert (
+            "0/1 exhibits show it" in card.locator("[data-testid=emergency-shown]").inner_text()
+            or page.locator(f"[data-showing='{EXHIBIT}:1']").count()
+        )
         control = exhibit_data / "control.json"
         deadline = time.monotonic() + 30
         while "台风红色预警" not in (control.read_text(errors="replace") if control.exists() else ""):
             refused = _desired_refused(exhibit_data)
-            assert not refused, f"emergency on the exhibit: the agent refuses the controller's desired state: {refused.split(': ', 1)[-1]}"
+            assert not refused, (
+                f"emergency on the exhibit: the agent refuses the controller's desired state: {refused.split(': ', 1)[-1]}"
+            )
             assert time.monotonic() < deadline, "the exhibit's control.json never got the broadcast"
             time.sleep(0.25)
         # Live confirmation: the kiosk says it is on screen (kiosk.json), the agent reports `emergency_shown`.
         assert _appears(page, f"[data-showing='{EXHIBIT}:1']", 30), (
             "the exhibit got the broadcast (control.json) but never confirmed it on screen; kiosk.json: "
-            + ((exhibit_data / "kiosk.json").read_text(errors="replace")[:500] if (exhibit_data / "kiosk.json").exists() else "missing"))
+            + (
+                (exhibit_data / "kiosk.json").read_text(errors="replace")[:500]
+                if (exhibit_data / "kiosk.json").exists()
+                else "missing"
+            )
+        )
         assert "1/1 exhibits show it" in card.locator("[data-testid=emergency-shown]").inner_text()
         page.click("[data-action=end-emergency]")
         page.wait_for_selector("[data-testid=no-emergency]")
@@ -314,10 +389,32 @@ def _on_air(core) -> None:
 
     admin = Principal("admin", "admin")
     with core.store.write() as db:
-        campaigns.create(db, admin, {"name": "防灾减灾日 May 12", "region": "guangdong/shenzhen", "pack": {"id": "quake-safety", "version": "1.0.0"}, "priority": 5},
-                         NOW - 15 * 3600, NOW + 6 * DAY, NOW, TZ)
-        emergencies.create(db, admin, {"region": "guangdong/shenzhen/nanshan", "message": {"zh": "台风红色预警：请留在室内", "en": "Typhoon red alert: stay indoors"}},
-                           NOW - 600, NOW + 3600, NOW, TZ)
+        campaigns.create(
+            db,
+            admin,
+            {
+                "name": "防灾减灾日 May 12",
+                "region": "guangdong/shenzhen",
+                "pack": {"id": "quake-safety", "version": "1.0.0"},
+                "priority": 5,
+            },
+            NOW - 15 * 3600,
+            NOW + 6 * DAY,
+            NOW,
+            TZ,
+        )
+        emergencies.create(
+            db,
+            admin,
+            {
+                "region": "guangdong/shenzhen/nanshan",
+                "message": {"zh": "台风红色预警：请留在室内", "en": "Typhoon red alert: stay indoors"},
+            },
+            NOW - 600,
+            NOW + 3600,
+            NOW,
+            TZ,
+        )
     core.changed()
 
 
@@ -341,15 +438,27 @@ def _screenshots_taken(core, data_dir: Path) -> None:
     pygame.image.save(surface, str(path))
     with core.store.write() as db:
         for command, exhibit, ago in (("shot-quake", "ex-quake-01", 300), ("shot-food", "ex-food-01", 10)):
-            db["commands"].insert({"id": command, "exhibit": exhibit, "type": "screenshot",
-                                   "payload": json.dumps({"id": command, "type": "screenshot"}), "created": NOW - ago, "created_by": "admin"})
+            db["commands"].insert(
+                {
+                    "id": command,
+                    "exhibit": exhibit,
+                    "type": "screenshot",
+                    "payload": json.dumps({"id": command, "type": "screenshot"}),
+                    "created": NOW - ago,
+                    "created_by": "admin",
+                }
+            )
     shots.keep(core.store, core.settings.data_dir, "ex-quake-01", "shot-quake", path.read_bytes(), NOW - 290)
 
 
 def _no_forms_but_filters(page) -> list[str]:
     """What a viewer must not see: any form that writes (POST) or uploads, inside the page's main area."""
-    found = page.eval_on_selector_all("main form", "fs => fs.filter(f => f.method.toLowerCase() === 'post').map(f => f.getAttribute('action'))")
-    return found + [f"file input ×{page.locator('main input[type=file]').count()}"] * bool(page.locator("main input[type=file]").count())
+    found = page.eval_on_selector_all(
+        "main form", "fs => fs.filter(f => f.method.toLowerCase() === 'post').map(f => f.getAttribute('action'))"
+    )
+    return found + [f"file input ×{page.locator('main input[type=file]').count()}"] * bool(
+        page.locator("main input[type=file]").count()
+    )
 
 
 def test_viewer_and_district_technician_pages_hold_only_what_they_may(browser, tmp_path, screenshots):
@@ -372,14 +481,36 @@ def test_viewer_and_district_technician_pages_hold_only_what_they_may(browser, t
     with ServerThread(app) as server:
         admin = {"Authorization": "Bearer roles"}
         tokens = {}
-        for uid, role, region in (("chen.viewer", "viewer", "guangdong/shenzhen"), ("liu.futian", "technician", "guangdong/shenzhen/futian")):
-            assert httpx.post(f"{server.url}/api/v1/users", json={"id": uid, "name": uid, "role": role, "region": region}, headers=admin).status_code == 201
+        for uid, role, region in (
+            ("chen.viewer", "viewer", "guangdong/shenzhen"),
+            ("liu.futian", "technician", "guangdong/shenzhen/futian"),
+        ):
+            assert (
+                httpx.post(
+                    f"{server.url}/api/v1/users",
+                    json={"id": uid, "name": uid, "role": role, "region": region},
+                    headers=admin,
+                ).status_code
+                == 201
+            )
             made = httpx.post(f"{server.url}/api/v1/users/{uid}/tokens", json={"label": "browser test"}, headers=admin)
             assert made.status_code == 201, made.text
             tokens[uid] = made.json()["token"]
-        futian_sees = {e["id"] for e in httpx.get(f"{server.url}/api/v1/exhibits", headers={"Authorization": f"Bearer {tokens['liu.futian']}"}).json()}
+        futian_sees = {
+            e["id"]
+            for e in httpx.get(
+                f"{server.url}/api/v1/exhibits", headers={"Authorization": f"Bearer {tokens['liu.futian']}"}
+            ).json()
+        }
         assert "ex-scam-01" in futian_sees and not futian_sees & {"ex-quake-01", "ex-food-01"}
-        nanshan_only = ("粤海街道科普室", "蛇口社区党群服务中心", "ex-quake-01", "ex-food-01", "台风红色预警", "Typhoon red alert")
+        nanshan_only = (
+            "粤海街道科普室",
+            "蛇口社区党群服务中心",
+            "ex-quake-01",
+            "ex-food-01",
+            "台风红色预警",
+            "Typhoon red alert",
+        )
 
         for uid, lang in (("chen.viewer", "zh"), ("chen.viewer", "en"), ("liu.futian", "zh"), ("liu.futian", "en")):
             context, page = _logged_in(browser, server.url, tokens[uid], lang)
@@ -400,12 +531,20 @@ def test_viewer_and_district_technician_pages_hold_only_what_they_may(browser, t
                         assert not _no_forms_but_filters(page), (name, _no_forms_but_filters(page))
                         assert page.locator("main [data-action]").count() == 0, name
                         if name in ("fleet", "exhibit"):  # pictures are for viewers too, the button is not
-                            page.wait_for_function("() => [...document.querySelectorAll('[data-testid=screenshot-img]')].some(i => i.naturalWidth > 0)")
+                            page.wait_for_function(
+                                "() => [...document.querySelectorAll('[data-testid=screenshot-img]')].some(i => i.naturalWidth > 0)"
+                            )
                     else:
                         # A past stay at their own venue names the exhibit that came (rotations), never a nanshan venue.
-                        leaked = [text for text in nanshan_only if text in page.content() and not (name == "rotations" and text.startswith("ex-"))]
+                        leaked = [
+                            text
+                            for text in nanshan_only
+                            if text in page.content() and not (name == "rotations" and text.startswith("ex-"))
+                        ]
                         assert not leaked, (name, leaked)
-                        rows = set(page.eval_on_selector_all("tr[data-exhibit]", "rs => rs.map(r => r.dataset.exhibit)"))
+                        rows = set(
+                            page.eval_on_selector_all("tr[data-exhibit]", "rs => rs.map(r => r.dataset.exhibit)")
+                        )
                         assert rows <= futian_sees, (name, rows - futian_sees)
                         assert page.locator("[data-testid=emergency-form]").count() == 0  # reviewers only
                         assert page.locator("[data-action=approve]").count() == 0
@@ -442,7 +581,14 @@ def test_screenshot_every_page_in_both_sizes_and_languages(browser, tmp_path, sc
                 page = context.new_page()
                 page.on("pageerror", lambda exc: errors.append(str(exc)))
                 page.on("requestfailed", lambda req: errors.append(f"failed {req.url}"))
-                page.on("request", lambda req: req.url.startswith(server.url) or req.url.startswith("data:") or errors.append(f"external {req.url}"))
+                page.on(
+                    "request",
+                    lambda req: (
+                        req.url.startswith(server.url)
+                        or req.url.startswith("data:")
+                        or errors.append(f"external {req.url}")
+                    ),
+                )
                 for name, path in PAGES.items():
                     if name == "login":
                         context.clear_cookies()

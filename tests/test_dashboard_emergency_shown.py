@@ -1,4 +1,4 @@
-""""Exhibits showing it" on the campaigns page counts what the kiosk confirms on screen, not what the agent handed over."""
+""" "Exhibits showing it" on the campaigns page counts what the kiosk confirms on screen, not what the agent handed over."""
 
 from __future__ import annotations
 
@@ -40,12 +40,21 @@ def test_campaigns_page_counts_only_confirmed_screens(tmp_path):
     core = app.state.controller
     seed(core, tmp_path, clock)
     with core.store.write() as db:
-        em = emergencies.create(db, ADMIN, {"region": "guangdong/shenzhen/nanshan/yuehai", "message": {"zh": "台风", "en": "Typhoon"}},
-                                NOW - 60, NOW + 3600, NOW, TZ)
+        em = emergencies.create(
+            db,
+            ADMIN,
+            {"region": "guangdong/shenzhen/nanshan/yuehai", "message": {"zh": "台风", "en": "Typhoon"}},
+            NOW - 60,
+            NOW + 3600,
+            NOW,
+            TZ,
+        )
     core.changed()
 
     def report(**fields) -> str:
-        core.handle_message(exhibit_topic("ex-quake-01", "reported"), json.dumps({"v": 1, "installed": None, **fields}).encode())
+        core.handle_message(
+            exhibit_topic("ex-quake-01", "reported"), json.dumps({"v": 1, "installed": None, **fields}).encode()
+        )
         return httpx.get(server.url + "/campaigns", cookies={"kepu_token": "t", "kepu_lang": "en"}, timeout=20).text
 
     with ServerThread(app) as server:

@@ -107,7 +107,11 @@ def test_viewer_sees_no_write_controls(site):
             assert forms == ["/logout"], (path, forms)
         # And the server refuses anyway.
         token = hmac.new(users["li.viewer"].encode(), b"kepu-dashboard-form", hashlib.sha256).hexdigest()
-        refused = c.post("/emergencies", data={"csrf": token, "region": "", "minutes": "5", "message_zh": "x", "confirm": "all"}, follow_redirects=False)
+        refused = c.post(
+            "/emergencies",
+            data={"csrf": token, "region": "", "minutes": "5", "message_zh": "x", "confirm": "all"},
+            follow_redirects=False,
+        )
         assert refused.status_code == 303 and "reviewer+role" in refused.headers["location"]
 
 
@@ -130,26 +134,50 @@ def test_overlapping_stay_is_refused_with_the_clash_named(site):
         page = c.get("/rotations").text
         answer = c.post(
             "/rotations",
-            data={"csrf": csrf(page), "exhibit": "ex-quake-01", "venue": "v-lianhua", "first_day": "2025-05-20", "last_day": "2025-06-01"},
+            data={
+                "csrf": csrf(page),
+                "exhibit": "ex-quake-01",
+                "venue": "v-lianhua",
+                "first_day": "2025-05-20",
+                "last_day": "2025-06-01",
+            },
         )
         assert answer.status_code == 200
         assert 'data-testid="flash-error"' in answer.text
         assert "already planned at v-yuehai" in answer.text
         ok = c.post(
             "/rotations",
-            data={"csrf": csrf(page), "exhibit": "ex-food-01", "venue": "v-yuehai", "first_day": "2025-06-05", "last_day": "2025-07-05"},
+            data={
+                "csrf": csrf(page),
+                "exhibit": "ex-food-01",
+                "venue": "v-yuehai",
+                "first_day": "2025-06-05",
+                "last_day": "2025-07-05",
+            },
         )
         assert 'data-testid="flash-ok"' in ok.text and "Stay saved." in ok.text
         stay = re.search(r'data-stay="(\d+)">\s*<td>\d+</td><td[^>]*>ex-food-01</td><td>粤海街道科普室', ok.text)
         assert stay
-        moved = c.post(f"/rotations/{stay.group(1)}/move", data={"csrf": csrf(ok.text), "first_day": "2025-06-10", "last_day": "2025-07-10"})
+        moved = c.post(
+            f"/rotations/{stay.group(1)}/move",
+            data={"csrf": csrf(ok.text), "first_day": "2025-06-10", "last_day": "2025-07-10"},
+        )
         assert "Stay moved." in moved.text and "2025-07-10" in moved.text
 
 
 def test_forms_need_the_csrf_token(site):
     url, _, _ = site
     with client(url, TOKEN, "en") as c:
-        answer = c.post("/campaigns", data={"csrf": "forged", "name": "x", "pack": "quake-safety@1.0.0", "first_day": "2025-05-12", "last_day": "2025-05-13"})
+        answer = c.post(
+            "/campaigns",
+            data={
+                "csrf": "forged",
+                "name": "x",
+                "pack": "quake-safety@1.0.0",
+                "first_day": "2025-05-12",
+                "last_day": "2025-05-13",
+            },
+        )
         assert "form is out of date" in answer.text
 
 
@@ -158,10 +186,29 @@ def test_emergency_needs_the_typed_region_then_shows_and_ends(site):
     region = "guangdong/shenzhen/nanshan"
     with client(url, TOKEN, "en") as c:
         page = c.get("/campaigns").text
-        wrong = c.post("/emergencies", data={"csrf": csrf(page), "region": region, "minutes": "30", "message_zh": "台风预警", "confirm": "nanshan"})
+        wrong = c.post(
+            "/emergencies",
+            data={
+                "csrf": csrf(page),
+                "region": region,
+                "minutes": "30",
+                "message_zh": "台风预警",
+                "confirm": "nanshan",
+            },
+        )
         assert "does not match the region name" in wrong.text
         assert "No emergency broadcast is on air." in wrong.text
-        started = c.post("/emergencies", data={"csrf": csrf(page), "region": region, "minutes": "30", "message_zh": "台风预警", "message_en": "Typhoon warning", "confirm": region})
+        started = c.post(
+            "/emergencies",
+            data={
+                "csrf": csrf(page),
+                "region": region,
+                "minutes": "30",
+                "message_zh": "台风预警",
+                "message_en": "Typhoon warning",
+                "confirm": region,
+            },
+        )
         assert "Emergency broadcast started." in started.text and "On air" in started.text
         assert "0/2 exhibits show it" in started.text
         desired = controller.store.db.execute("SELECT desired FROM exhibits WHERE id = 'ex-quake-01'").fetchone()[0]
@@ -175,9 +222,30 @@ def test_campaign_scheduled_and_listed(site):
     url, _, _ = site
     with client(url, TOKEN, "en") as c:
         page = c.get("/campaigns").text
-        made = c.post("/campaigns", data={"csrf": csrf(page), "name": "防灾减灾日", "region": "guangdong/shenzhen", "pack": "quake-safety@1.0.0", "first_day": "2025-05-12", "last_day": "2025-05-18", "priority": "5"})
+        made = c.post(
+            "/campaigns",
+            data={
+                "csrf": csrf(page),
+                "name": "防灾减灾日",
+                "region": "guangdong/shenzhen",
+                "pack": "quake-safety@1.0.0",
+                "first_day": "2025-05-12",
+                "last_day": "2025-05-18",
+                "priority": "5",
+            },
+        )
         assert "Campaign scheduled." in made.text and "防灾减灾日" in made.text
-        refused = c.post("/campaigns", data={"csrf": csrf(page), "name": "draft", "region": "", "pack": "food-safety@1.1.0", "first_day": "2025-05-12", "last_day": "2025-05-18"})
+        refused = c.post(
+            "/campaigns",
+            data={
+                "csrf": csrf(page),
+                "name": "draft",
+                "region": "",
+                "pack": "food-safety@1.1.0",
+                "first_day": "2025-05-12",
+                "last_day": "2025-05-18",
+            },
+        )
         assert "only approved packs can be deployed" in refused.text
         campaign = re.search(r'data-campaign="(\d+)"><td>防灾减灾日', refused.text).group(1)
         deleted = c.post(f"/campaigns/{campaign}/delete", data={"csrf": csrf(refused.text)})

@@ -26,12 +26,17 @@ TOKEN = "screens-admin"
 
 def png(width: int = 32, height: int = 18) -> bytes:
     """A small valid PNG (one teal colour)."""
+
     def chunk(kind: bytes, body: bytes) -> bytes:
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
 
     raw = b"".join(b"\x00" + b"\x0e\x7c\x6b" * width for _ in range(height))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +54,7 @@ def _row(html: str, exhibit: str) -> str:
 
 
 def test_technician_asks_for_a_screenshot_and_sees_it_once_uploaded(site):
-    url, users, core, clock = site
+    url, users, core, _clock = site
     with client(url, users["wang.nanshan"], "en") as c:
         fleet = c.get("/fleet")
         assert 'data-action="screenshot"' in _row(fleet.text, "ex-quake-01")
@@ -62,20 +67,27 @@ def test_technician_asks_for_a_screenshot_and_sees_it_once_uploaded(site):
         assert command["type"] == "screenshot"
         row = _row(done.text, "ex-quake-01")
         assert 'data-shot-state="waiting"' in row and re.search(r'data-action="screenshot"[^>]*disabled', row)
-        audit = core.store.db.execute("SELECT actor, action FROM audit WHERE target = 'ex-quake-01' ORDER BY rowid DESC LIMIT 1").fetchone()
+        audit = core.store.db.execute(
+            "SELECT actor, action FROM audit WHERE target = 'ex-quake-01' ORDER BY rowid DESC LIMIT 1"
+        ).fetchone()
         assert tuple(audit) == ("wang.nanshan", "exhibit.command")
 
         # The agent uploads the PNG (here as the admin; the device-token path is tested with the agent).
-        up = httpx.put(f"{url}/api/v1/exhibits/ex-quake-01/screenshots/{command['id']}", content=png(),
-                       headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "image/png"})
+        up = httpx.put(
+            f"{url}/api/v1/exhibits/ex-quake-01/screenshots/{command['id']}",
+            content=png(),
+            headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "image/png"},
+        )
         assert up.status_code == 201, up.text
         for path in ("/fleet", "/exhibits/ex-quake-01"):
             html = c.get(path).text
-            img = re.search(r'<img src="([^"]+)" alt="Screen of [^"]+" width="32" height="18" data-testid="screenshot-img">', html)
+            img = re.search(
+                r'<img src="([^"]+)" alt="Screen of [^"]+" width="32" height="18" data-testid="screenshot-img">', html
+            )
             assert img, path
             assert img.group(1) == f"/api/v1/exhibits/ex-quake-01/screenshots/{command['id']}"
             assert "taken 2025-05-12 15:00:00" in html
-            assert 'data-shot-state' not in html
+            assert "data-shot-state" not in html
             picture = c.get(img.group(1))  # the login cookie is enough to read it
             assert picture.status_code == 200 and picture.headers["content-type"] == "image/png"
 
@@ -90,8 +102,12 @@ def test_a_failed_or_unanswered_request_says_so(site):
         clock.set(NOW + PENDING_FOR + 1)
         try:
             assert 'data-shot-state="lost"' in c.get("/exhibits/ex-food-01").text
-            core.handle_message(exhibit_topic("ex-food-01", "command_results"),
-                                json.dumps({"v": 1, "id": command["id"], "ok": False, "error": "the kiosk did not answer within 10 s"}).encode())
+            core.handle_message(
+                exhibit_topic("ex-food-01", "command_results"),
+                json.dumps(
+                    {"v": 1, "id": command["id"], "ok": False, "error": "the kiosk did not answer within 10 s"}
+                ).encode(),
+            )
             html = c.get("/exhibits/ex-food-01").text
             assert 'data-shot-state="failed"' in html and "the kiosk did not answer within 10 s" in html
         finally:

@@ -68,9 +68,15 @@ def seed(controller: Controller, work: Path, clock, sessions_per_day: int = 12) 
         for eid, name, region in EXHIBITS:
             fleet.register(db, eid, NOW - 90 * DAY, name=name, region=region, enrolled=True)
         for eid, vid, a, b in STAYS:
-            rotations.create(db, ADMIN, {"exhibit": eid, "venue": vid}, NOW + a * DAY - 15 * 3600, NOW + b * DAY - 15 * 3600, NOW, TZ)
+            rotations.create(
+                db, ADMIN, {"exhibit": eid, "venue": vid}, NOW + a * DAY - 15 * 3600, NOW + b * DAY - 15 * 3600, NOW, TZ
+            )
         users = {}
-        for uid, role, region in (("li.viewer", "viewer", "guangdong/shenzhen"), ("wang.nanshan", "technician", "guangdong/shenzhen/nanshan"), ("zhao.reviewer", "reviewer", "")):
+        for uid, role, region in (
+            ("li.viewer", "viewer", "guangdong/shenzhen"),
+            ("wang.nanshan", "technician", "guangdong/shenzhen/nanshan"),
+            ("zhao.reviewer", "reviewer", ""),
+        ):
             db["users"].insert({"id": uid, "name": uid, "role": role, "region": region, "created": NOW})
             users[uid] = issue_token(db, NOW, user=uid)
     key = signing_key(controller.settings.data_dir)
@@ -87,9 +93,20 @@ def seed(controller: Controller, work: Path, clock, sessions_per_day: int = 12) 
     # Online since three weeks ago (scam went offline two hours ago), then visits.
     clock.set(NOW - 21 * DAY)
     for eid, *_ in EXHIBITS[:3]:
-        controller.handle_message(exhibit_topic(eid, "state"), encode({"online": True, "exhibit": eid, "pack": {"id": "quake-safety", "version": "1.0.0"} if eid == "ex-quake-01" else None}))
+        controller.handle_message(
+            exhibit_topic(eid, "state"),
+            encode(
+                {
+                    "online": True,
+                    "exhibit": eid,
+                    "pack": {"id": "quake-safety", "version": "1.0.0"} if eid == "ex-quake-01" else None,
+                }
+            ),
+        )
     clock.set(NOW - 2 * 3600)
-    controller.handle_message(exhibit_topic("ex-scam-01", "state"), encode({"online": False, "exhibit": "ex-scam-01", "reason": "lost"}))
+    controller.handle_message(
+        exhibit_topic("ex-scam-01", "state"), encode({"online": False, "exhibit": "ex-scam-01", "reason": "lost"})
+    )
     clock.set(NOW)
     controller.ingester.tick()
     # A week of health history (hourly here; the agent's 30 s messages thin to one per 5 minutes).
@@ -99,34 +116,82 @@ def seed(controller: Controller, work: Path, clock, sessions_per_day: int = 12) 
                 if n == 2 and hour <= 2:
                     continue  # offline for the last two hours
                 warm = 6 * math.sin((hour % 24) / 24 * 2 * math.pi) + rng.uniform(-1, 1)
-                health_history.record(db, eid, {"cpu_temp": round(48.5 + n * 9 + warm, 1), "fps": 60 - n * 7 - (hour % 5 == 0) * 8,
-                                                "disk_free": int((14 - n * 5) * 1e9 + hour * 2e6), "kiosk": {"alive": not (n == 2 and hour < 30)},
-                                                "undervoltage": n == 1 and hour % 37 == 0}, NOW - hour * 3600)
+                health_history.record(
+                    db,
+                    eid,
+                    {
+                        "cpu_temp": round(48.5 + n * 9 + warm, 1),
+                        "fps": 60 - n * 7 - (hour % 5 == 0) * 8,
+                        "disk_free": int((14 - n * 5) * 1e9 + hour * 2e6),
+                        "kiosk": {"alive": not (n == 2 and hour < 30)},
+                        "undervoltage": n == 1 and hour % 37 == 0,
+                    },
+                    NOW - hour * 3600,
+                )
     for n, (eid, *_) in enumerate(EXHIBITS[:3]):
         controller.handle_message(
             exhibit_topic(eid, "health"),
-            encode({"exhibit": eid, "at": NOW, "uptime": 86400 * 3 + n * 5000, "fps": 60 - n * 7, "cpu_temp": 48.5 + n * 9,
-                    "disk_free": int((14 - n * 5) * 1e9), "kiosk": {"alive": n != 2, "fps": 60 - n * 7}, "outbox": {"backlog": {"events": n * 3}}}),
+            encode(
+                {
+                    "exhibit": eid,
+                    "at": NOW,
+                    "uptime": 86400 * 3 + n * 5000,
+                    "fps": 60 - n * 7,
+                    "cpu_temp": 48.5 + n * 9,
+                    "disk_free": int((14 - n * 5) * 1e9),
+                    "kiosk": {"alive": n != 2, "fps": 60 - n * 7},
+                    "outbox": {"backlog": {"events": n * 3}},
+                }
+            ),
         )
         controller.handle_message(
             exhibit_topic(eid, "reported"),
-            encode({"installed": {"id": "quake-safety", "version": "1.0.0"} if n == 0 else None, "playing": None,
-                    "last_install": {"pack": {"id": "quake-safety", "version": "1.0.0"}, "result": "ok", "reason": None, "at": "2025-05-11T10:00:00+08:00"} if n == 0 else None,
-                    "emergency": None}),
+            encode(
+                {
+                    "installed": {"id": "quake-safety", "version": "1.0.0"} if n == 0 else None,
+                    "playing": None,
+                    "last_install": {
+                        "pack": {"id": "quake-safety", "version": "1.0.0"},
+                        "result": "ok",
+                        "reason": None,
+                        "at": "2025-05-11T10:00:00+08:00",
+                    }
+                    if n == 0
+                    else None,
+                    "emergency": None,
+                }
+            ),
         )
-    packs_by_exhibit = {"ex-quake-01": "quake-safety", "ex-food-01": "food-safety", "ex-scam-01": "phone-scam-seniors", "ex-carbon-01": "low-carbon-living"}
+    packs_by_exhibit = {
+        "ex-quake-01": "quake-safety",
+        "ex-food-01": "food-safety",
+        "ex-scam-01": "phone-scam-seniors",
+        "ex-carbon-01": "low-carbon-living",
+    }
     for eid, *_ in EXHIBITS:
         events, seq = [], 0
 
         def add(ts: float, kind: str, session: str | None = None, **data) -> None:
             nonlocal seq
             seq += 1
-            events.append({"id": f"{eid}-{seq}", "seq": seq, "ts": ts, "mono": float(seq), "boot": "seed", "synced": True,
-                           "type": kind, "session": session, "scene": None, "data": {"pack": packs_by_exhibit[eid], **data}})
+            events.append(
+                {
+                    "id": f"{eid}-{seq}",
+                    "seq": seq,
+                    "ts": ts,
+                    "mono": float(seq),
+                    "boot": "seed",
+                    "synced": True,
+                    "type": kind,
+                    "session": session,
+                    "scene": None,
+                    "data": {"pack": packs_by_exhibit[eid], **data},
+                }
+            )
 
         for day in range(28, -1, -1):
             base = NOW - day * DAY - 15 * 3600  # local midnight
-            weekend = ((day % 7) in (1, 2))
+            weekend = (day % 7) in (1, 2)
             count = rng.randint(sessions_per_day // 2, sessions_per_day) * (2 if weekend else 1)
             if day == 0:
                 count = count // 2
@@ -141,7 +206,14 @@ def seed(controller: Controller, work: Path, clock, sessions_per_day: int = 12) 
                 for t in range(taps):
                     add(start + 5 + t * 7, "tap", sid)
                 if taps >= 3:
-                    add(start + 40, "quiz_answer", sid, question="q1", choice=rng.choice(("0", "0", "0", "1")), correct=False)
+                    add(
+                        start + 40,
+                        "quiz_answer",
+                        sid,
+                        question="q1",
+                        choice=rng.choice(("0", "0", "0", "1")),
+                        correct=False,
+                    )
                 if taps >= 4:
                     add(start + 60, "rating", sid, value=rng.choice(("up", "up", "up", "down")))
                 add(start + 10 + taps * 8, "session_end", sid, duration=5 + taps * 8.0, interactions=taps)
@@ -150,6 +222,9 @@ def seed(controller: Controller, work: Path, clock, sessions_per_day: int = 12) 
             if e["type"] == "quiz_answer":
                 e["data"]["correct"] = e["data"]["choice"] == "0"
         for i in range(0, len(events), 500):
-            controller.handle_message(exhibit_topic(eid, "events"), encode({"exhibit": eid, "batch": f"seed-{i}", "events": events[i:i + 500]}))
+            controller.handle_message(
+                exhibit_topic(eid, "events"),
+                encode({"exhibit": eid, "batch": f"seed-{i}", "events": events[i : i + 500]}),
+            )
     controller.changed()
     return users

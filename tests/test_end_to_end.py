@@ -37,7 +37,9 @@ def test_simulated_visits_arrive_exactly_once_and_replay_changes_nothing(tmp_pat
     pack = sorted(p for p in SAMPLES.iterdir() if (p / "pack.toml").is_file())[0]
     exhibit_data = tmp_path / "exhibit"
     truth = last_json_line(
-        run_cli("kiosk", "simulate", "--pack", str(pack), "--data", str(exhibit_data), "--sessions", "150", "--seed", "11")
+        run_cli(
+            "kiosk", "simulate", "--pack", str(pack), "--data", str(exhibit_data), "--sessions", "150", "--seed", "11"
+        )
     )
     assert truth["sessions"] == 150 and truth["events"] > 150 * 3
     assert outbox_rows(exhibit_data) == truth["events"]
@@ -81,4 +83,7 @@ def test_api_requires_a_token(controller):
     import httpx
 
     assert httpx.get(f"{controller.url}/api/v1/exhibits", timeout=5).status_code == 401
-    assert httpx.get(f"{controller.url}/api/v1/exhibits", headers={"Authorization": "Bearer wrong"}, timeout=5).status_code == 401
+    assert (
+        httpx.get(f"{controller.url}/api/v1/exhibits", headers={"Authorization": "Bearer wrong"}, timeout=5).status_code
+        == 401
+    )

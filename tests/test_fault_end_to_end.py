@@ -57,7 +57,18 @@ def test_every_event_arrives_exactly_once_through_kills_and_broker_restarts(tmp_
             90,
             lambda: f"stored {stored()} of {written}, outbox {outbox_rows(data)}\n{proc.tail()}\n{controller.tail()}",
         )
-        print("\nFIGURES " + json.dumps({"written": written, "stored": stored(), "lost": written - stored(), "kills": kills, "broker_restarts": restarts}))
+        print(
+            "\nFIGURES "
+            + json.dumps(
+                {
+                    "written": written,
+                    "stored": stored(),
+                    "lost": written - stored(),
+                    "kills": kills,
+                    "broker_restarts": restarts,
+                }
+            )
+        )
         assert len(set(writer.ids)) == written
         assert stored() == written  # unique ids + equal count: nothing lost, nothing twice
     finally:

@@ -17,7 +17,6 @@ from kiosk.packs import prepare
 from kiosk.showcase import write_showcase_pack
 from kiosk.theme import SENIOR_SCALE, Theme
 
-
 SAMPLES = Path(__file__).resolve().parent.parent / "content_packs" / "samples"
 SAMPLE_PACKS = sorted(p.name for p in SAMPLES.iterdir() if (p / "pack.toml").is_file())
 
@@ -85,9 +84,13 @@ def layout_problems(showcase, size, lang, thorough=False, dry=False) -> tuple[li
                 problems.append(f"{where}: nothing drawn")
             for box in boxes:
                 if not box.fits:
-                    problems.append(f"{where}: {box.text[:30]!r} does not fit {box.rect} at {box.size}px: widths {box.line_widths}, height {box.height}")
+                    problems.append(
+                        f"{where}: {box.text[:30]!r} does not fit {box.rect} at {box.size}px: widths {box.line_widths}, height {box.height}"
+                    )
                 if box.size < box.min_size:
-                    problems.append(f"{where}: {box.text[:30]!r} drawn at {box.size}px, below its minimum {box.min_size}px")
+                    problems.append(
+                        f"{where}: {box.text[:30]!r} drawn at {box.size}px, below its minimum {box.min_size}px"
+                    )
                 if not screen.contains(box.rect) and box.rect.height > 0:
                     problems.append(f"{where}: text box {box.text[:20]!r} {box.rect} off screen")
                 if box.size < 14:
@@ -111,7 +114,16 @@ CONFIGS = [(size, lang) for size in SIZES for lang in ("zh", "en")]
 def test_every_screen_fits_at_every_size(showcase, size, lang):
     problems, walks = layout_problems(showcase, size, lang)
     for senior in (False, True):
-        assert {"home", "slides", "hotspots-open", "quiz-answered", "quiz-score", "rating", "warning", "emergency"} <= set(walks[senior])
+        assert {
+            "home",
+            "slides",
+            "hotspots-open",
+            "quiz-answered",
+            "quiz-score",
+            "rating",
+            "warning",
+            "emergency",
+        } <= set(walks[senior])
     assert not problems, "\n".join(problems[:40])
 
 

@@ -27,9 +27,33 @@ FALLBACK, FIRST, SECOND = SAMPLES / "food-safety-home", SAMPLES / "low-carbon-li
 def start(data: Path, fallback: Path = FALLBACK) -> subprocess.Popen:
     env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
     return subprocess.Popen(
-        [sys.executable, "-m", "kiosk", "simulate", "--live", "--sessions", "0", "--pack", str(fallback), "--data", str(data),
-         "--idle", "1.5", "--mean-gap", "0.3", "--think", "0.2", "--size", "800x480", "--seed", "5"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        [
+            sys.executable,
+            "-m",
+            "kiosk",
+            "simulate",
+            "--live",
+            "--sessions",
+            "0",
+            "--pack",
+            str(fallback),
+            "--data",
+            str(data),
+            "--idle",
+            "1.5",
+            "--mean-gap",
+            "0.3",
+            "--think",
+            "0.2",
+            "--size",
+            "800x480",
+            "--seed",
+            "5",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
     )
 
 
@@ -52,7 +76,9 @@ def wait_for(check, timeout: float, what: str, process: subprocess.Popen):
         if value:
             return value
         if process.poll() is not None:
-            pytest.fail(f"simulate exited ({process.returncode}) while waiting for {what}:\n{process.stderr.read()[-3000:]}")
+            pytest.fail(
+                f"simulate exited ({process.returncode}) while waiting for {what}:\n{process.stderr.read()[-3000:]}"
+            )
         time.sleep(0.05)
     pytest.fail(f"no {what} within {timeout} s")
 
@@ -98,15 +124,30 @@ def test_live_simulate_follows_current_shows_emergencies_and_answers_screenshots
     process = start(data)
     try:
         # No packs/current yet: --pack is the fallback, reported loaded.
-        beat = wait_for(lambda: heartbeat(data).get("pack", {}).get("status") == "loaded" and heartbeat(data), 30, "first heartbeat", process)
+        beat = wait_for(
+            lambda: heartbeat(data).get("pack", {}).get("status") == "loaded" and heartbeat(data),
+            30,
+            "first heartbeat",
+            process,
+        )
         assert beat["playing"]["id"] == pack_id(FALLBACK) and beat["pid"] == process.pid
         assert Path(beat["playing"]["path"]).is_absolute()
 
         # The agent installs a pack: it must show as loaded (after the current visitor leaves).
         point_current(data, FIRST)
-        wait_for(lambda: heartbeat(data).get("pack", {}).get("id") == pack_id(FIRST), 5, "the new pack noticed", process)
-        beat = wait_for(lambda: (b := heartbeat(data)).get("pack", {}).get("status") == "loaded" and b.get("pack", {}).get("id") == pack_id(FIRST) and b,
-                        20, "the new pack loaded", process)
+        wait_for(
+            lambda: heartbeat(data).get("pack", {}).get("id") == pack_id(FIRST), 5, "the new pack noticed", process
+        )
+        beat = wait_for(
+            lambda: (
+                (b := heartbeat(data)).get("pack", {}).get("status") == "loaded"
+                and b.get("pack", {}).get("id") == pack_id(FIRST)
+                and b
+            ),
+            20,
+            "the new pack loaded",
+            process,
+        )
         assert beat["playing"]["id"] == pack_id(FIRST)
         assert any(e["id"] == pack_id(FIRST) for e in outbox(data, "pack_loaded"))
 
@@ -122,11 +163,30 @@ def test_live_simulate_follows_current_shows_emergencies_and_answers_screenshots
         assert not list((data / "screenshots").glob("*.tmp"))
 
         # An emergency broadcast written by the agent shows within a second or two.
-        write_atomic(data / "control.json", {"v": 1, "emergency": {"id": "em-live", "message": {"zh": "请撤离", "en": "Please leave"},
-                                                                    "expires": time.time() + 600}})
-        shown = wait_for(lambda: [e for e in outbox(data, "emergency_shown") if e.get("id") == "em-live"], 5, "emergency_shown in the outbox", process)
+        write_atomic(
+            data / "control.json",
+            {
+                "v": 1,
+                "emergency": {
+                    "id": "em-live",
+                    "message": {"zh": "请撤离", "en": "Please leave"},
+                    "expires": time.time() + 600,
+                },
+            },
+        )
+        shown = wait_for(
+            lambda: [e for e in outbox(data, "emergency_shown") if e.get("id") == "em-live"],
+            5,
+            "emergency_shown in the outbox",
+            process,
+        )
         assert shown[0]["expires"] > time.time()
-        wait_for(lambda: heartbeat(data).get("mode") == "emergency" and heartbeat(data).get("emergency") == "em-live", 3, "emergency in kiosk.json", process)
+        wait_for(
+            lambda: heartbeat(data).get("mode") == "emergency" and heartbeat(data).get("emergency") == "em-live",
+            3,
+            "emergency in kiosk.json",
+            process,
+        )
     finally:
         code, out, err = stop(process)
     assert code == 0, err[-2000:]
@@ -152,7 +212,11 @@ def test_sigterm_mid_visit_ends_the_visit_in_the_outbox_and_the_summary(tmp_path
     assert code == 0, err[-2000:]
     summary = json.loads(out.strip().splitlines()[-1])
     reasons = [e["reason"] for e in outbox(data, "session_end")]
-    assert reasons and reasons.count("shutdown") <= 1 and len(reasons) == summary["sessions"] == summary["by_type"]["session_end"]
+    assert (
+        reasons
+        and reasons.count("shutdown") <= 1
+        and len(reasons) == summary["sessions"] == summary["by_type"]["session_end"]
+    )
     assert len(outbox(data, "session_start")) == len(reasons), "no visit left open"
 
 

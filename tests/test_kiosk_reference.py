@@ -20,7 +20,17 @@ from kiosk.showcase import write_showcase_pack
 REFERENCE = Path(__file__).parent / "reference" / "kiosk"
 SIZE = (1280, 720)
 WIDTH = 480
-KEY_SCREENS = ("attract", "home", "slides", "hotspots-open", "quiz-answered", "quiz-score", "rating", "warning", "emergency")
+KEY_SCREENS = (
+    "attract",
+    "home",
+    "slides",
+    "hotspots-open",
+    "quiz-answered",
+    "quiz-score",
+    "rating",
+    "warning",
+    "emergency",
+)
 
 
 @pytest.fixture(scope="module")
@@ -76,6 +86,6 @@ def test_the_comparison_catches_a_real_change(screens):
     a = screens["zh-home"]
     b = a.copy()
     pygame.draw.rect(b, (255, 0, 0), pygame.Rect(200, 120, 60, 40))  # a tile gone wrong
-    mean, share = difference(a, b)
+    _mean, share = difference(a, b)
     assert share > 0.01
     assert difference(a, a.copy()) == (0.0, 0.0)

@@ -35,13 +35,24 @@ def test_run_plays_packs_current_and_writes_the_heartbeat(pack_dir, tmp_path):
     (data / "packs").mkdir(parents=True)
     (data / "packs" / "current").symlink_to(pack_dir)
     out = subprocess.run(
-        [sys.executable, "-c", "import sys; from kiosk.runtime import RunOptions, run; from pathlib import Path;"
-         f"sys.exit(run(RunOptions(data=Path({str(data)!r}), size=(800, 480), max_seconds=2.5, audio=False)))"],
-        capture_output=True, text=True, env=ENV, timeout=60,
+        [
+            sys.executable,
+            "-c",
+            "import sys; from kiosk.runtime import RunOptions, run; from pathlib import Path;"
+            f"sys.exit(run(RunOptions(data=Path({str(data)!r}), size=(800, 480), max_seconds=2.5, audio=False)))",
+        ],
+        capture_output=True,
+        text=True,
+        env=ENV,
+        timeout=60,
     )
     assert out.returncode == 0, out.stderr[-2000:]
     beat = json.loads((data / "kiosk.json").read_text())
-    assert beat["pack"]["status"] == "loaded" and beat["pack"]["id"] == "kiosk-showcase" and beat["pack"]["version"] == "1.0.0"
+    assert (
+        beat["pack"]["status"] == "loaded"
+        and beat["pack"]["id"] == "kiosk-showcase"
+        and beat["pack"]["version"] == "1.0.0"
+    )
     assert beat["fps"] > 10, "the frame loop ran at a real rate"
     outbox = Outbox(data / "outbox.db")
     try:
@@ -59,9 +70,16 @@ def test_run_with_a_broken_current_falls_back_and_reports_it(pack_dir, tmp_path)
     (data / "packs").mkdir(parents=True)
     (data / "packs" / "current").symlink_to(broken)
     out = subprocess.run(
-        [sys.executable, "-c", "import sys; from kiosk.runtime import RunOptions, run; from pathlib import Path;"
-         f"sys.exit(run(RunOptions(data=Path({str(data)!r}), pack=None, size=(640, 360), max_seconds=1.5, audio=False)))"],
-        capture_output=True, text=True, env=ENV, timeout=60,
+        [
+            sys.executable,
+            "-c",
+            "import sys; from kiosk.runtime import RunOptions, run; from pathlib import Path;"
+            f"sys.exit(run(RunOptions(data=Path({str(data)!r}), pack=None, size=(640, 360), max_seconds=1.5, audio=False)))",
+        ],
+        capture_output=True,
+        text=True,
+        env=ENV,
+        timeout=60,
     )
     if out.returncode != 0:
         assert "no loadable pack" in out.stderr  # no sample pack to fall back to in this checkout
@@ -77,8 +95,16 @@ def test_preview_reloads_on_save_and_keeps_the_old_pack_when_the_edit_is_broken(
     outbox = Outbox(tmp_path / "data" / "outbox.db")
     recorder = Recorder(outbox, clock)
     pack = load_pack(source)
-    host = KioskHost(tmp_path / "data", pack, prepare(pack), recorder, clock, (1280, 720), KioskConfig(),
-                     HostOptions(watch_current=False, watch_files=True, threads=False, heartbeat=False, audio=False)).start()
+    host = KioskHost(
+        tmp_path / "data",
+        pack,
+        prepare(pack),
+        recorder,
+        clock,
+        (1280, 720),
+        KioskConfig(),
+        HostOptions(watch_current=False, watch_files=True, threads=False, heartbeat=False, audio=False),
+    ).start()
     try:
         toml = source / "pack.toml"
         text = toml.read_text(encoding="utf-8")
@@ -124,9 +150,16 @@ def test_run_answers_a_screenshot_request_with_the_frame_on_screen(pack_dir, tmp
     request.parent.mkdir(parents=True)
     request.write_text('{"v": 1, "id": "run-1", "type": "screenshot"}')
     out = subprocess.run(
-        [sys.executable, "-c", "import sys; from kiosk.runtime import RunOptions, run; from pathlib import Path;"
-         f"sys.exit(run(RunOptions(data=Path({str(data)!r}), pack=Path({str(pack_dir)!r}), size=(640, 360), max_seconds=2.0, audio=False)))"],
-        capture_output=True, text=True, env=ENV, timeout=60,
+        [
+            sys.executable,
+            "-c",
+            "import sys; from kiosk.runtime import RunOptions, run; from pathlib import Path;"
+            f"sys.exit(run(RunOptions(data=Path({str(data)!r}), pack=Path({str(pack_dir)!r}), size=(640, 360), max_seconds=2.0, audio=False)))",
+        ],
+        capture_output=True,
+        text=True,
+        env=ENV,
+        timeout=60,
     )
     assert out.returncode == 0, out.stderr[-2000:]
     shot = data / "screenshots" / "run-1.png"

@@ -37,7 +37,10 @@ def packs(tmp_path_factory):
     (v2 / "pack.toml").write_text(text.replace('version = "1.0.0"', 'version = "2.0.0"', 1), encoding="utf-8")
     bad = write_showcase_pack(root / "showcase-3.0.0")
     text = (bad / "pack.toml").read_text(encoding="utf-8")
-    (bad / "pack.toml").write_text(text.replace('version = "1.0.0"', 'version = "3.0.0"', 1).replace("answer = 1", "answer = 7", 1), encoding="utf-8")
+    (bad / "pack.toml").write_text(
+        text.replace('version = "1.0.0"', 'version = "3.0.0"', 1).replace("answer = 1", "answer = 7", 1),
+        encoding="utf-8",
+    )
     return {"v1": v1, "v2": v2, "bad": bad}
 
 
@@ -50,7 +53,16 @@ class Rig:
         self.outbox = Outbox(data / "outbox.db")
         self.recorder = Recorder(self.outbox, self.clock)
         pack = load_pack(pack_dir.resolve())
-        self.host = KioskHost(data, pack, prepare(pack), self.recorder, self.clock, (1280, 720), KioskConfig(), HostOptions(threads=threads, audio=False)).start()
+        self.host = KioskHost(
+            data,
+            pack,
+            prepare(pack),
+            self.recorder,
+            self.clock,
+            (1280, 720),
+            KioskConfig(),
+            HostOptions(threads=threads, audio=False),
+        ).start()
         self.app = self.host.app
 
     def tick(self, seconds: float = 0.1) -> None:
@@ -116,7 +128,10 @@ def test_emergency_preempts_a_visit_and_reverts_when_it_expires(rig):
     r.touch("scene:quiz")
     session = r.app.session_id
     now = r.clock.stamp().ts
-    write_control(r.data, {"id": "em-7", "message": {"zh": "请立即撤离", "en": "Please leave now"}, "starts": now, "expires": now + 120})
+    write_control(
+        r.data,
+        {"id": "em-7", "message": {"zh": "请立即撤离", "en": "Please leave now"}, "starts": now, "expires": now + 120},
+    )
     r.host.control.check()  # what the watcher thread does every 0.5 s
     r.tick()
     assert isinstance(r.app.screen, EmergencyScreen) and r.app.mode == "emergency"
@@ -140,7 +155,15 @@ def test_emergency_preempts_a_visit_and_reverts_when_it_expires(rig):
 
 def test_emergency_waits_for_its_start_and_ends_when_the_agent_clears_it(rig):
     r = rig()
-    write_control(r.data, {"id": "em-8", "message": {"zh": "演练通知", "en": "Drill notice"}, "starts": "2026-01-01T00:00:30Z", "expires": None})
+    write_control(
+        r.data,
+        {
+            "id": "em-8",
+            "message": {"zh": "演练通知", "en": "Drill notice"},
+            "starts": "2026-01-01T00:00:30Z",
+            "expires": None,
+        },
+    )
     r.host.control.check()
     r.tick(10)
     assert r.app.mode == "attract", "not yet: starts is in 20 s"
@@ -199,7 +222,12 @@ def test_control_watcher_rereads_only_on_change(tmp_path):
 
 def test_new_pack_waits_for_the_visitor_then_switches_at_attract(rig, packs):
     r = rig("v1")
-    assert r.heartbeat()["pack"] == {"id": "kiosk-showcase", "version": "1.0.0", "status": "loaded", "path": str(packs["v1"])}
+    assert r.heartbeat()["pack"] == {
+        "id": "kiosk-showcase",
+        "version": "1.0.0",
+        "status": "loaded",
+        "path": str(packs["v1"]),
+    }
     r.touch("start")
     r.touch("scene:basics")
     switch_current(r.data, packs["v2"])
@@ -212,7 +240,12 @@ def test_new_pack_waits_for_the_visitor_then_switches_at_attract(rig, packs):
     r.tick(61)  # the visitor leaves; the reset is the attract moment
     r.tick()
     assert r.app.pack.version == "2.0.0" and r.app.mode == "attract"
-    assert r.heartbeat()["pack"] == {"id": "kiosk-showcase", "version": "2.0.0", "status": "loaded", "path": str(packs["v2"])}
+    assert r.heartbeat()["pack"] == {
+        "id": "kiosk-showcase",
+        "version": "2.0.0",
+        "status": "loaded",
+        "path": str(packs["v2"]),
+    }
     loaded = r.events("pack_loaded")
     assert [e.data["version"] for e in loaded] == ["1.0.0", "2.0.0"]
     # The switch happened after the visit had ended.
@@ -230,7 +263,11 @@ def test_a_pack_that_fails_to_load_leaves_the_old_one_playing(rig, packs):
     failed = r.events("pack_failed")
     assert len(failed) == 1 and failed[0].data["version"] == "3.0.0" and "answer" in failed[0].data["reason"]
     beat = r.heartbeat()
-    assert beat["pack"]["status"] == "failed" and beat["pack"]["id"] == "kiosk-showcase" and beat["pack"]["version"] == "3.0.0"
+    assert (
+        beat["pack"]["status"] == "failed"
+        and beat["pack"]["id"] == "kiosk-showcase"
+        and beat["pack"]["version"] == "3.0.0"
+    )
     assert "answer" in beat["pack"]["reason"]
     assert beat["playing"]["version"] == "1.0.0"
     # The agent rolls back to the old pack: the kiosk reports it loaded again.

@@ -13,8 +13,8 @@ import pygame
 import pytest
 
 from kiosk.showcase import write_showcase_pack
-from tests.conftest import SAMPLES
 from kiosk.simulate import simulate
+from tests.conftest import SAMPLES
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +39,7 @@ def test_a_thousand_sessions_leave_exactly_the_ground_truth(pack_dir, tmp_path):
     assert Counter(r[1] for r in stored) == Counter(result.by_type)
     assert len({r[0] for r in stored}) == len(stored), "event ids are unique"
     by_session = defaultdict(list)
-    for _, kind, session, scene, data, mono in stored:
+    for _, kind, session, _scene, data, mono in stored:
         if session:
             by_session[session].append((kind, json.loads(data), mono))
     assert len(by_session) == 1000
@@ -70,9 +70,33 @@ def test_cli_prints_json_last_and_saves_screenshots(pack_dir, tmp_path):
     env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
     shots = tmp_path / "shots"
     out = subprocess.run(
-        [sys.executable, "-m", "kiosk", "simulate", "--pack", str(pack_dir), "--data", str(tmp_path / "data"), "--sessions", "12",
-         "--seed", "1", "--screenshots", str(shots), "--size", "800x480", "--lang", "en", "--idle", "30"],
-        capture_output=True, text=True, env=env, timeout=120, check=True,
+        [
+            sys.executable,
+            "-m",
+            "kiosk",
+            "simulate",
+            "--pack",
+            str(pack_dir),
+            "--data",
+            str(tmp_path / "data"),
+            "--sessions",
+            "12",
+            "--seed",
+            "1",
+            "--screenshots",
+            str(shots),
+            "--size",
+            "800x480",
+            "--lang",
+            "en",
+            "--idle",
+            "30",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=True,
     )
     summary = json.loads(out.stdout.strip().splitlines()[-1])
     assert summary["sessions"] == 12 and summary["events"] == len(rows(tmp_path / "data" / "outbox.db"))
@@ -92,10 +116,28 @@ def test_backfilled_history_stays_within_opening_hours_and_is_adopted_once(tmp_p
 
     pack = sorted(p for p in SAMPLES.iterdir() if (p / "pack.toml").is_file())[0]
     history = tmp_path / "history"
-    truth = last_json_line(run_cli(
-        "kiosk", "simulate", "--pack", str(pack), "--data", str(history), "--sessions", "0", "--seed", "3", "--mean-gap", "600",
-        "--start", "2026-11-20T00:00+08:00", "--until", "2026-11-21T00:00+08:00", "--opening", "9-17",
-    ))
+    truth = last_json_line(
+        run_cli(
+            "kiosk",
+            "simulate",
+            "--pack",
+            str(pack),
+            "--data",
+            str(history),
+            "--sessions",
+            "0",
+            "--seed",
+            "3",
+            "--mean-gap",
+            "600",
+            "--start",
+            "2026-11-20T00:00+08:00",
+            "--until",
+            "2026-11-21T00:00+08:00",
+            "--opening",
+            "9-17",
+        )
+    )
     assert 20 < truth["sessions"] < 80  # eight open hours, a visitor every ~10 minutes
     midnight = datetime(2026, 11, 20, tzinfo=timezone(timedelta(hours=8))).timestamp()
     with sqlite3.connect(history / "outbox.db") as db:

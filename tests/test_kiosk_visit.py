@@ -199,12 +199,16 @@ def test_finger_and_its_synthetic_mouse_copy_count_once(tour):
     size = app.size
     touch = TouchInput(size)
     x, y = 640, 360
-    feed(touch, app, [
-        finger_event("down", x, y, size),
-        pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=(x, y), button=1, touch=True),
-        finger_event("up", x, y, size),
-        pygame.event.Event(pygame.MOUSEBUTTONUP, pos=(x, y), button=1, touch=True),
-    ])
+    feed(
+        touch,
+        app,
+        [
+            finger_event("down", x, y, size),
+            pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=(x, y), button=1, touch=True),
+            finger_event("up", x, y, size),
+            pygame.event.Event(pygame.MOUSEBUTTONUP, pos=(x, y), button=1, touch=True),
+        ],
+    )
     assert types(tour).count("session_start") == 1
     assert types(tour).count("tap") == 1
 
@@ -213,10 +217,14 @@ def test_real_mouse_and_a_resistive_panel_sending_only_down_up(tour):
     app = tour.app
     size = app.size
     touch = TouchInput(size)
-    feed(touch, app, [
-        pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=(640, 360), button=1, touch=False),
-        pygame.event.Event(pygame.MOUSEBUTTONUP, pos=(640, 360), button=1, touch=False),
-    ])
+    feed(
+        touch,
+        app,
+        [
+            pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=(640, 360), button=1, touch=False),
+            pygame.event.Event(pygame.MOUSEBUTTONUP, pos=(640, 360), button=1, touch=False),
+        ],
+    )
     assert app.mode == "visit"
     tile = next(t for t in app.targets() if t.name == "scene:quiz").rect
     # No motion events at all, as a cheap single-touch resistive controller sends.
@@ -224,8 +232,14 @@ def test_real_mouse_and_a_resistive_panel_sending_only_down_up(tour):
     assert app.screen.scene_id == "quiz"
     # Right and middle buttons are not touches.
     before = len(tour.recorder.events)
-    feed(touch, app, [pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=(5, 5), button=3, touch=False),
-                      pygame.event.Event(pygame.MOUSEBUTTONUP, pos=(5, 5), button=3, touch=False)])
+    feed(
+        touch,
+        app,
+        [
+            pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=(5, 5), button=3, touch=False),
+            pygame.event.Event(pygame.MOUSEBUTTONUP, pos=(5, 5), button=3, touch=False),
+        ],
+    )
     assert len(tour.recorder.events) == before
 
 
@@ -233,13 +247,17 @@ def test_a_second_finger_is_ignored(tour):
     app = tour.app
     size = app.size
     touch = TouchInput(size)
-    feed(touch, app, [
-        finger_event("down", 100, 100, size, finger_id=1),
-        finger_event("down", 900, 500, size, finger_id=2),
-        finger_event("up", 900, 500, size, finger_id=2),
-        finger_event("move", 110, 100, size, finger_id=1),
-        finger_event("up", 110, 100, size, finger_id=1),
-    ])
+    feed(
+        touch,
+        app,
+        [
+            finger_event("down", 100, 100, size, finger_id=1),
+            finger_event("down", 900, 500, size, finger_id=2),
+            finger_event("up", 900, 500, size, finger_id=2),
+            finger_event("move", 110, 100, size, finger_id=1),
+            finger_event("up", 110, 100, size, finger_id=1),
+        ],
+    )
     taps = of(tour, "tap")
     assert len(taps) == 1 and taps[0].data["x"] == 100
 

@@ -32,7 +32,9 @@ def test_every_subcommand_has_help(command, capsys):
 
 
 def test_python_dash_m_runs_the_cli():
-    result = subprocess.run([sys.executable, "-m", "content_packs", "--help"], capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "content_packs", "--help"], capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0 and "validate" in result.stdout
 
 
@@ -82,7 +84,19 @@ def test_verify_with_wrong_key_says_why(tmp_path, capsys):
     assert main(["verify", str(tmp_path / "p.kpack"), "--trust", str(tmp_path / "b.pub")]) == 1
     assert "unknown key" in capsys.readouterr().err
     # Several --trust options: any one of them may have signed it.
-    assert main(["verify", str(tmp_path / "p.kpack"), "--trust", str(tmp_path / "b.pub"), "--trust", str(tmp_path / "a.pub")]) == 0
+    assert (
+        main(
+            [
+                "verify",
+                str(tmp_path / "p.kpack"),
+                "--trust",
+                str(tmp_path / "b.pub"),
+                "--trust",
+                str(tmp_path / "a.pub"),
+            ]
+        )
+        == 0
+    )
 
 
 def test_verify_refuses_downgrade_and_tampering(tmp_path, capsys):

@@ -53,7 +53,7 @@ def craft(
     listed: dict[str, bytes] | None = None,
     entries: list[tuple[zipfile.ZipInfo, bytes]] | None = None,
     manifest: bytes | None = None,
-    sig: bytes | None | bool = True,
+    sig: bytes | bool | None = True,
     key: Ed25519PrivateKey = KEY,
     version: str = "1.0.0",
 ) -> Path:
@@ -84,7 +84,9 @@ def assert_refused(tmp_path: Path, kpack: Path, error: type[PackError], match: s
         verify_kpack(kpack, kwargs.get("keys", TRUSTED), kwargs.get("installed"), limits=kwargs.get("limits", Limits()))
     staging = tmp_path / "stage" / "new"
     with pytest.raises(error, match=match):
-        extract_kpack(kpack, staging, kwargs.get("keys", TRUSTED), kwargs.get("installed"), limits=kwargs.get("limits", Limits()))
+        extract_kpack(
+            kpack, staging, kwargs.get("keys", TRUSTED), kwargs.get("installed"), limits=kwargs.get("limits", Limits())
+        )
     assert not staging.exists()
     assert snapshot(tmp_path) == before
 
@@ -138,7 +140,9 @@ def test_entry_outside_files_folder_refused(tmp_path, pack_files):
 def test_link_and_device_entries_refused(tmp_path, pack_files, mode, match):
     name = "media/link.png" + ("/" if stat.S_ISDIR(mode) else "")
     listed = pack_files | {"media/link.png": b"/etc/passwd"}
-    kpack = craft(tmp_path / "evil.kpack", pack_files, listed=listed, entries=[(zip_entry("files/" + name, mode), b"/etc/passwd")])
+    kpack = craft(
+        tmp_path / "evil.kpack", pack_files, listed=listed, entries=[(zip_entry("files/" + name, mode), b"/etc/passwd")]
+    )
     assert_refused(tmp_path, kpack, UnsafePackError, match)
 
 
@@ -380,7 +384,11 @@ def test_build_skips_hidden_files_and_os_litter(tmp_path):
     (root / ".git").mkdir()
     (root / ".git" / "config").write_text("x")
     assert sorted(p for p, _ in scan_source(root)) == [
-        "media/attract.png", "media/room.png", "media/slide1.png", "media/slide2.png", "pack.toml"
+        "media/attract.png",
+        "media/room.png",
+        "media/slide1.png",
+        "media/slide2.png",
+        "pack.toml",
     ]
 
 

@@ -26,7 +26,9 @@ def edit(root: Path, old: str, new: str, count: int = 1) -> None:
 
 
 def line_containing(root: Path, needle: str, nth: int = 1) -> int:
-    hits = [i for i, line in enumerate((root / "pack.toml").read_text(encoding="utf-8").splitlines(), 1) if needle in line]
+    hits = [
+        i for i, line in enumerate((root / "pack.toml").read_text(encoding="utf-8").splitlines(), 1) if needle in line
+    ]
     return hits[nth - 1]
 
 
@@ -73,7 +75,11 @@ def test_unknown_scene_type(tmp_path):
 
 def test_language_missing_from_a_string(tmp_path):
     root = make_pack(tmp_path / "p")
-    edit(root, 'reveal = { zh = "躲在结实的桌子下。", en = "Shelter under a sturdy table." }', 'reveal = { zh = "躲在结实的桌子下。" }')
+    edit(
+        root,
+        'reveal = { zh = "躲在结实的桌子下。", en = "Shelter under a sturdy table." }',
+        'reveal = { zh = "躲在结实的桌子下。" }',
+    )
     [p] = problems(root)
     assert p.field == "scenes[2].spots[0].reveal"
     assert "missing the en text" in p.message
@@ -152,7 +158,11 @@ def test_bad_version_topic_and_goal(tmp_path):
 
 def test_narration_must_exist_and_be_audio(tmp_path):
     root = make_pack(tmp_path / "p")
-    edit(root, 'body = { zh = "正文。", en = "Body." }', 'body = { zh = "正文。", en = "Body." }\nnarration = { zh = "audio/one.txt", en = "audio/missing.ogg" }')
+    edit(
+        root,
+        'body = { zh = "正文。", en = "Body." }',
+        'body = { zh = "正文。", en = "Body." }\nnarration = { zh = "audio/one.txt", en = "audio/missing.ogg" }',
+    )
     (root / "audio").mkdir()
     (root / "audio" / "one.txt").write_text("x")
     found = {p.field: p.message for p in problems(root)}
@@ -180,7 +190,11 @@ def test_unknown_keys_are_warnings_with_lines(tmp_path):
     from content_packs.loader import pack_warnings
 
     root = make_pack(tmp_path / "p")
-    edit(root, 'body = { zh = "正文。", en = "Body." }', 'body = { zh = "正文。", en = "Body." }\nnarations = { zh = "a.ogg" }')
+    edit(
+        root,
+        'body = { zh = "正文。", en = "Body." }',
+        'body = { zh = "正文。", en = "Body." }\nnarations = { zh = "a.ogg" }',
+    )
     edit(root, 'topic = "emergency"', 'topic = "emergency"\ntitel = "oops"')
     load_pack(root)  # still loads: unknown keys are not errors
     warnings = {w.field: w for w in pack_warnings(root)}

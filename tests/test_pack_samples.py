@@ -85,7 +85,10 @@ def test_draw_samples_script_redraws_the_images(tmp_path):
     env = {**os.environ, "SDL_VIDEODRIVER": "dummy"}
     result = subprocess.run(
         [sys.executable, str(script), "--only", "phone-scam-seniors", "--out", str(tmp_path)],
-        capture_output=True, text=True, env=env, check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     drawn = sorted(p.name for p in (tmp_path / "phone-scam-seniors" / "media").iterdir())

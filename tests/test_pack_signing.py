@@ -34,7 +34,7 @@ def test_keygen_never_overwrites(tmp_path):
 
 
 def test_public_key_as_one_line_of_base64(tmp_path):
-    private, public = generate_keypair(tmp_path / "k")
+    _private, public = generate_keypair(tmp_path / "k")
     line = tmp_path / "k.b64"
     line.write_text(public_key_base64(load_public_key(public)) + "\n")
     assert key_id(load_public_key(line)) == key_id(load_public_key(public))

@@ -98,10 +98,18 @@ class CommandIn(Body):
     args: dict[str, Any] = Field(default_factory=dict)
 
 
-@router.post("/{exhibit}/commands", status_code=202, summary="Send a one-off command (technician); answered on command_results")
+@router.post(
+    "/{exhibit}/commands", status_code=202, summary="Send a one-off command (technician); answered on command_results"
+)
 def send_command(exhibit: str, body: CommandIn, controller: ControllerDep, user: CurrentUser) -> dict[str, Any]:
     command = commands.send(controller, user, exhibit, body.type, body.args)
-    return {"id": command["id"], "exhibit": exhibit, "type": body.type, "created": iso(controller.clock.now(), controller.settings.timezone), "result": None}
+    return {
+        "id": command["id"],
+        "exhibit": exhibit,
+        "type": body.type,
+        "created": iso(controller.clock.now(), controller.settings.timezone),
+        "result": None,
+    }
 
 
 @router.get("/{exhibit}/commands", summary="Commands sent to an exhibit and their results, newest first")
@@ -109,8 +117,14 @@ def list_commands(exhibit: str, controller: ControllerDep, user: CurrentUser) ->
     db, tz = controller.store.db, controller.settings.timezone
     fleet.get_exhibit(db, user, exhibit, controller.clock.now(), tz)
     return [
-        {"id": r["id"], "exhibit": exhibit, "type": r["type"], "created": iso(r["created"], tz),
-         "result": json.loads(r["result"]) if r["result"] else None, "answered": iso(r["answered"], tz)}
+        {
+            "id": r["id"],
+            "exhibit": exhibit,
+            "type": r["type"],
+            "created": iso(r["created"], tz),
+            "result": json.loads(r["result"]) if r["result"] else None,
+            "answered": iso(r["answered"], tz),
+        }
         for r in db.query("SELECT * FROM commands WHERE exhibit = ? ORDER BY created DESC LIMIT 100", [exhibit])
     ]
 
@@ -118,26 +132,43 @@ def list_commands(exhibit: str, controller: ControllerDep, user: CurrentUser) ->
 # -- screenshots: the agent uploads what a `screenshot` command asked for; staff view it --------
 
 
-@router.get("/{exhibit}/screenshots/latest", summary="The exhibit's newest screenshot (PNG; viewer)",
-            response_class=FileResponse, responses={200: {"content": {"image/png": {}}}, 404: {"description": "none yet"}})
+@router.get(
+    "/{exhibit}/screenshots/latest",
+    summary="The exhibit's newest screenshot (PNG; viewer)",
+    response_class=FileResponse,
+    responses={200: {"content": {"image/png": {}}}, 404: {"description": "none yet"}},
+)
 def latest_screenshot(exhibit: str, controller: ControllerDep, user: CurrentUser) -> FileResponse:
     fleet.get_exhibit(controller.store.db, user, exhibit, controller.clock.now(), controller.settings.timezone)
     return _png(screenshots.latest(controller.settings.data_dir, exhibit))
 
 
-@router.get("/{exhibit}/screenshots/{command}", summary="The screenshot that answered one command (PNG; viewer)",
-            response_class=FileResponse, responses={200: {"content": {"image/png": {}}}})
+@router.get(
+    "/{exhibit}/screenshots/{command}",
+    summary="The screenshot that answered one command (PNG; viewer)",
+    response_class=FileResponse,
+    responses={200: {"content": {"image/png": {}}}},
+)
 def get_screenshot(exhibit: str, command: str, controller: ControllerDep, user: CurrentUser) -> FileResponse:
     fleet.get_exhibit(controller.store.db, user, exhibit, controller.clock.now(), controller.settings.timezone)
     return _png(screenshots.one(controller.settings.data_dir, exhibit, command))
 
 
-@router.put("/{exhibit}/screenshots/{command}", status_code=201, operation_id="upload_screenshot",
-            summary="Upload the PNG for a screenshot command (the exhibit's device token); ≤ 8 MiB")
-@router.post("/{exhibit}/screenshots/{command}", status_code=201, operation_id="upload_screenshot_post",
-             summary="The same upload as PUT, for clients that can only POST")
-async def upload_screenshot(exhibit: str, command: str, request: Request, controller: ControllerDep,
-                            principal: CurrentPrincipal) -> dict[str, Any]:
+@router.put(
+    "/{exhibit}/screenshots/{command}",
+    status_code=201,
+    operation_id="upload_screenshot",
+    summary="Upload the PNG for a screenshot command (the exhibit's device token); ≤ 8 MiB",
+)
+@router.post(
+    "/{exhibit}/screenshots/{command}",
+    status_code=201,
+    operation_id="upload_screenshot_post",
+    summary="The same upload as PUT, for clients that can only POST",
+)
+async def upload_screenshot(
+    exhibit: str, command: str, request: Request, controller: ControllerDep, principal: CurrentPrincipal
+) -> dict[str, Any]:
     if principal.exhibit != exhibit and principal.role != "admin":
         raise Forbidden("only the exhibit itself (its device token) uploads its screenshots")
     screenshots.expect(controller.store.db, exhibit, command)
@@ -149,10 +180,13 @@ async def upload_screenshot(exhibit: str, command: str, request: Request, contro
         body += chunk
         if len(body) > screenshots.MAX_BYTES:
             raise screenshots.TooLarge(f"a screenshot may be at most {screenshots.MAX_BYTES:,} bytes")
-    shot = screenshots.keep(controller.store, controller.settings.data_dir, exhibit, command, bytes(body), controller.clock.now())
+    shot = screenshots.keep(
+        controller.store, controller.settings.data_dir, exhibit, command, bytes(body), controller.clock.now()
+    )
     return {"exhibit": exhibit, **shot.brief(), "taken": iso(shot.taken, controller.settings.timezone)}
 
 
 def _png(shot: screenshots.Screenshot) -> FileResponse:
-    return FileResponse(shot.path, media_type="image/png",
-                        headers={"Cache-Control": "no-store", "X-Kepu-Command": shot.command})
+    return FileResponse(
+        shot.path, media_type="image/png", headers={"Cache-Control": "no-store", "X-Kepu-Command": shot.command}
+    )

@@ -66,7 +66,9 @@ def get_pack(pack_id: str, version: str, controller: ControllerDep, user: Curren
 
 
 @router.post("/packs/{pack_id}/{version}/review", summary="Approve or retire a pack (reviewer)")
-def review_pack(pack_id: str, version: str, body: ReviewIn, controller: ControllerDep, user: CurrentUser) -> dict[str, Any]:
+def review_pack(
+    pack_id: str, version: str, body: ReviewIn, controller: ControllerDep, user: CurrentUser
+) -> dict[str, Any]:
     row = packs.review(controller.store, pack_id, version, body.status, user, controller.clock.now())
     controller.changed()
     return packs.view(row, controller.settings.timezone)

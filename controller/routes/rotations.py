@@ -29,7 +29,9 @@ class StayIn(Body):
 class StayEdit(Body):
     starts: datetime | None = None
     ends: datetime | None = None
-    pack: PackPin | None = Field(default=None, description="pin a pack on this stay; null returns it to the venue's default; absent leaves it")
+    pack: PackPin | None = Field(
+        default=None, description="pin a pack on this stay; null returns it to the venue's default; absent leaves it"
+    )
 
 
 @router.get("", summary="Stays, optionally of one exhibit or at one venue")
@@ -46,7 +48,9 @@ def list_stays(
 def create_stay(body: StayIn, controller: ControllerDep, user: CurrentUser) -> dict[str, Any]:
     tz = controller.settings.timezone
     with controller.store.write() as db:
-        out = rotations.create(db, user, body.model_dump(), instant(body.starts, tz), instant(body.ends, tz), controller.clock.now(), tz)
+        out = rotations.create(
+            db, user, body.model_dump(), instant(body.starts, tz), instant(body.ends, tz), controller.clock.now(), tz
+        )
     controller.changed()
     return out
 
@@ -63,7 +67,9 @@ def edit_stay(stay: StayId, body: StayEdit, controller: ControllerDep, user: Cur
     ends = instant(body.ends, tz) if body.ends else None
     with controller.store.write() as db:
         if "pack" in body.model_fields_set:
-            out = rotations.set_pack(db, user, stay, body.pack.model_dump() if body.pack else None, controller.clock.now(), tz)
+            out = rotations.set_pack(
+                db, user, stay, body.pack.model_dump() if body.pack else None, controller.clock.now(), tz
+            )
         if starts is not None or ends is not None or "pack" not in body.model_fields_set:
             out = rotations.reschedule(db, user, stay, starts, ends, controller.clock.now(), tz)
     controller.changed()

@@ -58,7 +58,9 @@ def quiz(controller: ControllerDep, user: CurrentUser, flt: FilterDep) -> list[d
 @router.get(
     "/reports/monthly",
     summary="Monthly region report (one row per venue) as JSON, CSV or XLSX",
-    responses={200: {"content": {"text/csv": {}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}},
+    responses={
+        200: {"content": {"text/csv": {}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}
+    },
 )
 def monthly_report(
     controller: ControllerDep,
@@ -71,10 +73,16 @@ def monthly_report(
         raise Invalid("format must be json, csv or xlsx")
     region = check_region(region)
     controller.ingester.tick()
-    rows = reports.monthly(controller.store.db, user, region, month, controller.settings.timezone, controller.clock.now())
+    rows = reports.monthly(
+        controller.store.db, user, region, month, controller.settings.timezone, controller.clock.now()
+    )
     name = f"kepu-{(region or 'all').replace('/', '-')}-{month}"
     if format == "csv":
-        return Response(reports.to_csv(rows), media_type="text/csv; charset=utf-8", headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+        return Response(
+            reports.to_csv(rows),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+        )
     if format == "xlsx":
         return Response(
             reports.to_xlsx(rows, f"kepu {region or '全部 all'} {month}"),

@@ -80,6 +80,7 @@ def ingest_health(
     db, tz = controller.store.db, controller.settings.timezone
     rejected = db.execute("SELECT value FROM counters WHERE name = 'rejected'").fetchone()
     quarantine = [
-        {**r, "received": iso(r["received"], tz)} for r in db.query("SELECT * FROM quarantine ORDER BY id DESC LIMIT ?", [limit])
+        {**r, "received": iso(r["received"], tz)}
+        for r in db.query("SELECT * FROM quarantine ORDER BY id DESC LIMIT ?", [limit])
     ]
     return {"rejected": rejected[0] if rejected else 0, "quarantine": quarantine}

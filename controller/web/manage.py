@@ -23,7 +23,9 @@ Csrf = Annotated[str, Form(max_length=200)]
 StayId = Annotated[int, Path(ge=1, le=2**53)]
 
 
-def act(request: Request, url: str, ok: str, csrf: str, change: Callable[[], Any], controller: ControllerDep) -> Response:
+def act(
+    request: Request, url: str, ok: str, csrf: str, change: Callable[[], Any], controller: ControllerDep
+) -> Response:
     """Run one change: CSRF check, the library call, republish desired state; a refusal comes back as a message."""
     try:
         check_csrf(request, csrf)
@@ -74,8 +76,16 @@ def rotations_page(request: Request, controller: ControllerDep, user: PageUser) 
 
 @router.post("/rotations")
 def create_stay(
-    request: Request, controller: ControllerDep, user: PageUser, csrf: Csrf, exhibit: Text, venue: Text,
-    first_day: Text, last_day: Text, pack: Text = "", note: Text = "",
+    request: Request,
+    controller: ControllerDep,
+    user: PageUser,
+    csrf: Csrf,
+    exhibit: Text,
+    venue: Text,
+    first_day: Text,
+    last_day: Text,
+    pack: Text = "",
+    note: Text = "",
 ) -> Response:
     tz = controller.settings.timezone
 
@@ -91,7 +101,13 @@ def create_stay(
 
 @router.post("/rotations/{stay}/move")
 def move_stay(
-    stay: StayId, request: Request, controller: ControllerDep, user: PageUser, csrf: Csrf, first_day: Text, last_day: Text
+    stay: StayId,
+    request: Request,
+    controller: ControllerDep,
+    user: PageUser,
+    csrf: Csrf,
+    first_day: Text,
+    last_day: Text,
 ) -> Response:
     tz = controller.settings.timezone
 
@@ -135,7 +151,9 @@ def upload_pack(
 ) -> Response:
     def change() -> None:
         settings = controller.settings
-        packs.upload_stream(controller.store, settings.data_dir, settings.trusted_keys, file.file, user, controller.clock.now())
+        packs.upload_stream(
+            controller.store, settings.data_dir, settings.trusted_keys, file.file, user, controller.clock.now()
+        )
 
     return act(request, "/packs", "pk.uploaded_ok", csrf, change, controller)
 
@@ -156,7 +174,9 @@ def assign_pack(
 ) -> Response:
     def change() -> None:
         with controller.store.write() as db:
-            venues.update(db, user, venue, {"default_pack": {"id": pack_id, "version": version}}, controller.clock.now())
+            venues.update(
+                db, user, venue, {"default_pack": {"id": pack_id, "version": version}}, controller.clock.now()
+            )
 
     return act(request, "/packs", "pk.assigned", csrf, change, controller)
 
@@ -166,6 +186,7 @@ def assign_pack_to_exhibit(
     pack_id: str, version: str, request: Request, controller: ControllerDep, user: PageUser, csrf: Csrf, exhibit: Text
 ) -> Response:
     """Pin the pack on the exhibit's current stay (the same call as PATCH /api/v1/rotations/{id} with `pack`)."""
+
     def change() -> None:
         now, tz = controller.clock.now(), controller.settings.timezone
         with controller.store.write() as db:
@@ -187,7 +208,13 @@ def campaigns_page(request: Request, controller: ControllerDep, user: PageUser) 
     for c in rows:
         c["first_day"] = c["starts"][:10]
         c["last_day"] = (date.fromisoformat(c["ends"][:10]) - timedelta(days=1)).isoformat()
-        c["phase"] = "ended" if c["last_day"] < today.isoformat() else "upcoming" if c["first_day"] > today.isoformat() else "active"
+        c["phase"] = (
+            "ended"
+            if c["last_day"] < today.isoformat()
+            else "upcoming"
+            if c["first_day"] > today.isoformat()
+            else "active"
+        )
     broadcasts = queries.emergencies_live(db, user, exhibits, now, tz)
     context = {
         "nav": "campaigns",
@@ -203,8 +230,16 @@ def campaigns_page(request: Request, controller: ControllerDep, user: PageUser) 
 
 @router.post("/campaigns")
 def create_campaign(
-    request: Request, controller: ControllerDep, user: PageUser, csrf: Csrf, name: Text, pack: Text,
-    first_day: Text, last_day: Text, region: Text = "", priority: Annotated[int, Form(ge=-1000, le=1000)] = 0,
+    request: Request,
+    controller: ControllerDep,
+    user: PageUser,
+    csrf: Csrf,
+    name: Text,
+    pack: Text,
+    first_day: Text,
+    last_day: Text,
+    region: Text = "",
+    priority: Annotated[int, Form(ge=-1000, le=1000)] = 0,
 ) -> Response:
     tz = controller.settings.timezone
 
@@ -219,13 +254,17 @@ def create_campaign(
         if not data["name"]:
             raise Invalid("a campaign needs a name")
         with controller.store.write() as db:
-            campaigns.create(db, user, data, instant(first, tz), instant(last + timedelta(days=1), tz), controller.clock.now(), tz)
+            campaigns.create(
+                db, user, data, instant(first, tz), instant(last + timedelta(days=1), tz), controller.clock.now(), tz
+            )
 
     return act(request, "/campaigns", "cp.created", csrf, change, controller)
 
 
 @router.post("/campaigns/{campaign}/delete")
-def delete_campaign(campaign: StayId, request: Request, controller: ControllerDep, user: PageUser, csrf: Csrf) -> Response:
+def delete_campaign(
+    campaign: StayId, request: Request, controller: ControllerDep, user: PageUser, csrf: Csrf
+) -> Response:
     def change() -> None:
         with controller.store.write() as db:
             campaigns.delete(db, user, campaign, controller.clock.now())
@@ -235,8 +274,15 @@ def delete_campaign(campaign: StayId, request: Request, controller: ControllerDe
 
 @router.post("/emergencies")
 def start_emergency(
-    request: Request, controller: ControllerDep, user: PageUser, csrf: Csrf, confirm: Text,
-    minutes: Annotated[int, Form(ge=1, le=60 * 24 * 14)], region: Text = "", message_zh: Text = "", message_en: Text = "",
+    request: Request,
+    controller: ControllerDep,
+    user: PageUser,
+    csrf: Csrf,
+    confirm: Text,
+    minutes: Annotated[int, Form(ge=1, le=60 * 24 * 14)],
+    region: Text = "",
+    message_zh: Text = "",
+    message_en: Text = "",
 ) -> Response:
     tz = controller.settings.timezone
     expected = region or "all"
@@ -253,7 +299,9 @@ def start_emergency(
 
 
 @router.post("/emergencies/{emergency}/cancel")
-def end_emergency(emergency: StayId, request: Request, controller: ControllerDep, user: PageUser, csrf: Csrf) -> Response:
+def end_emergency(
+    emergency: StayId, request: Request, controller: ControllerDep, user: PageUser, csrf: Csrf
+) -> Response:
     def change() -> None:
         with controller.store.write() as db:
             emergencies.cancel(db, user, emergency, controller.clock.now(), controller.settings.timezone)

@@ -31,7 +31,10 @@ def fleet_page(request: Request, controller: ControllerDep, user: PageUser, regi
     rows = queries.fleet_rows(db, user, now, tz, region or None)
     screens.attach(controller, rows)
     return render(
-        request, "fleet.html", {"nav": "fleet", "exhibits": rows, "regions": queries.regions(db, user), "region": region}, user
+        request,
+        "fleet.html",
+        {"nav": "fleet", "exhibits": rows, "regions": queries.regions(db, user), "region": region},
+        user,
     )
 
 
@@ -56,7 +59,11 @@ def _report(controller: ControllerDep, user: PageUser, month: str, region: str) 
 
 @router.get("/reports")
 def reports_page(
-    request: Request, controller: ControllerDep, user: PageUser, month: Annotated[str, Query(max_length=7)] = "", region: RegionQ = ""
+    request: Request,
+    controller: ControllerDep,
+    user: PageUser,
+    month: Annotated[str, Query(max_length=7)] = "",
+    region: RegionQ = "",
 ) -> Response:
     db = controller.store.db
     error = None
@@ -68,13 +75,26 @@ def reports_page(
     return render(
         request,
         "reports.html",
-        {"nav": "reports", "r": report, "columns": reports.COLUMNS, "regions": queries.regions(db, user), "months": months, "report_error": error},
+        {
+            "nav": "reports",
+            "r": report,
+            "columns": reports.COLUMNS,
+            "regions": queries.regions(db, user),
+            "months": months,
+            "report_error": error,
+        },
         user,
     )
 
 
 @router.get("/reports.csv")
-def report_csv(request: Request, controller: ControllerDep, user: PageUser, month: Annotated[str, Query(max_length=7)] = "", region: RegionQ = "") -> Response:
+def report_csv(
+    request: Request,
+    controller: ControllerDep,
+    user: PageUser,
+    month: Annotated[str, Query(max_length=7)] = "",
+    region: RegionQ = "",
+) -> Response:
     report = _report(controller, user, month, region)
     name = f"kepu-report-{report['month']}{'-' + region.replace('/', '-') if region else ''}.csv"
     return Response(
@@ -85,7 +105,13 @@ def report_csv(request: Request, controller: ControllerDep, user: PageUser, mont
 
 
 @router.get("/reports.xlsx")
-def report_xlsx(request: Request, controller: ControllerDep, user: PageUser, month: Annotated[str, Query(max_length=7)] = "", region: RegionQ = "") -> Response:
+def report_xlsx(
+    request: Request,
+    controller: ControllerDep,
+    user: PageUser,
+    month: Annotated[str, Query(max_length=7)] = "",
+    region: RegionQ = "",
+) -> Response:
     report = _report(controller, user, month, region)
     name = f"kepu-report-{report['month']}{'-' + region.replace('/', '-') if region else ''}.xlsx"
     return Response(

@@ -34,11 +34,15 @@ def _json(text: str | None) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def daily(db: Database, principal: Principal, flt: Filter, days: list[date], column: str = "sessions") -> list[dict[str, Any]]:
+def daily(
+    db: Database, principal: Principal, flt: Filter, days: list[date], column: str = "sessions"
+) -> list[dict[str, Any]]:
     """One row per day in `days` (zero-filled): the summed `column`."""
     assert column in ROLLUP_COUNTERS
     where, params = flt.where(principal)
-    rows = {r[0]: r[1] for r in db.execute(f"SELECT r.day, SUM(r.{column}) {_FROM} WHERE {where} GROUP BY r.day", params)}
+    rows = {
+        r[0]: r[1] for r in db.execute(f"SELECT r.day, SUM(r.{column}) {_FROM} WHERE {where} GROUP BY r.day", params)
+    }
     return [{"day": d.isoformat(), "value": round(rows.get(d.isoformat(), 0) or 0, 1)} for d in days]
 
 
@@ -73,7 +77,9 @@ def overview(db: Database, principal: Principal, now: float, tz: str) -> dict[st
         if not vid:
             continue  # in transit: no venue to name
         month = venue_month.get(vid, {})
-        avail = stats.availability(db, principal, Filter(start=month_start, end=today, venue=vid), *stats.period_bounds(month_f, tz, now), tz)
+        avail = stats.availability(
+            db, principal, Filter(start=month_start, end=today, venue=vid), *stats.period_bounds(month_f, tz, now), tz
+        )
         venue_rows.append(
             {
                 "id": vid,
@@ -114,7 +120,9 @@ def overview(db: Database, principal: Principal, now: float, tz: str) -> dict[st
     }
 
 
-def fleet_rows(db: Database, principal: Principal, now: float, tz: str, region: str | None = None) -> list[dict[str, Any]]:
+def fleet_rows(
+    db: Database, principal: Principal, now: float, tz: str, region: str | None = None
+) -> list[dict[str, Any]]:
     """Every visible exhibit with its health, install state and counts; `region` narrows to a subtree."""
     today = local_today(now, tz)
     out = []
@@ -128,7 +136,9 @@ def fleet_rows(db: Database, principal: Principal, now: float, tz: str, region: 
         exhibit["reported"] = reported
         exhibit["state"] = state
         exhibit["counts"] = fleet.counts(db, exhibit["id"])
-        exhibit["today"] = stats.totals(db, principal, Filter(start=today, end=today, exhibit=exhibit["id"]))["sessions"]
+        exhibit["today"] = stats.totals(db, principal, Filter(start=today, end=today, exhibit=exhibit["id"]))[
+            "sessions"
+        ]
         exhibit["install"] = install_state(exhibit)
         exhibit["showing_emergency"] = showing_emergency(reported)
         out.append(exhibit)
@@ -149,7 +159,12 @@ def install_state(exhibit: dict[str, Any]) -> dict[str, Any]:
         state = None
     elif current and current.get("id") == desired.get("id") and current.get("version") == desired.get("version"):
         state = "installed"
-    elif last and (last.get("pack") or {}).get("id") == desired.get("id") and (last.get("pack") or {}).get("version") == desired.get("version") and last.get("result") != "ok":
+    elif (
+        last
+        and (last.get("pack") or {}).get("id") == desired.get("id")
+        and (last.get("pack") or {}).get("version") == desired.get("version")
+        and last.get("result") != "ok"
+    ):
         state = "failed"
     else:
         # Offline exhibits fetch nothing: say they wait, not that they are busy.
@@ -180,7 +195,10 @@ def exhibit_page(db: Database, principal: Principal, exhibit_id: str, now: float
     stays = rotations.list_stays(db, principal, tz, exhibit=exhibit_id)
     names = {v["id"]: v["name"] for v in venues.list_venues(db, principal)}
     for stay in stays:
-        starts, ends = datetime.fromisoformat(stay["starts"]).timestamp(), datetime.fromisoformat(stay["ends"]).timestamp()
+        starts, ends = (
+            datetime.fromisoformat(stay["starts"]).timestamp(),
+            datetime.fromisoformat(stay["ends"]).timestamp(),
+        )
         stay["phase"] = "past" if ends <= now else "now" if starts <= now else "planned"
         stay["venue_name"] = names.get(stay["venue"], stay["venue"])
         stay["first_day"] = stay["starts"][:10]
@@ -256,16 +274,22 @@ def pack_rows(db: Database, principal: Principal, exhibits: list[dict[str, Any]]
             continue
         view = packs.view(row, tz)
         targets = [
-            e for e in exhibits
-            if (e.get("desired_pack") or {}).get("id") == row["id"] and (e.get("desired_pack") or {}).get("version") == row["version"]
+            e
+            for e in exhibits
+            if (e.get("desired_pack") or {}).get("id") == row["id"]
+            and (e.get("desired_pack") or {}).get("version") == row["version"]
         ]
-        view["rollout"] = [{"exhibit": e["id"], "name": e["name"], "online": e["online"], **e["install"]} for e in targets]
+        view["rollout"] = [
+            {"exhibit": e["id"], "name": e["name"], "online": e["online"], **e["install"]} for e in targets
+        ]
         view["installed"] = sum(1 for e in targets if e["install"]["state"] == "installed")
         out.append(view)
     return out
 
 
-def emergencies_live(db: Database, principal: Principal, exhibits: list[dict[str, Any]], now: float, tz: str) -> list[dict[str, Any]]:
+def emergencies_live(
+    db: Database, principal: Principal, exhibits: list[dict[str, Any]], now: float, tz: str
+) -> list[dict[str, Any]]:
     """Broadcasts (newest first) with, for those on air, which exhibits in the region confirm showing them."""
     from controller import emergencies
 
@@ -274,12 +298,29 @@ def emergencies_live(db: Database, principal: Principal, exhibits: list[dict[str
         expires = datetime.fromisoformat(em["expires"]).timestamp()
         starts = datetime.fromisoformat(em["starts"]).timestamp()
         em["on_air"] = em["cancelled"] is None and starts <= now < expires
-        em["state"] = "cancelled" if em["cancelled"] else "expired" if expires <= now else "on_air" if starts <= now else "planned"
+        em["state"] = (
+            "cancelled"
+            if em["cancelled"]
+            else "expired"
+            if expires <= now
+            else "on_air"
+            if starts <= now
+            else "planned"
+        )
         reach = [
-            e for e in exhibits
+            e
+            for e in exhibits
             if em["region"] == "" or (e["venue"] is not None and in_scope(em["region"], e["venue"]["region"]))
         ]
-        em["exhibits"] = [{"id": e["id"], "name": e["name"], "online": e["online"], "showing": str(e["showing_emergency"]) == str(em["id"])} for e in reach]
+        em["exhibits"] = [
+            {
+                "id": e["id"],
+                "name": e["name"],
+                "online": e["online"],
+                "showing": str(e["showing_emergency"]) == str(em["id"]),
+            }
+            for e in reach
+        ]
         em["shown"] = sum(1 for e in em["exhibits"] if e["showing"])
         out.append(em)
     return out

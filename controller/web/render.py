@@ -110,7 +110,9 @@ def can(principal: Principal, role: str) -> bool:
     return principal.level >= ROLES.index(role)
 
 
-def render(request: Request, name: str, context: dict[str, Any], principal: Principal | None = None, status: int = 200) -> Response:
+def render(
+    request: Request, name: str, context: dict[str, Any], principal: Principal | None = None, status: int = 200
+) -> Response:
     """Render a page with the shared context: user, language, translator, CSRF token, flash messages."""
     lang = request_lang(request)
     base = {

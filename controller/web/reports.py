@@ -112,7 +112,11 @@ def as_xlsx(report: dict[str, Any], lang: str) -> bytes:
         sheet.column_dimensions[sheet.cell(row=2, column=i).column_letter].width = 24 if column[3] == "text" else 14
     if report["quiz"]:
         quiz = book.create_sheet("quiz")
-        quiz.append(["pack", "question", "answers", "correct %", "most chosen wrong"] if lang == "en" else ["资源包", "题目", "作答数", "正确率 %", "最常见错误选项"])
+        quiz.append(
+            ["pack", "question", "answers", "correct %", "most chosen wrong"]
+            if lang == "en"
+            else ["资源包", "题目", "作答数", "正确率 %", "最常见错误选项"]
+        )
         for item in report["quiz"]:
             rate = item["correct_rate"]
             prompt = (item.get("prompt") or {}).get(lang) or item["question"]

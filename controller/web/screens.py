@@ -29,17 +29,26 @@ def attach(controller: Controller, rows: list[dict[str, Any]]) -> None:
         except NotFound:
             row["shot"] = None
         else:
-            row["shot"] = {**shot.brief(), "at": datetime.fromtimestamp(shot.taken, zone(tz)).strftime("%Y-%m-%d %H:%M:%S")}
+            row["shot"] = {
+                **shot.brief(),
+                "at": datetime.fromtimestamp(shot.taken, zone(tz)).strftime("%Y-%m-%d %H:%M:%S"),
+            }
         command = commands.latest(db, row["id"], "screenshot")
         st = commands.state(command, now)
         # A failed request leaves the last good picture in place, with the failure beside it.
-        row["shot_command"] = None if st is None else {"state": st, "error": ((command or {}).get("result") or {}).get("error")}
+        row["shot_command"] = (
+            None if st is None else {"state": st, "error": ((command or {}).get("result") or {}).get("error")}
+        )
 
 
 @router.post("/exhibits/{exhibit}/screenshot")
 def take_screenshot(
-    exhibit: str, request: Request, controller: ControllerDep, user: PageUser,
-    csrf: Annotated[str, Form(max_length=200)], next: Annotated[str, Form(max_length=300)] = "/fleet",
+    exhibit: str,
+    request: Request,
+    controller: ControllerDep,
+    user: PageUser,
+    csrf: Annotated[str, Form(max_length=200)],
+    next: Annotated[str, Form(max_length=300)] = "/fleet",
 ) -> Response:
     """Ask the exhibit for a screenshot (technician); the page's live refresh shows it when it arrives."""
     url = next if _BACK.match(next) else "/fleet"

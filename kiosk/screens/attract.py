@@ -6,6 +6,7 @@ Shown in both languages at once, because nobody has chosen a language yet.
 from __future__ import annotations
 
 import math
+from typing import ClassVar
 
 import pygame
 
@@ -14,7 +15,7 @@ from kiosk.screens.base import Screen, Target
 
 class AttractScreen(Screen):
     scene_id = "attract"
-    visitor_weights = {"start": 1.0}
+    visitor_weights: ClassVar[dict[str, float]] = {"start": 1.0}
 
     def relayout(self) -> None:
         self._targets = [Target("start", self.area.copy())]

@@ -7,7 +7,7 @@ app and returns intents; it never reaches into the app or a sibling screen.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import pygame
 
@@ -78,7 +78,7 @@ class Screen:
 
     scene_id = "screen"
     # Simulated visitors use this to pick plausible taps; names map to relative weights.
-    visitor_weights: dict[str, float] = {}
+    visitor_weights: ClassVar[dict[str, float]] = {}
 
     def __init__(self, ctx: Context, area: pygame.Rect):
         self.ctx = ctx

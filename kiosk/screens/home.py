@@ -42,20 +42,28 @@ class HomeScreen(Screen):
 
     def relayout(self) -> None:
         theme = self.ctx.theme
-        scenes = self.ctx.pack.scenes
         inner = self.area.inflate(-2 * theme.margin, -2 * theme.margin)
         painter = self.ctx.painter
         title, body = theme.font("title"), theme.font("body")
         self.heading_wanted = painter.wrapped_height(self.ctx.t(self.ctx.pack.title), inner.width, title, bold=True)
         # In 长者模式 the summary gives its lines to the bigger tiles.
         self.show_summary = bool(self.ctx.pack.summary) and not theme.senior
-        summary_h = min(painter.wrapped_height(self.ctx.t(self.ctx.pack.summary), inner.width, body), painter.line_height(body) * 2) if self.show_summary else 0
+        summary_h = (
+            min(
+                painter.wrapped_height(self.ctx.t(self.ctx.pack.summary), inner.width, body),
+                painter.line_height(body) * 2,
+            )
+            if self.show_summary
+            else 0
+        )
         # Tile titles at full size come first; when they cannot all fit, the pack's title
         # (it is in the top bar too) gives its lines to the tiles.
         for with_heading in (True, False):
             heading_h = min(self.heading_wanted, painter.line_height(title) * 2) if with_heading else 0
             self.heading_rect = pygame.Rect(inner.left, inner.top, inner.width, heading_h)
-            self.summary_rect = pygame.Rect(inner.left, self.heading_rect.bottom, inner.width, summary_h if with_heading else 0)
+            self.summary_rect = pygame.Rect(
+                inner.left, self.heading_rect.bottom, inner.width, summary_h if with_heading else 0
+            )
             top = self.summary_rect.bottom + (theme.gap * 2 if with_heading else 0)
             grid = pygame.Rect(inner.left, top, inner.width, inner.bottom - top)
             if self._place(grid):
@@ -74,20 +82,26 @@ class HomeScreen(Screen):
         else:
             cols = math.ceil(count / 2)
         # Tiles narrower than the words need (senior text, 5:3 panels) go to two rows instead.
-        if not theme.portrait and count >= 3 and (grid.width - gap * (cols - 1)) / cols < theme.vmin * (50 if theme.senior else 38):
+        if (
+            not theme.portrait
+            and count >= 3
+            and (grid.width - gap * (cols - 1)) / cols < theme.vmin * (50 if theme.senior else 38)
+        ):
             cols = math.ceil(count / 2)
         # If a tile title would still have to shrink, fewer columns; last, a list of wide tiles.
         candidates = list(dict.fromkeys([cols, math.ceil(count / 2), 1] if cols > 1 else [1]))
         for cols in candidates:
             rects = self._grid(grid, cols, gap)
-            fits = all(self._tile_layout(scene, rect)["fits"] for scene, rect in zip(scenes, rects))
+            fits = all(self._tile_layout(scene, rect)["fits"] for scene, rect in zip(scenes, rects, strict=False))
             if fits:
                 break
             if cols == 1 and len(scenes) > 1:
                 listed = self._list(grid, theme.gap)  # a list: each tile as tall as its words need
-                if listed[-1].bottom <= grid.bottom and all(self._tile_layout(scene, rect)["fits"] for scene, rect in zip(scenes, listed)):
+                if listed[-1].bottom <= grid.bottom and all(
+                    self._tile_layout(scene, rect)["fits"] for scene, rect in zip(scenes, listed, strict=False)
+                ):
                     rects, fits = listed, True
-        self._targets = [Target(f"scene:{scene.id}", rect) for scene, rect in zip(scenes, rects)]
+        self._targets = [Target(f"scene:{scene.id}", rect) for scene, rect in zip(scenes, rects, strict=False)]
         return fits
 
     def _list(self, grid: pygame.Rect, gap: int) -> list[pygame.Rect]:
@@ -99,7 +113,9 @@ class HomeScreen(Screen):
         heights = []
         for scene in scenes:
             layout = self._tile_layout(scene, pygame.Rect(grid.left, grid.top, grid.width, h0))
-            wanted = painter.wrapped_height(self.ctx.t(scene.title), layout["text"].width, theme.font("heading"), bold=True)
+            wanted = painter.wrapped_height(
+                self.ctx.t(scene.title), layout["text"].width, theme.font("heading"), bold=True
+            )
             heights.append(h0 + wanted - layout["text"].height)  # what this tile needs, at least
         heights = [max(theme.min_target, h) for h in heights]
         spare = grid.height - gap * (n - 1) - sum(heights)
@@ -140,9 +156,27 @@ class HomeScreen(Screen):
         if self.heading_rect.height:
             title = theme.font("title")
             full = self.heading_rect.height >= self.heading_wanted
-            painter.draw_text(surface, ctx.t(ctx.pack.title), self.heading_rect, title, pal.text, bold=True, align="center", valign="middle", min_size=title if full else None)
+            painter.draw_text(
+                surface,
+                ctx.t(ctx.pack.title),
+                self.heading_rect,
+                title,
+                pal.text,
+                bold=True,
+                align="center",
+                valign="middle",
+                min_size=title if full else None,
+            )
         if self.show_summary and self.summary_rect.height:
-            painter.draw_text(surface, ctx.t(ctx.pack.summary), self.summary_rect, theme.font("body"), pal.muted, align="center", valign="middle")
+            painter.draw_text(
+                surface,
+                ctx.t(ctx.pack.summary),
+                self.summary_rect,
+                theme.font("body"),
+                pal.muted,
+                align="center",
+                valign="middle",
+            )
         scenes = {s.id: s for s in ctx.pack.scenes}
         for target in self._targets:
             self._tile(surface, scenes[target.name.split(":", 1)[1]], target.rect)
@@ -155,16 +189,37 @@ class HomeScreen(Screen):
         pygame.draw.rect(surface, pal.surface, rect, border_radius=theme.radius * 2)
         pygame.draw.rect(surface, pal.accent, rect, theme.outline_width, theme.radius * 2)
         layout = self._tile_layout(scene, rect)
-        badge, badge_size, text, meta_h, title_h, wide = (layout[k] for k in ("badge", "badge_size", "text", "meta_h", "title_h", "wide"))
+        badge, badge_size, text, meta_h, title_h, wide = (
+            layout[k] for k in ("badge", "badge_size", "text", "meta_h", "title_h", "wide")
+        )
         small, heading = theme.font("small"), theme.font("heading")
         pygame.draw.circle(surface, pal.accent, badge.center, badge_size // 2)
-        shapes.scene_icon(surface, scene.type, badge.inflate(-badge_size * 0.44, -badge_size * 0.44), pal.accent_text, pal.accent)
+        shapes.scene_icon(
+            surface, scene.type, badge.inflate(-badge_size * 0.44, -badge_size * 0.44), pal.accent_text, pal.accent
+        )
         y = text.top + max(0, (text.height - meta_h - title_h) // 2) if wide else text.top
         align = "left" if wide else "center"
         if meta_h:
-            painter.draw_text(surface, layout["meta"], pygame.Rect(text.left, y, text.width, meta_h), small, pal.accent, bold=True, align=align)
+            painter.draw_text(
+                surface,
+                layout["meta"],
+                pygame.Rect(text.left, y, text.width, meta_h),
+                small,
+                pal.accent,
+                bold=True,
+                align=align,
+            )
         title_min = heading if layout["fits"] else round(heading * 0.72)
-        painter.draw_text(surface, ctx.t(scene.title), pygame.Rect(text.left, y + meta_h, text.width, title_h), heading, pal.text, bold=True, align=align, min_size=title_min)
+        painter.draw_text(
+            surface,
+            ctx.t(scene.title),
+            pygame.Rect(text.left, y + meta_h, text.width, title_h),
+            heading,
+            pal.text,
+            bold=True,
+            align=align,
+            min_size=title_min,
+        )
 
     def _tile_layout(self, scene: Scene, rect: pygame.Rect) -> dict:
         """Icon, words and whether the title fits at its full size in a tile of this size."""
@@ -184,12 +239,25 @@ class HomeScreen(Screen):
             meta_h = painter.wrapped_height(meta, inner.width, small, bold=True)
             # The words come first: the icon gets whatever height the title leaves.
             needed = meta_h + painter.wrapped_height(ctx.t(scene.title), inner.width, heading, bold=True)
-            badge_size = max(round(inner.height * 0.2), min(round(inner.height * 0.45), round(inner.width * 0.6), inner.height - needed - theme.gap // 2))
+            badge_size = max(
+                round(inner.height * 0.2),
+                min(round(inner.height * 0.45), round(inner.width * 0.6), inner.height - needed - theme.gap // 2),
+            )
             badge = pygame.Rect(0, 0, badge_size, badge_size)
             badge.midtop = (inner.centerx, inner.top)
-            text = pygame.Rect(inner.left, badge.bottom + theme.gap // 2, inner.width, inner.bottom - badge.bottom - theme.gap // 2)
+            text = pygame.Rect(
+                inner.left, badge.bottom + theme.gap // 2, inner.width, inner.bottom - badge.bottom - theme.gap // 2
+            )
         wanted = painter.wrapped_height(ctx.t(scene.title), text.width, heading, bold=True)
         if meta_h + wanted > text.height:
             meta_h = 0  # a small tile keeps the title at full size and drops the secondary line
-        return {"badge": badge, "badge_size": badge_size, "text": text, "meta": meta, "meta_h": meta_h,
-                "title_h": min(text.height - meta_h, wanted), "wide": wide, "fits": wanted <= text.height}
+        return {
+            "badge": badge,
+            "badge_size": badge_size,
+            "text": text,
+            "meta": meta,
+            "meta_h": meta_h,
+            "title_h": min(text.height - meta_h, wanted),
+            "wide": wide,
+            "fits": wanted <= text.height,
+        }

@@ -42,15 +42,24 @@ class HotspotsScreen(Screen):
         self.title_wanted = painter.wrapped_height(self.ctx.t(self.scene.title), inner.width, heading, bold=True)
         title_h = min(self.title_wanted, painter.line_height(heading) * (3 if theme.portrait else 2))
         self.title_rect = pygame.Rect(inner.left, inner.top, inner.width, title_h)
-        body = pygame.Rect(inner.left, self.title_rect.bottom + theme.gap, inner.width, inner.bottom - self.title_rect.bottom - theme.gap)
+        body = pygame.Rect(
+            inner.left,
+            self.title_rect.bottom + theme.gap,
+            inner.width,
+            inner.bottom - self.title_rect.bottom - theme.gap,
+        )
         bh = theme.button_height
         if theme.portrait:
             picture = pygame.Rect(body.left, body.top, body.width, round(body.height * 0.5))
-            panel = pygame.Rect(body.left, picture.bottom + theme.gap * 2, body.width, body.bottom - picture.bottom - theme.gap * 2)
+            panel = pygame.Rect(
+                body.left, picture.bottom + theme.gap * 2, body.width, body.bottom - picture.bottom - theme.gap * 2
+            )
         else:
             share = 0.5 if theme.senior else 0.62
             picture = pygame.Rect(body.left, body.top, round(body.width * share), body.height)
-            panel = pygame.Rect(picture.right + theme.margin, body.top, body.right - picture.right - theme.margin, body.height)
+            panel = pygame.Rect(
+                picture.right + theme.margin, body.top, body.right - picture.right - theme.margin, body.height
+            )
         size = painter.image_size(self.ctx.pack.path(self.scene.image) if self.scene.image else None) or (4, 3)
         ratio = min(picture.width / size[0], picture.height / size[1])
         self.picture_rect = pygame.Rect(0, 0, round(size[0] * ratio), round(size[1] * ratio))
@@ -76,11 +85,20 @@ class HotspotsScreen(Screen):
         pr = self.picture_rect
         for spot in self.scene.spots:
             x, y, w, h = spot.rect
-            rect = pygame.Rect(pr.left + round(x * pr.width), pr.top + round(y * pr.height), max(1, round(w * pr.width)), max(1, round(h * pr.height)))
+            rect = pygame.Rect(
+                pr.left + round(x * pr.width),
+                pr.top + round(y * pr.height),
+                max(1, round(w * pr.width)),
+                max(1, round(h * pr.height)),
+            )
             self.spot_rects[spot.id] = rect
             touch = rect.copy()
             if touch.width < theme.min_target or touch.height < theme.min_target:
-                touch = touch.union(pygame.Rect(0, 0, theme.min_target, theme.min_target).move(rect.centerx - theme.min_target // 2, rect.centery - theme.min_target // 2))
+                touch = touch.union(
+                    pygame.Rect(0, 0, theme.min_target, theme.min_target).move(
+                        rect.centerx - theme.min_target // 2, rect.centery - theme.min_target // 2
+                    )
+                )
             self._targets.append(Target(f"spot:{spot.id}", touch))
         if self.more_rect is not None:
             self._targets.append(Target("more", self.more_rect))
@@ -91,19 +109,29 @@ class HotspotsScreen(Screen):
         theme, painter, ctx = self.ctx.theme, self.ctx.painter, self.ctx
         inner = self.card_rect.inflate(-2 * theme.gap, -2 * theme.gap)
         small = theme.font("small")
-        self.found_rect = pygame.Rect(inner.left, inner.bottom - painter.line_height(small), inner.width, painter.line_height(small))
-        self.text_rect = pygame.Rect(inner.left, inner.top, inner.width, self.found_rect.top - theme.gap // 2 - inner.top)
+        self.found_rect = pygame.Rect(
+            inner.left, inner.bottom - painter.line_height(small), inner.width, painter.line_height(small)
+        )
+        self.text_rect = pygame.Rect(
+            inner.left, inner.top, inner.width, self.found_rect.top - theme.gap // 2 - inner.top
+        )
         self.parts = [""]
         if self.open is None:
             return
         spot = next(s for s in self.scene.spots if s.id == self.open)
         heading = theme.font("heading")
         self.label_wanted = painter.wrapped_height(ctx.t(spot.label), self.text_rect.width, heading, bold=True)
-        self.label_h = min(self.label_wanted, self.text_rect.height - painter.line_height(theme.font("body")) - theme.gap // 2)
+        self.label_h = min(
+            self.label_wanted, self.text_rect.height - painter.line_height(theme.font("body")) - theme.gap // 2
+        )
         top = self.text_rect.top + self.label_h + theme.gap // 2
-        self.reveal_rect = pygame.Rect(self.text_rect.left, top, self.text_rect.width, max(0, self.text_rect.bottom - top))
+        self.reveal_rect = pygame.Rect(
+            self.text_rect.left, top, self.text_rect.width, max(0, self.text_rect.bottom - top)
+        )
         # The "1 / 2" hint shares the line with "Found k of n", on the right.
-        self.parts = painter.pages(ctx.t(spot.reveal), self.reveal_rect.width, self.reveal_rect.height, theme.font("body"))
+        self.parts = painter.pages(
+            ctx.t(spot.reveal), self.reveal_rect.width, self.reveal_rect.height, theme.font("body")
+        )
         self.part = min(self.part, len(self.parts) - 1)
 
     def tap(self, name: str) -> list[Intent]:
@@ -119,7 +147,11 @@ class HotspotsScreen(Screen):
             first = spot not in self.visited
             if first:
                 self.visited.append(spot)
-            return [Record("hotspot", {"spot": spot, "first": first, "found": len(self.visited), "of": len(self.scene.spots)})]
+            return [
+                Record(
+                    "hotspot", {"spot": spot, "first": first, "found": len(self.visited), "of": len(self.scene.spots)}
+                )
+            ]
         if name == "done":
             return [GoHome()]
         return []
@@ -132,7 +164,16 @@ class HotspotsScreen(Screen):
         pal = theme.palette
         heading = theme.font("heading")
         full = self.title_rect.height >= self.title_wanted
-        painter.draw_text(surface, ctx.t(self.scene.title), self.title_rect, heading, pal.text, bold=True, valign="middle", min_size=heading if full else None)
+        painter.draw_text(
+            surface,
+            ctx.t(self.scene.title),
+            self.title_rect,
+            heading,
+            pal.text,
+            bold=True,
+            valign="middle",
+            min_size=heading if full else None,
+        )
         painter.image(surface, ctx.pack.path(self.scene.image) if self.scene.image else None, self.picture_rect, theme)
         pulse = 0.5 + 0.5 * math.sin(self.elapsed * 3.0 / theme.pace)
         for index, spot in enumerate(self.scene.spots):
@@ -140,7 +181,13 @@ class HotspotsScreen(Screen):
         self._card(surface)
         if self.more_rect is not None:
             painter.button(surface, self.more_rect, ctx.ui(MORE), theme, primary=True)
-        painter.button(surface, self.done_rect, ctx.ui(DONE), theme, primary=len(self.visited) == len(self.scene.spots) and self.more_rect is None)
+        painter.button(
+            surface,
+            self.done_rect,
+            ctx.ui(DONE),
+            theme,
+            primary=len(self.visited) == len(self.scene.spots) and self.more_rect is None,
+        )
 
     def _marker(self, surface: pygame.Surface, index: int, spot: str, pulse: float) -> None:
         theme, painter = self.ctx.theme, self.ctx.painter
@@ -164,7 +211,9 @@ class HotspotsScreen(Screen):
         if visited:
             shapes.check(surface, box.inflate(-radius * 0.8, -radius * 0.8), pal.accent_text)
         else:
-            painter.draw_text(surface, str(index + 1), box, number, pal.accent_text, bold=True, align="center", valign="middle")
+            painter.draw_text(
+                surface, str(index + 1), box, number, pal.accent_text, bold=True, align="center", valign="middle"
+            )
 
     def _card(self, surface: pygame.Surface) -> None:
         ctx, theme, painter = self.ctx, self.ctx.theme, self.ctx.painter
@@ -180,14 +229,41 @@ class HotspotsScreen(Screen):
         found_rect = self.found_rect.copy()
         if hint:
             found_rect.width -= hint_w + theme.gap
-            painter.draw_text(surface, hint, pygame.Rect(self.found_rect.right - hint_w, self.found_rect.top, hint_w, self.found_rect.height), small, pal.muted, bold=True, align="right")
-        painter.draw_text(surface, found, found_rect, small, pal.good if len(self.visited) == total else pal.muted, bold=True)
+            painter.draw_text(
+                surface,
+                hint,
+                pygame.Rect(self.found_rect.right - hint_w, self.found_rect.top, hint_w, self.found_rect.height),
+                small,
+                pal.muted,
+                bold=True,
+                align="right",
+            )
+        painter.draw_text(
+            surface, found, found_rect, small, pal.good if len(self.visited) == total else pal.muted, bold=True
+        )
         if self.open is None:
-            painter.draw_text(surface, ctx.ui(HINT), self.text_rect, theme.font("heading"), pal.muted, bold=True, align="center", valign="middle")
+            painter.draw_text(
+                surface,
+                ctx.ui(HINT),
+                self.text_rect,
+                theme.font("heading"),
+                pal.muted,
+                bold=True,
+                align="center",
+                valign="middle",
+            )
             return
         spot = next(s for s in self.scene.spots if s.id == self.open)
         heading = theme.font("heading")
         full = self.label_h >= self.label_wanted
-        painter.draw_text(surface, ctx.t(spot.label), pygame.Rect(self.text_rect.left, self.text_rect.top, self.text_rect.width, self.label_h), heading, pal.accent, bold=True, min_size=heading if full else None)
+        painter.draw_text(
+            surface,
+            ctx.t(spot.label),
+            pygame.Rect(self.text_rect.left, self.text_rect.top, self.text_rect.width, self.label_h),
+            heading,
+            pal.accent,
+            bold=True,
+            min_size=heading if full else None,
+        )
         body = theme.font("body")
         painter.draw_text(surface, self.parts[self.part], self.reveal_rect, body, pal.text, min_size=body)

@@ -6,8 +6,8 @@ import pygame
 
 from content_packs.model import QuizScene
 from kiosk import shapes
-from kiosk.text import wrap
 from kiosk.screens.base import Context, GoHome, Intent, Record, Screen, Target
+from kiosk.text import wrap
 
 PROGRESS = ("第 {n} / {total} 题", "Question {n} of {total}")
 CHOOSE = ("请选择一个答案", "Choose an answer")
@@ -17,7 +17,11 @@ NEXT = ("下一题 ›", "Next ›")
 SEE_SCORE = ("看成绩 ›", "See score ›")
 MORE = ("继续看 ›", "More ›")  # the explanation goes on in a next part
 SCORE = ("你答对了 {k} / {n} 题", "You got {k} of {n} right")
-PRAISE = (("再看看展项，你一定行！", "Have another look, you can do it!"), ("不错，继续加油！", "Good, keep going!"), ("太棒了，全部答对！", "Brilliant, all correct!"))
+PRAISE = (
+    ("再看看展项，你一定行！", "Have another look, you can do it!"),
+    ("不错，继续加油！", "Good, keep going!"),
+    ("太棒了，全部答对！", "Brilliant, all correct!"),
+)
 AGAIN = ("再来一次", "Try again")
 DONE = ("完成", "Done")
 LETTERS = "ABCD"
@@ -69,14 +73,25 @@ class QuizScreen(Screen):
         self.prompt_rect = pygame.Rect(inner.left, self.progress_rect.bottom, inner.width, prompt_h)
         nav_w = max(theme.min_target * 2, round(theme.vmin * 30 * theme.scale))
         self.next_rect = pygame.Rect(inner.right - nav_w, inner.bottom - bh, nav_w, bh)
-        body = pygame.Rect(inner.left, self.prompt_rect.bottom + theme.gap, inner.width, self.next_rect.top - theme.gap - self.prompt_rect.bottom - theme.gap)
+        body = pygame.Rect(
+            inner.left,
+            self.prompt_rect.bottom + theme.gap,
+            inner.width,
+            self.next_rect.top - theme.gap - self.prompt_rect.bottom - theme.gap,
+        )
         if theme.portrait:
             choices_h = round(body.height * 0.55)
             choices = pygame.Rect(body.left, body.top, body.width, choices_h)
-            self.card_rect = pygame.Rect(body.left, choices.bottom + theme.gap * 2, body.width, body.bottom - choices.bottom - theme.gap * 2)
+            self.card_rect = pygame.Rect(
+                body.left, choices.bottom + theme.gap * 2, body.width, body.bottom - choices.bottom - theme.gap * 2
+            )
         else:
-            choices = pygame.Rect(body.left, body.top, round(body.width * (0.48 if theme.senior else 0.54)), body.height)
-            self.card_rect = pygame.Rect(choices.right + theme.margin, body.top, body.right - choices.right - theme.margin, body.height)
+            choices = pygame.Rect(
+                body.left, body.top, round(body.width * (0.48 if theme.senior else 0.54)), body.height
+            )
+            self.card_rect = pygame.Rect(
+                choices.right + theme.margin, body.top, body.right - choices.right - theme.margin, body.height
+            )
         self.choice_rects = self._stack(choices)
         # Long choices or a long explanation do not fit beside each other (长者模式 on a small
         # screen): the choices get the whole width, and after the answer the feedback card
@@ -84,9 +99,9 @@ class QuizScreen(Screen):
         self.full = self.choice_rects is None
         if self.full:
             # Before the answer there is no Next button: the choices may use its row too.
-            self.choice_rects = self._stack(pygame.Rect(body.left, body.top, body.width, inner.bottom - body.top)) or self._stack(
-                pygame.Rect(body.left, body.top, body.width, inner.bottom - body.top), force=True
-            )
+            self.choice_rects = self._stack(
+                pygame.Rect(body.left, body.top, body.width, inner.bottom - body.top)
+            ) or self._stack(pygame.Rect(body.left, body.top, body.width, inner.bottom - body.top), force=True)
         if self.chosen is None:
             self._targets = [Target(f"choice:{i}", r) for i, r in enumerate(self.choice_rects)]
             return
@@ -96,7 +111,9 @@ class QuizScreen(Screen):
             self.full = True
         if self.full:
             # The card takes the question's place too: it restates the answer in words.
-            self.card_rect = pygame.Rect(body.left, self.prompt_rect.top, body.width, body.bottom - self.prompt_rect.top)
+            self.card_rect = pygame.Rect(
+                body.left, self.prompt_rect.top, body.width, body.bottom - self.prompt_rect.top
+            )
             self._layout_card()
 
     def _choice_label_width(self, width: int) -> int:
@@ -130,7 +147,13 @@ class QuizScreen(Screen):
             top += h + theme.gap // 2
         self.explain_rect = pygame.Rect(inner.left, top, inner.width, max(0, inner.bottom - top))
         hint_h = painter.line_height(theme.font("small"))
-        self.parts = painter.pages(self.ctx.t(self.question.explanation), inner.width, self.explain_rect.height, theme.font("body"), reserve=hint_h)
+        self.parts = painter.pages(
+            self.ctx.t(self.question.explanation),
+            inner.width,
+            self.explain_rect.height,
+            theme.font("body"),
+            reserve=hint_h,
+        )
         if len(self.parts) > 1:
             self.explain_rect.height -= hint_h
             self.hint_rect = pygame.Rect(inner.left, self.explain_rect.bottom, inner.width, hint_h)
@@ -188,11 +211,28 @@ class QuizScreen(Screen):
         pal = theme.palette
         q = self.question
         total = len(self.scene.questions)
-        painter.draw_text(surface, ctx.ui(PROGRESS).format(n=self.index + 1, total=total), self.progress_rect, theme.font("small"), pal.muted, bold=True)
+        painter.draw_text(
+            surface,
+            ctx.ui(PROGRESS).format(n=self.index + 1, total=total),
+            self.progress_rect,
+            theme.font("small"),
+            pal.muted,
+            bold=True,
+        )
         if not (self.full and self.chosen is not None):
             heading = theme.font("heading")
-            full = self.prompt_rect.height >= painter.wrapped_height(ctx.t(q.prompt), self.prompt_rect.width, heading, bold=True)
-            painter.draw_text(surface, ctx.t(q.prompt), self.prompt_rect, heading, pal.text, bold=True, min_size=heading if full else round(heading * 0.8))
+            full = self.prompt_rect.height >= painter.wrapped_height(
+                ctx.t(q.prompt), self.prompt_rect.width, heading, bold=True
+            )
+            painter.draw_text(
+                surface,
+                ctx.t(q.prompt),
+                self.prompt_rect,
+                heading,
+                pal.text,
+                bold=True,
+                min_size=heading if full else round(heading * 0.8),
+            )
         if not (self.full and self.chosen is not None):
             for i, rect in enumerate(self.choice_rects):
                 self._choice(surface, i, rect)
@@ -225,10 +265,23 @@ class QuizScreen(Screen):
             (shapes.check if is_answer else shapes.cross)(surface, badge.inflate(-side * 0.35, -side * 0.35), fill)
         else:
             pygame.draw.circle(surface, edge, badge.center, side // 2)
-            painter.draw_text(surface, LETTERS[i], badge, round(side * 0.55), pal.accent_text, bold=True, align="center", valign="middle")
-        label = pygame.Rect(badge.right + theme.gap, rect.top + 2, rect.right - badge.right - 2 * theme.gap, rect.height - 4)
+            painter.draw_text(
+                surface,
+                LETTERS[i],
+                badge,
+                round(side * 0.55),
+                pal.accent_text,
+                bold=True,
+                align="center",
+                valign="middle",
+            )
+        label = pygame.Rect(
+            badge.right + theme.gap, rect.top + 2, rect.right - badge.right - 2 * theme.gap, rect.height - 4
+        )
         size = theme.font("button")
-        painter.draw_text(surface, ctx.t(self.question.choices[i]), label, size, ink, bold=True, valign="middle", min_size=size)
+        painter.draw_text(
+            surface, ctx.t(self.question.choices[i]), label, size, ink, bold=True, valign="middle", min_size=size
+        )
 
     def _card(self, surface: pygame.Surface) -> None:
         ctx, theme, painter = self.ctx, self.ctx.theme, self.ctx.painter
@@ -242,7 +295,14 @@ class QuizScreen(Screen):
             icon = pygame.Rect(0, 0, min(rect.width, rect.height) // 3, min(rect.width, rect.height) // 3)
             icon.center = (rect.centerx, rect.centery - icon.height // 3)
             shapes.scene_icon(surface, "quiz", icon, pal.outline, pal.background)
-            painter.draw_text(surface, ctx.ui(CHOOSE), pygame.Rect(rect.left, icon.bottom + theme.gap, rect.width, painter.line_height(theme.font("body"))), theme.font("body"), pal.muted, align="center")
+            painter.draw_text(
+                surface,
+                ctx.ui(CHOOSE),
+                pygame.Rect(rect.left, icon.bottom + theme.gap, rect.width, painter.line_height(theme.font("body"))),
+                theme.font("body"),
+                pal.muted,
+                align="center",
+            )
             return
         right = self.chosen == q.answer
         color = pal.good if right else pal.bad
@@ -253,14 +313,30 @@ class QuizScreen(Screen):
         side = self.head_h
         icon = pygame.Rect(inner.left, inner.top, side, side)
         (shapes.check if right else shapes.cross)(surface, icon, color)
-        painter.draw_text(surface, ctx.ui(RIGHT if right else WRONG), pygame.Rect(icon.right + theme.gap // 2, inner.top, inner.width - side - theme.gap // 2, self.head_h), heading, color, bold=True, valign="middle")
+        painter.draw_text(
+            surface,
+            ctx.ui(RIGHT if right else WRONG),
+            pygame.Rect(icon.right + theme.gap // 2, inner.top, inner.width - side - theme.gap // 2, self.head_h),
+            heading,
+            color,
+            bold=True,
+            valign="middle",
+        )
         body = theme.font("body")
         if self.answer_rect is not None:  # otherwise it is marked green with a tick among the choices
             painter.draw_text(surface, self._answer_line(), self.answer_rect, body, pal.good, bold=True, min_size=body)
         painter.draw_text(surface, self.parts[self.part], self.explain_rect, body, pal.text, min_size=body)
         if len(self.parts) > 1:
             small = theme.font("small")
-            painter.draw_text(surface, f"{self.part + 1} / {len(self.parts)}", self.hint_rect, small, pal.muted, bold=True, align="right")
+            painter.draw_text(
+                surface,
+                f"{self.part + 1} / {len(self.parts)}",
+                self.hint_rect,
+                small,
+                pal.muted,
+                bold=True,
+                align="right",
+            )
 
     def _draw_score(self, surface: pygame.Surface) -> None:
         ctx, theme, painter = self.ctx, self.ctx.theme, self.ctx.painter
@@ -270,7 +346,9 @@ class QuizScreen(Screen):
         top_of_buttons = self._targets[0].rect.top - theme.gap * 2
         display = theme.font("title")
         text_h = painter.line_height(display) + painter.line_height(theme.font("body")) * 2
-        star_side = max(theme.min_target, min(round(theme.vmin * 22), top_of_buttons - inner.top - text_h - theme.gap * 2))
+        star_side = max(
+            theme.min_target, min(round(theme.vmin * 22), top_of_buttons - inner.top - text_h - theme.gap * 2)
+        )
         stars = 3 if self.correct == total else (2 if self.correct * 2 >= total else 1)
         for k in range(3):
             rect = pygame.Rect(0, 0, star_side, star_side)
@@ -278,9 +356,30 @@ class QuizScreen(Screen):
             shapes.star(surface, rect, (230, 170, 0) if k < stars else pal.outline)
         y = inner.top + star_side + theme.gap
         score = ctx.ui(SCORE).format(k=self.correct, n=total)
-        painter.draw_text(surface, score, pygame.Rect(inner.left, y, inner.width, painter.line_height(display)), display, pal.text, bold=True, align="center")
+        painter.draw_text(
+            surface,
+            score,
+            pygame.Rect(inner.left, y, inner.width, painter.line_height(display)),
+            display,
+            pal.text,
+            bold=True,
+            align="center",
+        )
         y += painter.line_height(display)
         praise = PRAISE[0 if stars == 1 else (1 if stars == 2 else 2)]
-        painter.draw_text(surface, ctx.ui(praise), pygame.Rect(inner.left, y, inner.width, top_of_buttons - y), theme.font("body"), pal.muted, align="center")
+        painter.draw_text(
+            surface,
+            ctx.ui(praise),
+            pygame.Rect(inner.left, y, inner.width, top_of_buttons - y),
+            theme.font("body"),
+            pal.muted,
+            align="center",
+        )
         for target in self._targets:
-            painter.button(surface, target.rect, ctx.ui(AGAIN if target.name == "again" else DONE), theme, primary=target.name == "done")
+            painter.button(
+                surface,
+                target.rect,
+                ctx.ui(AGAIN if target.name == "again" else DONE),
+                theme,
+                primary=target.name == "done",
+            )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import pygame
 
 from content_packs.model import RatingScene
@@ -16,7 +18,9 @@ BACK = ("回到首页", "Back to start")
 THANKS_SECONDS = 4.0
 
 
-def thumb_button(surface: pygame.Surface, ctx: Context, rect: pygame.Rect, up: bool, label: str, chosen: bool = False) -> None:
+def thumb_button(
+    surface: pygame.Surface, ctx: Context, rect: pygame.Rect, up: bool, label: str, chosen: bool = False
+) -> None:
     """A rating button: a drawn thumb above its label (shared with the goodbye card)."""
     theme, painter = ctx.theme, ctx.painter
     pal = theme.palette
@@ -34,19 +38,36 @@ def thumb_button(surface: pygame.Surface, ctx: Context, rect: pygame.Rect, up: b
         side = round((rect.height - theme.gap) * 0.8)
         icon = pygame.Rect(0, 0, side, side)
         text_w = painter.text_width(label, size, bold=True)
-        icon.midleft = (max(rect.left + theme.gap // 2, rect.centerx - (side + theme.gap // 2 + text_w) // 2), rect.centery)
+        icon.midleft = (
+            max(rect.left + theme.gap // 2, rect.centerx - (side + theme.gap // 2 + text_w) // 2),
+            rect.centery,
+        )
         shapes.thumb(surface, icon, up, ink)
-        text = pygame.Rect(icon.right + theme.gap // 2, rect.top, rect.right - icon.right - theme.gap // 2 - theme.outline_width, rect.height)
+        text = pygame.Rect(
+            icon.right + theme.gap // 2,
+            rect.top,
+            rect.right - icon.right - theme.gap // 2 - theme.outline_width,
+            rect.height,
+        )
         painter.draw_text(surface, label, text, size, ink, bold=True, valign="middle")
         return
     icon = pygame.Rect(0, 0, icon_side, icon_side)
     icon.midtop = (rect.centerx, rect.top + theme.gap)
     shapes.thumb(surface, icon.inflate(-icon_side * 0.12, -icon_side * 0.12), up, ink)
-    painter.draw_text(surface, label, pygame.Rect(rect.left, icon.bottom, rect.width, rect.bottom - icon.bottom - theme.gap // 2), size, ink, bold=True, align="center", valign="middle")
+    painter.draw_text(
+        surface,
+        label,
+        pygame.Rect(rect.left, icon.bottom, rect.width, rect.bottom - icon.bottom - theme.gap // 2),
+        size,
+        ink,
+        bold=True,
+        align="center",
+        valign="middle",
+    )
 
 
 class RatingScreen(Screen):
-    visitor_weights = {"up": 4.0, "down": 1.0, "back": 1.0}
+    visitor_weights: ClassVar[dict[str, float]] = {"up": 4.0, "down": 1.0, "back": 1.0}
 
     def __init__(self, ctx: Context, area: pygame.Rect, scene: RatingScene):
         self.scene = scene
@@ -65,7 +86,12 @@ class RatingScreen(Screen):
         bh = theme.button_height
         self.back_rect = pygame.Rect(0, 0, max(theme.min_target * 2, round(theme.vmin * 36 * theme.scale)), bh)
         self.back_rect.midbottom = inner.midbottom
-        area = pygame.Rect(inner.left, self.prompt_rect.bottom + theme.gap * 2, inner.width, self.back_rect.top - self.prompt_rect.bottom - theme.gap * 4)
+        area = pygame.Rect(
+            inner.left,
+            self.prompt_rect.bottom + theme.gap * 2,
+            inner.width,
+            self.back_rect.top - self.prompt_rect.bottom - theme.gap * 4,
+        )
         side = min(area.height, (area.width - theme.margin) // 2, round(theme.vmin * 46))
         gap = max(theme.margin, round(side * 0.25))
         up = pygame.Rect(0, 0, side, side)
@@ -102,7 +128,9 @@ class RatingScreen(Screen):
         ctx, theme, painter = self.ctx, self.ctx.theme, self.ctx.painter
         pal = theme.palette
         prompt = ctx.t(self.scene.prompt) if self.scene.prompt else ctx.ui(PROMPT)
-        painter.draw_text(surface, prompt, self.prompt_rect, theme.font("title"), pal.text, bold=True, align="center", valign="middle")
+        painter.draw_text(
+            surface, prompt, self.prompt_rect, theme.font("title"), pal.text, bold=True, align="center", valign="middle"
+        )
         if self.value is None:
             thumb_button(surface, ctx, self._buttons["up"], True, ctx.ui(UP))
             thumb_button(surface, ctx, self._buttons["down"], False, ctx.ui(DOWN))
@@ -114,6 +142,20 @@ class RatingScreen(Screen):
             icon.width = icon.height
             icon.midtop = (self.thanks_rect.centerx, self.thanks_rect.top)
             shapes.thumb(surface, icon, self.value == "up", pal.good if self.value == "up" else pal.bad)
-            rest = pygame.Rect(self.thanks_rect.left, icon.bottom + theme.gap, self.thanks_rect.width, self.thanks_rect.bottom - icon.bottom - theme.gap)
-            painter.draw_text(surface, ctx.ui(THANKS), rest, theme.font("heading"), pal.text, bold=True, align="center", valign="middle")
+            rest = pygame.Rect(
+                self.thanks_rect.left,
+                icon.bottom + theme.gap,
+                self.thanks_rect.width,
+                self.thanks_rect.bottom - icon.bottom - theme.gap,
+            )
+            painter.draw_text(
+                surface,
+                ctx.ui(THANKS),
+                rest,
+                theme.font("heading"),
+                pal.text,
+                bold=True,
+                align="center",
+                valign="middle",
+            )
         painter.button(surface, self.back_rect, ctx.ui(BACK), theme)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import pygame
 
 from content_packs.model import SlidesScene
@@ -14,7 +16,7 @@ DONE = ("完成 ✓", "Done ✓")
 
 
 class SlidesScreen(Screen):
-    visitor_weights = {"next": 6.0, "prev": 1.0}
+    visitor_weights: ClassVar[dict[str, float]] = {"next": 6.0, "prev": 1.0}
 
     def __init__(self, ctx: Context, area: pygame.Rect, scene: SlidesScene):
         self.scene = scene
@@ -56,17 +58,26 @@ class SlidesScreen(Screen):
         if theme.portrait:
             image_h = round(content.height * share)
             self.image_rect = pygame.Rect(content.left, content.top, content.width, image_h)
-            self.text_rect = pygame.Rect(content.left, content.top + image_h + theme.gap * 2, content.width, content.height - image_h - theme.gap * 2)
+            self.text_rect = pygame.Rect(
+                content.left,
+                content.top + image_h + theme.gap * 2,
+                content.width,
+                content.height - image_h - theme.gap * 2,
+            )
             return
         image_w = round(content.width * (share + 0.10))
         self.image_rect = pygame.Rect(content.left, content.top, image_w, content.height)
-        self.text_rect = pygame.Rect(content.left + image_w + theme.margin, content.top, content.width - image_w - theme.margin, content.height)
+        self.text_rect = pygame.Rect(
+            content.left + image_w + theme.margin, content.top, content.width - image_w - theme.margin, content.height
+        )
         # Start the words level with the top of the (letterboxed) picture, if they have room.
         size = self.ctx.painter.image_size(self.ctx.pack.path(self.slide.image) if self.slide.image else None)
         if size:
             shown_h = round(size[1] * min(self.image_rect.width / size[0], self.image_rect.height / size[1]))
             offset = max(0, (self.image_rect.height - shown_h) // 2)
-            title_h = self.ctx.painter.wrapped_height(self.ctx.t(self.slide.title), self.text_rect.width, theme.font("title"), bold=True)
+            title_h = self.ctx.painter.wrapped_height(
+                self.ctx.t(self.slide.title), self.text_rect.width, theme.font("title"), bold=True
+            )
             room = self.text_rect.height - title_h - self._min_body()
             offset = max(0, min(offset, room))
             self.text_rect.top += offset
@@ -86,9 +97,17 @@ class SlidesScreen(Screen):
         # The title never shrinks: if even the whole width is tight, the body just has more parts.
         self.title_h = min(wanted, self.text_rect.height - painter.line_height(theme.font("body")) - theme.gap)
         body_top = self.text_rect.top + self.title_h + theme.gap
-        self.body_rect = pygame.Rect(self.text_rect.left, body_top, self.text_rect.width, self.text_rect.bottom - body_top)
+        self.body_rect = pygame.Rect(
+            self.text_rect.left, body_top, self.text_rect.width, self.text_rect.bottom - body_top
+        )
         size, small = theme.font("body"), theme.font("small")
-        self.parts = painter.pages(ctx.t(self.slide.body), self.body_rect.width, self.body_rect.height, size, reserve=painter.line_height(small))
+        self.parts = painter.pages(
+            ctx.t(self.slide.body),
+            self.body_rect.width,
+            self.body_rect.height,
+            size,
+            reserve=painter.line_height(small),
+        )
         if len(self.parts) > 1:  # the "1 / 2" hint sits under the body
             self.body_rect.height -= painter.line_height(small)
         self.part = min(self.part, len(self.parts) - 1)
@@ -145,14 +164,25 @@ class SlidesScreen(Screen):
             shapes.speaker(surface, badge.inflate(-side * 0.45, -side * 0.45), pal.accent)
         title_size = theme.font("title")
         painter.draw_text(
-            surface, ctx.t(slide.title), pygame.Rect(self.text_rect.left, self.text_rect.top, self.text_rect.width, self.title_h), title_size, pal.text, bold=True,
-            min_size=title_size if self.title_h >= painter.wrapped_height(ctx.t(slide.title), self.text_rect.width, title_size, bold=True) else None,
+            surface,
+            ctx.t(slide.title),
+            pygame.Rect(self.text_rect.left, self.text_rect.top, self.text_rect.width, self.title_h),
+            title_size,
+            pal.text,
+            bold=True,
+            min_size=title_size
+            if self.title_h >= painter.wrapped_height(ctx.t(slide.title), self.text_rect.width, title_size, bold=True)
+            else None,
         )
-        painter.draw_text(surface, self.parts[self.part], self.body_rect, theme.font("body"), pal.text, min_size=theme.font("body"))
+        painter.draw_text(
+            surface, self.parts[self.part], self.body_rect, theme.font("body"), pal.text, min_size=theme.font("body")
+        )
         if len(self.parts) > 1:
             more = f"{self.part + 1} / {len(self.parts)}"
             small = theme.font("small")
-            hint = pygame.Rect(self.text_rect.left, self.body_rect.bottom, self.text_rect.width, painter.line_height(small))
+            hint = pygame.Rect(
+                self.text_rect.left, self.body_rect.bottom, self.text_rect.width, painter.line_height(small)
+            )
             painter.draw_text(surface, more, hint, small, pal.muted, bold=True, align="right")
         lang = 0 if ctx.lang == "zh" else 1
         last = self.index == len(self.scene.slides) - 1 and self.part == len(self.parts) - 1
