@@ -23,10 +23,10 @@ from pathlib import Path
 import paho.mqtt.client as mqtt
 
 from controller.broker import Broker
-from controller.clock import SystemClock
 from controller.core import Controller
 from controller.settings import Settings
-from exhibit_agent.protocol import encode, exhibit_subscription, exhibit_topic
+from kepu_contracts.clock import SystemClock
+from kepu_contracts.protocol import encode, exhibit_subscription, exhibit_topic
 
 KINDS = ("session_start", "tap", "tap", "scene_enter", "quiz_answer", "rating", "session_end")
 

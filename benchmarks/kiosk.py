@@ -91,9 +91,9 @@ def cold_child(pack_dir: str, data_dir: str) -> None:
     import pygame
 
     from content_packs import load_pack
-    from kiosk.clock import SystemClock
+    from kepu_contracts.clock import SystemClock
+    from kepu_contracts.outbox import Outbox
     from kiosk.host import HostOptions, KioskHost
-    from kiosk.outbox import Outbox
     from kiosk.packs import make_painter, pack_images
     from kiosk.recorder import Recorder
 

@@ -22,7 +22,7 @@ sys.path.insert(0, str(REPO))
 from controller.broker import Broker  # noqa: E402
 from exhibit_agent.fetch import Fetcher  # noqa: E402
 from exhibit_agent.installer import Installer  # noqa: E402
-from exhibit_agent.messages import PackRef  # noqa: E402
+from kepu_contracts.messages import PackRef  # noqa: E402
 from tests.test_agent_support import FakeKiosk, PackServer, spawn_agent  # noqa: E402
 
 

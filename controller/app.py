@@ -12,11 +12,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from controller.clock import Clock
 from controller.core import Controller
 from controller.errors import DomainError
 from controller.routes import ROUTERS
 from controller.settings import Settings
+from kepu_contracts.clock import Clock
 
 HERE = Path(__file__).resolve().parent
 log = logging.getLogger(__name__)

@@ -23,6 +23,7 @@ from sqlite_utils import Database
 
 from controller.opening import buckets, zone
 from controller.rollups import Itinerary, RollupDelta, add_online, counts_as_completion, event_counts
+from kepu_contracts.events import EventType
 
 Interval = tuple[float, float]
 
@@ -38,7 +39,7 @@ class Reattribution:
     hours_rebuilt: int
 
     def detail(self, tz: str) -> dict[str, Any]:
-        from controller.times import iso
+        from kepu_contracts.times import iso
 
         return {
             "exhibit": self.exhibit,
@@ -136,10 +137,10 @@ def _rebuild_hours(db: Database, itinerary: Itinerary, exhibit: str, h0: float, 
         [exhibit, h0, h1],
     ):
         counts = event_counts(kind, _data(raw))
-        if kind == "session_start" and session is not None and started.get(session) == ts:
+        if kind == EventType.SESSION_START and session is not None and started.get(session) == ts:
             del started[session]
             counts["sessions"] = 1
-        elif kind == "session_end" and session is not None:
+        elif kind == EventType.SESSION_END and session is not None:
             data = _data(raw)
             interactions = data.get("interactions") if isinstance(data.get("interactions"), (int, float)) else None
             if counts_as_completion(db, session, interactions):

@@ -9,7 +9,7 @@ from collections.abc import Callable
 import paho.mqtt.client as mqtt
 
 from controller.ingest import Outcome, Outgoing
-from exhibit_agent.protocol import ROOT, exhibit_subscription, parse_broker_url
+from kepu_contracts.protocol import ROOT, exhibit_subscription, parse_broker_url
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,8 @@ from controller import audit, fleet
 from controller.auth import Principal
 from controller.core import Controller
 from controller.ingest import Outgoing
-from exhibit_agent.protocol import encode, exhibit_topic
+from kepu_contracts import messages
+from kepu_contracts.protocol import encode, exhibit_topic
 
 PENDING_FOR = 60.0  # s a command without an answer counts as "waiting" (the agent gives the kiosk 10 s)
 
@@ -28,7 +29,7 @@ def send(
     db, now, tz = controller.store.db, controller.clock.now(), controller.settings.timezone
     current = fleet.get_exhibit(db, user, exhibit, now, tz)
     user.require("technician", current["venue"]["region"] if current["venue"] else current["region"])
-    command = {"id": uuid.uuid4().hex, "type": kind, **(args or {})}
+    command = messages.command(uuid.uuid4().hex, kind, args)
     with controller.store.write() as w:
         w["commands"].insert(
             {

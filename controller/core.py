@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 import threading
 
-from controller.clock import Clock, SystemClock
 from controller.db import Store
 from controller.ingest import Ingester, Outcome, Outgoing
 from controller.rollups import backfill_online_spans
 from controller.settings import Settings
+from kepu_contracts.clock import Clock, SystemClock
 
 log = logging.getLogger(__name__)
 

@@ -29,7 +29,8 @@ import httpx
 from controller.broker import Broker, free_port
 from controller.demo_seed import agent_config, build_samples, enroll_exhibits, make_signing_key, seed
 from controller.enroll import CONTROLLER_USER
-from kiosk.outbox import Outbox
+from kepu_contracts.datadir import DataDir
+from kepu_contracts.outbox import Outbox
 
 SAMPLES = Path(__file__).resolve().parent.parent / "content_packs" / "samples"
 # Exhibit ids and the sample each one plays; more exhibits cycle through the samples.
@@ -150,9 +151,9 @@ def _history_job(exhibit: str, pack: Path, exhibit_data: Path, days: int, seed: 
     until = datetime.now(UTC) - timedelta(minutes=5)
 
     def adopt() -> None:
-        outbox = Outbox(exhibit_data / "outbox.db")
+        outbox = Outbox(DataDir(exhibit_data).outbox)
         try:
-            added = outbox.adopt(history / "outbox.db")
+            added = outbox.adopt(DataDir(history).outbox)
         finally:
             outbox.close()
         (history / "adopted").touch()  # a second run with the same --data must not add the past again

@@ -10,8 +10,8 @@ from sqlite_utils import Database
 
 from controller.auth import in_scope
 from controller.ingest import Outgoing
-from controller.times import iso
-from exhibit_agent.protocol import encode, exhibit_topic
+from kepu_contracts import messages
+from kepu_contracts.protocol import encode, exhibit_topic
 
 
 def pack_ref(db: Database, base_url: str, pack_id: str | None, version: str | None) -> dict[str, Any] | None:
@@ -32,12 +32,7 @@ def pack_ref(db: Database, base_url: str, pack_id: str | None, version: str | No
         ).fetchone()
     if row is None:
         return None
-    return {
-        "id": row[0],
-        "version": row[1],
-        "manifest_sha256": row[2],
-        "url": f"{base_url}/api/v1/packs/{row[0]}/{row[1]}/manifest",
-    }
+    return messages.pack_ref(row[0], row[1], row[2], base_url)
 
 
 def compute(db: Database, exhibit: str, now: float, base_url: str, tz: str) -> dict[str, Any]:
@@ -81,24 +76,12 @@ def compute(db: Database, exhibit: str, now: float, base_url: str, tz: str) -> d
     for e_id, e_region, zh, en, e_pack, e_version, starts, expires in rows:
         # A nationwide broadcast (region "") reaches exhibits in transit too.
         if e_region == "" or (region is not None and in_scope(e_region, region)):
-            emergency = {
-                "id": e_id,
-                "message": {"zh": zh, "en": en},
-                "starts": iso(starts, tz),
-                "expires": iso(expires, tz),
-            }
+            emergency = messages.emergency_ref(e_id, zh, en, starts, expires, tz)
             ref = pack_ref(db, base_url, e_pack, e_version)
             if ref:
                 pack = ref
             break
-    return {
-        "exhibit": exhibit,
-        "venue": venue,
-        "opening_hours": opening_hours,
-        "pack": pack,
-        "emergency": emergency,
-        "config": {"timezone": tz},
-    }
+    return messages.desired(exhibit, venue, opening_hours, pack, emergency, {"timezone": tz})
 
 
 class DesiredStates:

@@ -10,7 +10,7 @@ from controller import audit
 from controller.auth import Principal, check_region
 from controller.errors import Conflict, Invalid, NotFound
 from controller.packs import require_deployable
-from controller.times import iso
+from kepu_contracts.times import iso
 
 
 def view(row: dict[str, Any], tz: str) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from content_packs.fsutil import write_bytes_atomic
 from controller import audit, fleet
 from controller.auth import issue_token
 from controller.db import Store
-from exhibit_agent.protocol import EXHIBIT_ID, ROOT
+from kepu_contracts.protocol import EXHIBIT_ID, ROOT
 
 CONTROLLER_USER = "kepu-controller"
 PBKDF2_ITERATIONS = 101  # mosquitto_passwd's own default for $7$

@@ -9,7 +9,7 @@ from sqlite_utils import Database
 
 from controller.auth import Principal, check_region
 from controller.errors import NotFound
-from controller.times import iso
+from kepu_contracts.times import iso
 
 # Seen within this many seconds counts as online even without a retained state message.
 _COLUMNS = (

@@ -11,12 +11,13 @@ from typing import Any
 from sqlite_utils import Database
 
 from controller import health_history
-from controller.clock import Clock
 from controller.db import Store
 from controller.rollups import Itinerary, RollupDelta, accrue_online, counts_as_completion, event_counts
-from exhibit_agent.protocol import (
+from kepu_contracts.clock import Clock
+from kepu_contracts.events import EventType
+from kepu_contracts.messages import ack as ack_payload
+from kepu_contracts.protocol import (
     ProtocolError,
-    ack_payload,
     decode,
     encode,
     exhibit_topic,
@@ -116,7 +117,7 @@ class Ingester:
                 venue = fixed_venue if fixed_venue is not None else (itinerary.venue_at(event["ts"]) or "")
                 event_pack = event.get("data", {}).get("pack") if isinstance(event.get("data"), dict) else None
                 event_pack = event_pack if isinstance(event_pack, str) else pack
-                if id_field == "venue" and event["type"] != "footfall":
+                if id_field == "venue" and event["type"] != EventType.FOOTFALL:
                     event = {**event, "type": "footfall"}
                 if self._insert(db, exhibit, venue, event_pack, event, now):
                     outcome.stored += 1
@@ -168,14 +169,14 @@ class Ingester:
     ) -> None:
         ts, kind, data, session = e["ts"], e["type"], e.get("data") or {}, e.get("session")
         counts = event_counts(kind, data if isinstance(data, dict) else {})
-        if kind == "session_start" and session:
+        if kind == EventType.SESSION_START and session:
             cur = db.conn.execute(
                 "INSERT OR IGNORE INTO visits (session, exhibit, venue, pack, started) VALUES (?,?,?,?,?)",
                 (session, exhibit, venue, pack, ts),
             )
             if cur.rowcount == 1:
                 counts["sessions"] = 1
-        elif kind == "session_end" and session:
+        elif kind == EventType.SESSION_END and session:
             interactions = _number(data.get("interactions"))
             db.conn.execute(
                 "UPDATE visits SET ended = ?, duration = ?, interactions = ? WHERE session = ?",
@@ -185,11 +186,11 @@ class Ingester:
             # rate (completions ÷ meaningful) never passes 100 % while visits are in progress.
             if counts_as_completion(db, session, interactions):
                 counts["completions"] = 1
-        elif kind == "quiz_answer":
+        elif kind == EventType.QUIZ_ANSWER:
             question, choice = data.get("question"), data.get("choice")
             if question is not None and choice is not None:
                 delta.add_quiz(ts, exhibit, venue, pack, str(question), str(choice), bool(data.get("correct")))
-        elif kind == "scene_enter" and session and e.get("scene") and goals.get(pack) == e.get("scene"):
+        elif kind == EventType.SCENE_ENTER and session and e.get("scene") and goals.get(pack) == e.get("scene"):
             db.conn.execute(
                 "UPDATE visits SET completed = 1, completed_at = ? WHERE session = ? AND completed = 0", (ts, session)
             )

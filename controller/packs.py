@@ -19,7 +19,7 @@ from controller import audit
 from controller.auth import Principal
 from controller.db import Store
 from controller.errors import Conflict, Invalid, NotFound
-from controller.times import iso
+from kepu_contracts.times import iso
 
 STATUSES = ("draft", "approved", "retired")
 # Review only moves forward: an approved pack can be retired, never quietly made a draft again.

@@ -12,6 +12,7 @@ from sqlite_utils import Database
 
 from controller.opening import Buckets, buckets, check_opening_hours, open_seconds
 from controller.schema import DWELL_BUCKETS, DWELL_COLUMNS, ROLLUP_COUNTERS
+from kepu_contracts.events import EventType
 
 _INSERT = (
     "INSERT INTO rollup_hourly (hour, day, month, exhibit, venue, pack, {cols}) VALUES (?,?,?,?,?,?,{marks})"
@@ -85,7 +86,7 @@ def _number(value: float) -> float | int:
 def event_counts(kind: str, data: dict[str, Any]) -> dict[str, float]:
     """The rollup counters one event adds by itself (sessions and completions are decided by the visits table)."""
     counts: dict[str, float] = {"events": 1}
-    if kind == "session_end":
+    if kind == EventType.SESSION_END:
         duration, interactions = _as_number(data.get("duration")), _as_number(data.get("interactions"))
         counts["ended"] = 1
         if interactions is not None and interactions >= 2:
@@ -93,11 +94,11 @@ def event_counts(kind: str, data: dict[str, Any]) -> dict[str, float]:
         if duration is not None and duration >= 0:
             counts["dwell_sum"] = duration
             counts[dwell_column(duration)] = 1
-    elif kind == "tap":
+    elif kind == EventType.TAP:
         counts["interactions"] = 1
-    elif kind == "rating" and data.get("value") in ("up", "down"):
+    elif kind == EventType.RATING and data.get("value") in ("up", "down"):
         counts[f"rating_{data['value']}"] = 1
-    elif kind == "footfall":
+    elif kind == EventType.FOOTFALL:
         count = _as_number(data.get("count"))
         counts["footfall"] = int(count) if count is not None and count >= 0 else 1
     return counts

@@ -11,7 +11,7 @@ from controller.auth import Principal
 from controller.errors import Conflict, Invalid, NotFound
 from controller.packs import require_deployable
 from controller.settings import Settings
-from controller.times import iso
+from kepu_contracts.times import iso
 
 
 def view(row: dict[str, Any], tz: str) -> dict[str, Any]:

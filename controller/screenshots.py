@@ -9,7 +9,6 @@ Only a PNG (signature and IHDR checked) up to `MAX_BYTES` is accepted, only for 
 from __future__ import annotations
 
 import json
-import re
 import struct
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,12 +18,13 @@ from sqlite_utils import Database
 from content_packs.fsutil import write_bytes_atomic
 from controller.db import Store
 from controller.errors import DomainError, Invalid, NotFound
+from kepu_contracts.datadir import REQUEST_ID
+from kepu_contracts.limits import PNG_SIGNATURE, SCREENSHOT_MAX_BYTES, SCREENSHOT_MAX_SIDE
 
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-MAX_BYTES = 8 * 1024 * 1024  # a 1920×1080 kiosk frame is ~0.3–3 MB
-MAX_SIDE = 8192
+MAX_BYTES = SCREENSHOT_MAX_BYTES
+MAX_SIDE = SCREENSHOT_MAX_SIDE
 KEEP = 20  # screenshots kept per exhibit
-SAFE_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+SAFE_ID = REQUEST_ID
 
 
 class TooLarge(DomainError):

@@ -1,4 +1,7 @@
-"""Instants in and out of the API: ISO 8601 strings; naive times mean the controller's local time zone."""
+"""Instants into the API: ISO 8601 strings; naive times mean the controller's local time zone.
+
+Instants out of it are written by `kepu_contracts.times.iso`, like every other seam.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +9,6 @@ from datetime import date, datetime
 
 from controller.errors import Invalid
 from controller.opening import local_midnight, zone
-
-
-def iso(ts: float | None, tz: str) -> str | None:
-    """Unix seconds as local ISO 8601 with offset (None stays None)."""
-    if ts is None:
-        return None
-    return datetime.fromtimestamp(ts, zone(tz)).isoformat(timespec="seconds")
 
 
 def instant(value: datetime | date | str, tz: str) -> float:

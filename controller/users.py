@@ -9,7 +9,7 @@ from sqlite_utils import Database
 from controller import audit
 from controller.auth import ROLES, Principal, check_region, issue_token
 from controller.errors import Conflict, Invalid, NotFound
-from controller.times import iso
+from kepu_contracts.times import iso
 
 
 def view(row: dict[str, Any], tz: str) -> dict[str, Any]:

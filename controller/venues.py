@@ -12,7 +12,7 @@ from controller.auth import Principal, check_region
 from controller.errors import Conflict, Invalid, NotFound
 from controller.opening import check_opening_hours
 from controller.packs import require_deployable
-from exhibit_agent.protocol import EXHIBIT_ID
+from kepu_contracts.protocol import EXHIBIT_ID
 
 
 def view(row: dict[str, Any]) -> dict[str, Any]:

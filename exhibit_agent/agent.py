@@ -20,22 +20,28 @@ from exhibit_agent.config import AgentConfig
 from exhibit_agent.control_file import ControlFile
 from exhibit_agent.drain import Drainer
 from exhibit_agent.fetch import Fetcher
-from exhibit_agent.files import read_json, write_json_atomic
 from exhibit_agent.health import snapshot
 from exhibit_agent.installer import Installer, InstallOutcome
-from exhibit_agent.kiosk_status import KioskStatus, read_kiosk_status
-from exhibit_agent.messages import (
+from exhibit_agent.mqtt_link import LinkEvent, MqttLink
+from exhibit_agent.screenshot import CommandResult, screenshot
+from kepu_contracts.clock import SystemClock
+from kepu_contracts.datadir import DataDir, read_json, write_json_atomic
+from kepu_contracts.events import Event, EventType
+from kepu_contracts.heartbeat import KioskStatus, read_kiosk_status
+from kepu_contracts.messages import (
     Desired,
     PackRef,
+    command_result,
     install_result,
     parse_ack,
+    parse_command,
     parse_desired,
     reported,
     state_offline,
     state_online,
 )
-from exhibit_agent.mqtt_link import LinkEvent, MqttLink
-from exhibit_agent.protocol import (
+from kepu_contracts.outbox import Outbox
+from kepu_contracts.protocol import (
     ProtocolError,
     decode,
     encode,
@@ -44,10 +50,6 @@ from exhibit_agent.protocol import (
     parse_topic,
     venue_topic,
 )
-from exhibit_agent.screenshot import CommandResult, screenshot
-from kiosk.clock import SystemClock
-from kiosk.events import Event
-from kiosk.outbox import Outbox
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +109,7 @@ class Agent:
         self._last_pump = 0.0
         self.connected_since = self.started_wall
         self.clock = SystemClock()
-        self.control = ControlFile(config.data / "control.json")
+        self.control = ControlFile(DataDir(config.data).control)
         self.fetcher = (
             Fetcher(config.controller, timeout=config.http_timeout, token=config.controller_token)
             if config.controller
@@ -133,7 +135,7 @@ class Agent:
             self.link.subscribe(self.topics[channel])
         # The last desired state is cached so that, after a restart without the broker, footfall
         # still names its venue; the retained message replaces it as soon as we connect.
-        cached = read_json(config.data / "desired.json")
+        cached = read_json(DataDir(config.data).desired)
         if isinstance(cached, dict):
             try:
                 self._adopt(parse_desired(cached), persist=False)
@@ -235,14 +237,14 @@ class Agent:
 
     def _watch_kiosk(self) -> None:
         """Republish `reported` when what the kiosk shows changes (pack on screen, emergency)."""
-        kiosk = read_kiosk_status(self.config.data / "kiosk.json")
+        kiosk = read_kiosk_status(DataDir(self.config.data).heartbeat)
         seen = (_shown_emergency(kiosk), json.dumps(kiosk.raw.get("playing"), sort_keys=True) if kiosk else None)
         if seen != self._kiosk_seen and self.link.connected:
             self._kiosk_seen = seen
             self.publish_reported()
 
     def publish_reported(self) -> None:
-        kiosk = read_kiosk_status(self.config.data / "kiosk.json")
+        kiosk = read_kiosk_status(DataDir(self.config.data).heartbeat)
         active = self.control.active(self.wall())
         playing = (kiosk.raw.get("playing") or kiosk.pack) if kiosk else None
         payload = reported(
@@ -285,7 +287,7 @@ class Agent:
                 size,
                 self.config.outbox_cap_bytes,
             )
-            self.record("error", code="outbox_over_cap", bytes=size, cap=self.config.outbox_cap_bytes)
+            self.record(EventType.ERROR, code="outbox_over_cap", bytes=size, cap=self.config.outbox_cap_bytes)
         else:
             log.info("outbox back under its cap (%d bytes)", size)
         self.publish_reported()
@@ -310,7 +312,7 @@ class Agent:
     def _adopt(self, desired: Desired, persist: bool) -> None:
         self.desired = desired
         if persist:
-            write_json_atomic(self.config.data / "desired.json", _desired_doc(desired))
+            write_json_atomic(DataDir(self.config.data).desired, _desired_doc(desired))
         self.set_venue(desired.venue)
         self.control.set(desired.emergency, desired.config)
         if self._installing and desired.pack != self._installing:
@@ -318,14 +320,13 @@ class Agent:
         self._install_wake.set()
 
     def _command(self, payload: dict[str, Any]) -> None:
-        command_id, kind = payload.get("id"), payload.get("type")
-        if not isinstance(command_id, str) or not isinstance(kind, str):
-            raise ProtocolError("a command needs a text id and type")
+        parsed = parse_command(payload)
+        command_id, kind = parsed.id, parsed.type
         if kind == "report":
             self.publish_state()
             self.publish_reported()
             self.publish_health()
-            result = {"id": command_id, "ok": True}
+            result = command_result(command_id, True)
         elif kind == "screenshot":
             # Waiting for the kiosk and uploading take seconds: a thread, answered through the inbox.
             def work() -> None:
@@ -343,14 +344,15 @@ class Agent:
             return
         elif kind == "restart_kiosk":
             # One supervisor: systemd restarts the kiosk (WatchdogSec, Restart=always), the agent never does.
-            result = {
-                "id": command_id,
-                "ok": False,
-                "error": "unsupported command 'restart_kiosk': the kiosk is restarted by "
-                "systemd (kepu-kiosk.service WatchdogSec/Restart=always), not by the agent; use `systemctl restart kepu-kiosk` on the exhibit",
-            }
+            result = command_result(
+                command_id,
+                False,
+                "unsupported command 'restart_kiosk': the kiosk is restarted by systemd"
+                " (kepu-kiosk.service WatchdogSec/Restart=always), not by the agent;"
+                " use `systemctl restart kepu-kiosk` on the exhibit",
+            )
         else:
-            result = {"id": command_id, "ok": False, "error": f"unsupported command {kind!r}"}
+            result = command_result(command_id, False, f"unsupported command {kind!r}")
         self._answer(result)
 
     def _answer(self, result: dict[str, Any]) -> None:

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from exhibit_agent.protocol import EXHIBIT_ID, parse_broker_url
+from kepu_contracts.datadir import DataDir
+from kepu_contracts.protocol import EXHIBIT_ID, parse_broker_url
 
 MiB = 1024 * 1024
 
@@ -49,7 +50,7 @@ class AgentConfig:
 
     @property
     def outbox_path(self) -> Path:
-        return self.data / "outbox.db"
+        return DataDir(self.data).outbox
 
 
 # TOML layout -> flat field name. Sections keep the file readable; the dataclass stays flat.

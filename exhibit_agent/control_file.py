@@ -1,8 +1,9 @@
-"""`DATA/control.json` (agent → kiosk): the active emergency block and overrides, written atomically.
+"""Keeping `DATA/control.json` (agent → kiosk) equal to what should show now.
 
 The agent rewrites the file whenever what is *active* changes — a new broadcast, its start
 time arriving, its expiry passing — using only the local clock, so an emergency expires on
-time even when the controller is unreachable. The kiosk checks `expires_ts` itself too.
+time even when the controller is unreachable. The kiosk checks `starts`/`expires` itself too.
+The file's format is `kepu_contracts.control`.
 """
 
 from __future__ import annotations
@@ -10,20 +11,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from exhibit_agent.files import read_json, write_json_atomic
-from exhibit_agent.messages import Emergency, iso, parse_desired
+from kepu_contracts.control import emergency_block, write_control
+from kepu_contracts.datadir import read_json
+from kepu_contracts.messages import Emergency, parse_desired
 
 
-def emergency_block(emergency: Emergency) -> dict[str, Any]:
-    """The emergency as the kiosk reads it: the controller's fields plus epoch-second bounds."""
-    return {
-        "id": emergency.id,
-        "message": emergency.message,
-        "starts": emergency.raw.get("starts"),
-        "expires": emergency.raw.get("expires"),
-        "starts_ts": emergency.starts,
-        "expires_ts": emergency.expires,
-    }
+def _block(emergency: Emergency) -> dict[str, Any]:
+    return emergency_block(emergency.id, emergency.message, emergency.starts, emergency.expires)
 
 
 class ControlFile:
@@ -59,9 +53,9 @@ class ControlFile:
     def refresh(self, now: float) -> bool:
         """Write control.json if what should show changed; return whether it was written."""
         active = self.active(now)
-        wanted = {"emergency": emergency_block(active) if active else None, "config": self.overrides}
+        wanted = {"emergency": _block(active) if active else None, "config": self.overrides}
         if wanted == self._written:
             return False
-        write_json_atomic(self.path, {"v": 1, "updated": iso(now), **wanted})
+        write_control(self.path, wanted["emergency"], wanted["config"], now)
         self._written = wanted
         return True

@@ -15,9 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from exhibit_agent.messages import Ack, event_batch
-from exhibit_agent.protocol import encode
-from kiosk.outbox import Outbox
+from kepu_contracts.messages import Ack, event_batch
+from kepu_contracts.outbox import Outbox
+from kepu_contracts.protocol import encode
 
 log = logging.getLogger(__name__)
 

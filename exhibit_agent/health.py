@@ -8,7 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from exhibit_agent.kiosk_status import read_kiosk_status
+from kepu_contracts.datadir import DataDir
+from kepu_contracts.heartbeat import read_kiosk_status
 
 THERMAL = Path("/sys/class/thermal/thermal_zone0/temp")
 BACKLIGHT = Path("/sys/class/backlight")
@@ -86,7 +87,7 @@ def snapshot(
     stale_after: float = 10.0,
 ) -> dict[str, Any]:
     """One health message (without the envelope)."""
-    kiosk = read_kiosk_status(data / "kiosk.json", now)
+    kiosk = read_kiosk_status(DataDir(data).heartbeat, now)
     flags = throttled()
     return {
         "uptime": round(uptime, 1),

@@ -31,9 +31,9 @@ from content_packs.fsutil import fsync_dir, write_bytes_atomic
 from content_packs.manifest import Manifest, compare_versions, parse_manifest, read_signed_manifest
 from content_packs.store import BlobStore
 from exhibit_agent.fetch import Fetcher, FetchError
-from exhibit_agent.files import link_target, read_json, switch_symlink, write_json_atomic
-from exhibit_agent.kiosk_status import read_kiosk_status
-from exhibit_agent.messages import PackRef
+from kepu_contracts.datadir import DataDir, link_target, read_json, switch_symlink, write_json_atomic
+from kepu_contracts.heartbeat import read_kiosk_status
+from kepu_contracts.messages import PackRef
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ class Installer:
         clock: Callable[[], float] = time.monotonic,
     ):
         self.data = Path(data)
-        self.packs = self.data / "packs"
+        self.packs = DataDir(self.data).packs
         self.packs.mkdir(parents=True, exist_ok=True)
         self.store = BlobStore(self.data / "store")
         self.trusted_keys = list(trusted_keys)
@@ -230,7 +230,7 @@ class Installer:
         deadline = self.clock() + self.kiosk_timeout
         status, reason = None, None
         while self.clock() < deadline:
-            kiosk = read_kiosk_status(self.data / "kiosk.json")
+            kiosk = read_kiosk_status(DataDir(self.data).heartbeat)
             if kiosk:
                 status, reason = kiosk.pack_status(pack["id"], pack["version"])
                 # "pending" = loaded and verified by the kiosk, shown once the current visitor leaves.

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import paho.mqtt.client as mqtt
 
-from exhibit_agent.protocol import BrokerUrl
+from kepu_contracts.protocol import BrokerUrl
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,6 @@ and the files are removed. Runs on its own thread; the result goes back to the a
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from collections.abc import Callable
@@ -18,12 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from exhibit_agent.fetch import Fetcher, FetchError
-from exhibit_agent.files import write_json_atomic
-from exhibit_agent.kiosk_status import read_kiosk_status
+from kepu_contracts.datadir import REQUEST_ID, DataDir, write_json_atomic
+from kepu_contracts.heartbeat import read_kiosk_status
+from kepu_contracts.limits import PNG_SIGNATURE, SCREENSHOT_MAX_BYTES
+from kepu_contracts.messages import command_result
 
-SAFE_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-MAX_BYTES = 8 * 1024 * 1024  # the controller's cap too
 TIMEOUT = 10.0  # seconds for the kiosk to answer (it answers within a frame or two)
 
 
@@ -47,11 +45,12 @@ def take(
     stop: threading.Event | None = None,
 ) -> bytes:
     """Ask the kiosk for its current frame and return the PNG bytes; ScreenshotError if it cannot."""
-    if not SAFE_ID.match(command):
+    if not REQUEST_ID.match(command):
         raise ScreenshotError("command id must be 1-64 letters, digits, '.', '_' or '-' to name a file")
-    request = data / "requests" / f"screenshot-{command}.json"
-    shot = data / "screenshots" / f"{command}.png"
-    failed = data / "screenshots" / f"{command}.failed"
+    paths = DataDir(data)
+    request = paths.screenshot_request(command)
+    shot = paths.screenshot(command)
+    failed = paths.screenshot_failure(command)
     request.parent.mkdir(parents=True, exist_ok=True)
     write_json_atomic(request, {"v": 1, "id": command, "type": "screenshot", "requested": now()})
     deadline = time.monotonic() + timeout
@@ -63,7 +62,7 @@ def take(
                 reason = failed.read_text(encoding="utf-8", errors="replace").strip()
                 raise ScreenshotError(f"the kiosk could not save the frame: {reason or 'no reason given'}")
             if time.monotonic() >= deadline or (stop is not None and stop.is_set()):
-                kiosk = read_kiosk_status(data / "kiosk.json")
+                kiosk = read_kiosk_status(paths.heartbeat)
                 why = (
                     "no kiosk heartbeat (is the kiosk running?)"
                     if kiosk is None
@@ -83,8 +82,8 @@ def take(
 
 def _read_png(path: Path) -> bytes:
     size = path.stat().st_size
-    if size > MAX_BYTES:
-        raise ScreenshotError(f"the screenshot is {size:,} bytes, more than the {MAX_BYTES:,} allowed")
+    if size > SCREENSHOT_MAX_BYTES:
+        raise ScreenshotError(f"the screenshot is {size:,} bytes, more than the {SCREENSHOT_MAX_BYTES:,} allowed")
     png = path.read_bytes()
     if not png.startswith(PNG_SIGNATURE):
         raise ScreenshotError("the kiosk's file is not a PNG")
@@ -101,13 +100,13 @@ def screenshot(
 ) -> dict[str, Any]:
     """Take, check and upload one screenshot; the `command_results` payload either way."""
     if fetcher is None:
-        return {"id": command, "ok": False, "error": "no controller configured: nowhere to upload the screenshot"}
+        return command_result(command, False, "no controller configured: nowhere to upload the screenshot")
     try:
         png = take(data, command, timeout, stop=stop)
         reply = fetcher.upload_screenshot(exhibit, command, png)
     except (ScreenshotError, FetchError) as exc:
-        return {"id": command, "ok": False, "error": str(exc)}
+        return command_result(command, False, str(exc))
     except OSError as exc:
-        return {"id": command, "ok": False, "error": f"file error: {exc}"}
+        return command_result(command, False, f"file error: {exc}")
     url = reply.get("url") if isinstance(reply.get("url"), str) else f"/api/v1/exhibits/{exhibit}/screenshots/{command}"
-    return {"id": command, "ok": True, "url": url, "bytes": len(png)}
+    return command_result(command, True, url=url, bytes=len(png))

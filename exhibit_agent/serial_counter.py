@@ -29,10 +29,10 @@ from pathlib import Path
 
 import serial
 
-from exhibit_agent.files import read_json, write_json_atomic
-from kiosk.clock import Clock
-from kiosk.events import Event
-from kiosk.outbox import Outbox
+from kepu_contracts.clock import Clock
+from kepu_contracts.datadir import read_json, write_json_atomic
+from kepu_contracts.events import Event, EventType
+from kepu_contracts.outbox import Outbox
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +120,7 @@ class DoorCounter:
             data = {"direction": direction, "count": count, "venue": venue, "source": "door"}
             if total is not None:
                 data["total"] = total
-            events.append(Event(type="footfall", stamp=self.clock.stamp(), data=data, id=event_id))
+            events.append(Event(type=EventType.FOOTFALL, stamp=self.clock.stamp(), data=data, id=event_id))
         self.outbox.append(events, stream="footfall")
         self.counted += sum(c for _, d, c in entries if d == "in")
 

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 import pygame
 
 from content_packs.model import Pack, RatingScene
+from kepu_contracts.clock import Clock
+from kepu_contracts.control import Control, EmergencyNotice
+from kepu_contracts.events import EventType
 from kiosk.audio import Narrator
-from kiosk.clock import Clock
-from kiosk.control import Control, EmergencyNotice
 from kiosk.painter import Painter
 from kiosk.recorder import Recorder
 from kiosk.screens.attract import AttractScreen
@@ -187,9 +188,9 @@ class KioskApp:
         if self.mode == "attract":
             session, _ = self.sessions.interact(now)
             self.rated = False
-            self._log("attract_interrupt", session=session.id, scene="attract")
-            self._log("session_start", session=session.id, lang=self.lang)
-            self._log("tap", session=session.id, scene="attract", target="start", x=pos[0], y=pos[1])
+            self._log(EventType.ATTRACT_INTERRUPT, session=session.id, scene="attract")
+            self._log(EventType.SESSION_START, session=session.id, lang=self.lang)
+            self._log(EventType.TAP, session=session.id, scene="attract", target="start", x=pos[0], y=pos[1])
             self.mode = "visit"
             self._show(HomeScreen(self._context(), self._content_area()))
             return
@@ -200,7 +201,7 @@ class KioskApp:
         if swipe:
             data["gesture"] = "swipe"
             data["direction"] = swipe
-        self._log("tap", session=session.id, scene=self.screen.scene_id, **data)
+        self._log(EventType.TAP, session=session.id, scene=self.screen.scene_id, **data)
         if warned:
             if name and name.startswith("goodbye:"):
                 self._rate(name.split(":", 1)[1], via="goodbye")
@@ -217,12 +218,12 @@ class KioskApp:
             self._show(HomeScreen(self._context(), self._content_area()))
         elif name == "chrome:lang":
             self.lang = "en" if self.lang == "zh" else "zh"
-            self._log("language", session=self.session_id, scene=self.screen.scene_id, lang=self.lang)
+            self._log(EventType.LANGUAGE, session=self.session_id, scene=self.screen.scene_id, lang=self.lang)
             self._relayout()
             self._apply(self.screen.enter())  # narration follows the language
         elif name == "chrome:senior":
             self._set_senior(not self.theme.senior)
-            self._log("senior_mode", session=self.session_id, scene=self.screen.scene_id, on=self.theme.senior)
+            self._log(EventType.SENIOR_MODE, session=self.session_id, scene=self.screen.scene_id, on=self.theme.senior)
             self._relayout()
 
     def _set_senior(self, on: bool) -> None:
@@ -233,7 +234,7 @@ class KioskApp:
 
     def _rate(self, value: str, via: str) -> None:
         self.rated = True
-        self._log("rating", session=self.session_id, scene=self.screen.scene_id, value=value, via=via)
+        self._log(EventType.RATING, session=self.session_id, scene=self.screen.scene_id, value=value, via=via)
 
     def _apply(self, intents: list[Intent]) -> None:
         for intent in intents:
@@ -246,7 +247,7 @@ class KioskApp:
             elif isinstance(intent, Narrate):
                 self.narrator.play(self.pack.path(intent.audio) if intent.audio else None)
             elif isinstance(intent, Record):
-                if intent.type == "rating":
+                if intent.type == EventType.RATING:
                     self.rated = True
                 self._log(intent.type, session=self.session_id, scene=self.screen.scene_id, **intent.data)
 
@@ -263,11 +264,13 @@ class KioskApp:
     def _show(self, screen: Screen) -> None:
         sid = self.session_id
         if self.mode == "visit" and not isinstance(self.screen, (AttractScreen, EmergencyScreen)):
-            self._log("scene_leave", session=sid, scene=self.screen.scene_id, dwell=round(self.screen.elapsed, 3))
+            self._log(
+                EventType.SCENE_LEAVE, session=sid, scene=self.screen.scene_id, dwell=round(self.screen.elapsed, 3)
+            )
         self.narrator.stop()
         self.screen = screen
         if self.mode == "visit" and not isinstance(screen, (AttractScreen, EmergencyScreen)):
-            self._log("scene_enter", session=sid, scene=screen.scene_id)
+            self._log(EventType.SCENE_ENTER, session=sid, scene=screen.scene_id)
             self._apply(screen.enter())
 
     def _relayout(self) -> None:
@@ -282,7 +285,7 @@ class KioskApp:
         self._show(AttractScreen(self._context(), self._full_area()))
         self.sessions.end()
         self._log(
-            "session_end",
+            EventType.SESSION_END,
             session=session.id,
             duration=round(session.duration, 3),
             interactions=session.interactions,
@@ -306,9 +309,9 @@ class KioskApp:
             if self.mode == "visit":
                 self.end_session("emergency")
             if self.emergency is not None and self.emergency.id != active.id:
-                self._log("emergency_cleared", id=self.emergency.id, reason="replaced")
+                self._log(EventType.EMERGENCY_CLEARED, id=self.emergency.id, reason="replaced")
             if self.emergency is None or self.emergency.id != active.id:
-                self._log("emergency_shown", scene="emergency", id=active.id, expires=active.expires)
+                self._log(EventType.EMERGENCY_SHOWN, scene="emergency", id=active.id, expires=active.expires)
             self.emergency = active
             self.mode = "emergency"
             self.narrator.stop()
@@ -320,7 +323,7 @@ class KioskApp:
                 and notice.expires is not None
                 and now >= notice.expires
             )
-            self._log("emergency_cleared", id=self.emergency.id, reason="expired" if expired else "ended")
+            self._log(EventType.EMERGENCY_CLEARED, id=self.emergency.id, reason="expired" if expired else "ended")
             self.emergency = None
             self.mode = "attract"
             self.screen = AttractScreen(self._context(), self._full_area())
@@ -466,4 +469,4 @@ class KioskApp:
 
     def _asset_error(self, kind: str, detail: str) -> None:
         scene = self.screen.scene_id if hasattr(self, "screen") else None
-        self._log("error", session=self.session_id, scene=scene, kind=kind, detail=detail)
+        self._log(EventType.ERROR, session=self.session_id, scene=scene, kind=kind, detail=detail)

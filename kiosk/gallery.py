@@ -14,10 +14,10 @@ from typing import Any
 import pygame
 
 from content_packs.model import HotspotsScene, Pack, QuizScene, RatingScene, SlidesScene
+from kepu_contracts.clock import ManualClock
+from kepu_contracts.control import Control, EmergencyNotice
+from kepu_contracts.events import Event
 from kiosk.app import KioskApp, KioskConfig
-from kiosk.clock import ManualClock
-from kiosk.control import Control, EmergencyNotice
-from kiosk.events import Event
 from kiosk.packs import prepare
 from kiosk.touch import Pointer
 

@@ -1,4 +1,4 @@
-"""The kiosk's side of the file seams: heartbeat out (kiosk.json), systemd watchdog.
+"""The kiosk's side of the file seams: heartbeat out (kiosk.json, format in kepu_contracts.heartbeat), systemd watchdog.
 
 Written from a background thread with write-fsync-rename, so the frame loop never
 waits on the disk and the agent never reads a half-written file.
@@ -13,12 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from content_packs.fsutil import write_json_atomic
-
-
-def write_atomic(path: Path, payload: dict[str, Any]) -> None:
-    """Write JSON to `path` so readers see either the old or the new file, never a mix."""
-    write_json_atomic(path, payload)
+from kepu_contracts.heartbeat import write_heartbeat
 
 
 def sd_notify(message: str) -> bool:
@@ -68,7 +63,7 @@ class Heartbeat:
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                write_atomic(self.path, self.snapshot())
+                write_heartbeat(self.path, self.snapshot())
             except OSError:
                 pass  # a full disk must not stop the exhibit; the agent will see a stale heartbeat
             self._stop.wait(self.interval)

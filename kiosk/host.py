@@ -20,10 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from content_packs.model import Pack
+from kepu_contracts.clock import Clock
+from kepu_contracts.datadir import DataDir
+from kepu_contracts.events import EventType
 from kiosk.app import KioskApp, KioskConfig
 from kiosk.audio import Narrator
-from kiosk.clock import Clock
-from kiosk.control import ControlWatcher
+from kiosk.control_watcher import ControlWatcher
 from kiosk.heartbeat import Heartbeat
 from kiosk.packs import PackFailed, PackReady, PackWatcher
 from kiosk.painter import Painter
@@ -65,7 +67,7 @@ class KioskHost:
         self.data = Path(data)
         self.options = options
         self.recorder = recorder
-        self.control = ControlWatcher(self.data / "control.json")
+        self.control = ControlWatcher(DataDir(self.data).control)
         self.narrator = Narrator(enabled=options.audio)
         self.app = KioskApp(
             pack, recorder, clock, size, painter, config, narrator=self.narrator, control=lambda: self.control.latest
@@ -75,8 +77,8 @@ class KioskHost:
         if options.watch_files:
             self.packs = PackWatcher(pack.root, pack.root, mode="files")
         elif options.watch_current:
-            self.packs = PackWatcher(self.data / "packs" / "current", pack.root, mode="link")
-        self.heartbeat = Heartbeat(self.data / "kiosk.json") if options.heartbeat else None
+            self.packs = PackWatcher(DataDir(self.data).current_pack, pack.root, mode="link")
+        self.heartbeat = Heartbeat(DataDir(self.data).heartbeat) if options.heartbeat else None
         self.screenshots = ScreenshotDesk(self.data) if options.screenshots else None
         self.status: dict = pack_brief(pack, "loaded")
         self.reload_error: str | None = None  # preview: why the last reload failed
@@ -94,7 +96,7 @@ class KioskHost:
         self._last_key: tuple | None = None
         self._fps = 0.0
         self._fps_window = (time.monotonic(), 0)
-        recorder.record("pack_loaded", id=pack.id, version=pack.version, path=str(pack.root))
+        recorder.record(EventType.PACK_LOADED, id=pack.id, version=pack.version, path=str(pack.root))
         self._beat()
 
     # -- lifecycle --------------------------------------------------------------
@@ -131,7 +133,7 @@ class KioskHost:
         self._take_pack_results()
         if self.control.problems != self._control_problems:
             self._control_problems = self.control.problems
-            self.recorder.record("error", kind="control", detail=self.control.problem)
+            self.recorder.record(EventType.ERROR, kind="control", detail=self.control.problem)
         self.app.update(dt)
         if self.screenshots:
             self.screenshots.take_requests()
@@ -162,7 +164,7 @@ class KioskHost:
         self._last_beat = -1.0  # report the news in this frame's heartbeat
         if isinstance(result, PackFailed):
             self.recorder.record(
-                "pack_failed", id=result.id, version=result.version, path=str(result.path), reason=result.reason
+                EventType.PACK_FAILED, id=result.id, version=result.version, path=str(result.path), reason=result.reason
             )
             self.status = {
                 "id": result.id,
@@ -186,7 +188,7 @@ class KioskHost:
         self.status = pack_brief(result.pack, "pending")
 
     def _switched(self, pack: Pack) -> None:
-        self.recorder.record("pack_loaded", id=pack.id, version=pack.version, path=str(pack.root))
+        self.recorder.record(EventType.PACK_LOADED, id=pack.id, version=pack.version, path=str(pack.root))
         self.status = pack_brief(pack, "loaded")
         self._last_beat = -1.0
         log.info("now playing %s %s", pack.id, pack.version)

@@ -12,9 +12,9 @@ import threading
 from collections import Counter
 from typing import Any
 
-from kiosk.clock import Clock
-from kiosk.events import Event
-from kiosk.outbox import Outbox
+from kepu_contracts.clock import Clock
+from kepu_contracts.events import Event
+from kepu_contracts.outbox import Outbox
 
 log = logging.getLogger(__name__)
 

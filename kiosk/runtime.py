@@ -18,11 +18,13 @@ import pygame
 
 from content_packs import PackError, load_pack
 from content_packs.model import Pack
+from kepu_contracts.clock import SystemClock
+from kepu_contracts.datadir import DataDir
+from kepu_contracts.events import EventType
+from kepu_contracts.outbox import Outbox
 from kiosk.app import KioskApp, KioskConfig
-from kiosk.clock import SystemClock
 from kiosk.heartbeat import sd_notify
 from kiosk.host import HostOptions, KioskHost
-from kiosk.outbox import Outbox
 from kiosk.packs import PackFailed, describe, make_painter, pack_images
 from kiosk.recorder import Recorder
 from kiosk.touch import TouchInput
@@ -50,7 +52,7 @@ def pack_candidates(options: RunOptions) -> list[Path]:
     out: list[Path] = []
     if options.pack:
         out.append(options.pack)
-    current = options.data / "packs" / "current"
+    current = DataDir(options.data).current_pack
     if current.exists():
         out.append(current)
     if SAMPLES.is_dir():
@@ -68,7 +70,7 @@ def load_first_pack(options: RunOptions, recorder: Recorder) -> tuple[Pack, Pack
         except PackError as exc:
             failure = PackFailed(resolved, str(exc)[:2000], **describe(resolved))
             recorder.record(
-                "pack_failed", id=failure.id, version=failure.version, path=str(resolved), reason=failure.reason
+                EventType.PACK_FAILED, id=failure.id, version=failure.version, path=str(resolved), reason=failure.reason
             )
             log.error("pack %s failed to load: %s", candidate, exc)
             first_failure = first_failure or failure
@@ -89,7 +91,7 @@ def run(options: RunOptions) -> int:
     pygame.mouse.set_visible(not options.fullscreen)
     size = screen.get_size()
     clock = SystemClock()
-    outbox = Outbox(options.data / "outbox.db")
+    outbox = Outbox(DataDir(options.data).outbox)
     recorder = Recorder(outbox, clock)
     pack, failed = load_first_pack(options, recorder)
     painter = make_painter(pack).warm()

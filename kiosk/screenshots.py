@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 import os
 import queue
-import re
 import threading
 import time
 from pathlib import Path
@@ -21,22 +20,22 @@ from pathlib import Path
 import pygame
 
 from content_packs.fsutil import fsync_dir
+from kepu_contracts.datadir import SCREENSHOT_REQUEST, DataDir
 
 log = logging.getLogger(__name__)
-REQUEST = re.compile(r"^screenshot-([A-Za-z0-9_.-]{1,64})\.json$")
 STALE = 60.0  # seconds: an older request has been given up by the agent
 
 
 def request_path(data: Path, request_id: str) -> Path:
-    return Path(data) / "requests" / f"screenshot-{request_id}.json"
+    return DataDir(Path(data)).screenshot_request(request_id)
 
 
 def screenshot_path(data: Path, request_id: str) -> Path:
-    return Path(data) / "screenshots" / f"{request_id}.png"
+    return DataDir(Path(data)).screenshot(request_id)
 
 
 def failure_path(data: Path, request_id: str) -> Path:
-    return Path(data) / "screenshots" / f"{request_id}.failed"
+    return DataDir(Path(data)).screenshot_failure(request_id)
 
 
 def save_png(surface: pygame.Surface, path: Path) -> None:
@@ -81,7 +80,7 @@ class ScreenshotDesk:
         found = 0
         now = self.clock()
         for name in names:
-            match = REQUEST.match(name)
+            match = SCREENSHOT_REQUEST.match(name)
             if not match:
                 continue
             request_id = match.group(1)

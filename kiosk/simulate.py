@@ -25,10 +25,12 @@ import pygame
 
 from content_packs import PackError, load_pack
 from content_packs.model import Pack
+from kepu_contracts.clock import Clock, ManualClock, SystemClock
+from kepu_contracts.datadir import DataDir
+from kepu_contracts.events import EventType
+from kepu_contracts.outbox import Outbox
 from kiosk.app import KioskConfig
-from kiosk.clock import Clock, ManualClock, SystemClock
 from kiosk.host import HostOptions, KioskHost
-from kiosk.outbox import Outbox
 from kiosk.packs import PackFailed, describe, make_painter, prepare
 from kiosk.recorder import Recorder
 from kiosk.touch import TouchInput, finger_event
@@ -118,14 +120,14 @@ class Simulator:
         self.live = live
         self.calendar = None if live else calendar
         if clock is None and self.calendar is not None:
-            clock = ManualClock(start_wall=self.calendar.start)
+            clock = ManualClock(start=self.calendar.start)
         self.clock = clock or (SystemClock() if live else ManualClock())
         self.rng = random.Random(seed)
         self.seed = seed
         self.size = size
         self.profile = profile
         self.mean_gap = mean_gap
-        self.outbox = Outbox(Path(data_dir) / "outbox.db")
+        self.outbox = Outbox(DataDir(Path(data_dir)).outbox)
         self.recorder = Recorder(self.outbox, self.clock)
         if lang:
             config = KioskConfig(**{**config.__dict__, "default_lang": lang})
@@ -146,7 +148,7 @@ class Simulator:
 
     def _current_or(self, fallback: Pack, data: Path) -> tuple[Pack, PackFailed | None]:
         """`DATA/packs/current` if it exists and loads (as `kepu-kiosk run` does), else `fallback`."""
-        current = data / "packs" / "current"
+        current = DataDir(data).current_pack
         if not current.exists():
             return fallback, None
         target = current.resolve()
@@ -155,7 +157,7 @@ class Simulator:
         except PackError as exc:
             failure = PackFailed(target, str(exc)[:2000], **describe(target))
             self.recorder.record(
-                "pack_failed", id=failure.id, version=failure.version, path=str(target), reason=failure.reason
+                EventType.PACK_FAILED, id=failure.id, version=failure.version, path=str(target), reason=failure.reason
             )
             log.error("pack %s failed to load, playing %s: %s", target, fallback.root, exc)
             return fallback, failure

@@ -9,7 +9,8 @@ import time
 from exhibit_agent.agent import Agent
 from exhibit_agent.config import build_config
 from exhibit_agent.control_file import ControlFile
-from exhibit_agent.messages import iso, parse_desired
+from kepu_contracts.messages import parse_desired
+from kepu_contracts.times import iso, parse_instant
 from tests.test_agent_support import publish_retained, wait_until
 
 T0 = 1_767_225_600.0
@@ -38,7 +39,7 @@ def test_control_file_follows_starts_and_expires(tmp_path):
     doc = json.loads(path.read_text())
     assert doc["v"] == 1 and doc["emergency"]["id"] == "em-1"
     assert doc["emergency"]["message"]["zh"] == "地震预警"
-    assert doc["emergency"]["expires_ts"] == T0 + 70
+    assert parse_instant(doc["emergency"]["expires"]) == T0 + 70
     assert not control.refresh(T0 + 30), "unchanged: no rewrite"
     assert control.refresh(T0 + 70)
     assert json.loads(path.read_text())["emergency"] is None
@@ -75,8 +76,8 @@ def test_desired_emergency_reaches_control_json_within_a_second_and_clears_at_ex
             "emergency": {
                 "id": "em-7",
                 "message": {"zh": "请撤离", "en": "Please evacuate"},
-                "starts": iso(now - 1),
-                "expires": iso(now + 2.5),
+                "starts": iso(now - 1, timespec="milliseconds"),
+                "expires": iso(now + 2.5, timespec="milliseconds"),
             },
         }
         t0 = time.monotonic()

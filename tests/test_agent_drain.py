@@ -7,8 +7,8 @@ import json
 import pytest
 
 from exhibit_agent.drain import Drainer
-from exhibit_agent.messages import Ack
-from kiosk.outbox import Outbox
+from kepu_contracts.messages import Ack
+from kepu_contracts.outbox import Outbox
 from tests.test_agent_support import write_events
 
 

@@ -14,8 +14,8 @@ import time
 
 import pytest
 
-from kiosk.clock import ManualClock
-from kiosk.outbox import Outbox
+from kepu_contracts.clock import ManualClock
+from kepu_contracts.outbox import Outbox
 from tests.test_agent_support import (
     FakeController,
     FakeKiosk,

@@ -9,7 +9,7 @@ import pytest
 from content_packs.signing import generate_keypair
 from exhibit_agent.fetch import Fetcher
 from exhibit_agent.installer import Installer
-from exhibit_agent.messages import PackRef
+from kepu_contracts.messages import PackRef
 from tests.test_agent_support import FakeKiosk, PackServer, check_current_is_complete
 
 
@@ -193,7 +193,7 @@ def test_recover_cleans_staging_and_finishes_a_pending_confirmation(tmp_path, se
 
 
 def test_pending_means_loaded_and_waiting_for_the_visitor_to_leave(tmp_path, server):
-    from exhibit_agent.files import write_json_atomic
+    from kepu_contracts.datadir import write_json_atomic
 
     data = tmp_path / "data"
     installer = Installer(data, [server.public], Fetcher(server.url), kiosk_timeout=5, poll=0.02)

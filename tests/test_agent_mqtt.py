@@ -9,7 +9,7 @@ import pytest
 
 from exhibit_agent.agent import Agent
 from exhibit_agent.config import build_config
-from kiosk.outbox import Outbox
+from kepu_contracts.outbox import Outbox
 from tests.test_agent_support import FakeController, Retained, spawn_agent, wait_until, write_events
 
 

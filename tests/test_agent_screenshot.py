@@ -12,10 +12,10 @@ import time
 import pygame
 import pytest
 
-from controller.clock import ManualClock
 from controller.enroll import enroll
 from exhibit_agent.agent import Agent
 from exhibit_agent.config import build_config
+from kepu_contracts.clock import ManualClock
 from kiosk.screenshots import ScreenshotDesk
 from tests.test_agent_support import wait_until
 from tests.test_controller_support import Stack, at

@@ -8,8 +8,8 @@ import os
 import pytest
 
 from exhibit_agent.serial_counter import DoorCounter, SerialReader, parse_line
-from kiosk.clock import ManualClock
-from kiosk.outbox import Outbox
+from kepu_contracts.clock import ManualClock
+from kepu_contracts.outbox import Outbox
 from tests.test_agent_support import wait_until
 
 

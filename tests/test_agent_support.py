@@ -18,10 +18,11 @@ from pathlib import Path
 
 import paho.mqtt.client as mqtt
 
-from exhibit_agent.protocol import ack_payload, decode, encode, parse_broker_url, parse_topic
-from kiosk.clock import ManualClock
-from kiosk.events import Event
-from kiosk.outbox import Outbox
+from kepu_contracts.clock import ManualClock
+from kepu_contracts.events import Event
+from kepu_contracts.messages import ack as ack_payload
+from kepu_contracts.outbox import Outbox
+from kepu_contracts.protocol import decode, encode, parse_broker_url, parse_topic
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -337,7 +338,7 @@ class FakeKiosk:
         self.thread.join(5)
 
     def _run(self):
-        from exhibit_agent.files import write_json_atomic
+        from kepu_contracts.datadir import write_json_atomic
 
         seen = None
         while not self.stop_event.is_set():

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from controller.clock import ManualClock
+from kepu_contracts.clock import ManualClock
 from tests.test_controller_support import Stack, approved_pack, at, batch, session_events, signed_pack
 
 NANSHAN = "guangdong/shenzhen/nanshan"

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from controller.clock import ManualClock
+from kepu_contracts.clock import ManualClock
 from tests.test_controller_support import Stack, at, batch, session_events
 
 NANSHAN = "guangdong/shenzhen/nanshan/yuehai"

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from controller.cli import admin_token, build_parser, main
-from controller.clock import ManualClock
+from kepu_contracts.clock import ManualClock
 from tests.test_controller_support import Stack, at, batch, session_events
 
 

@@ -15,8 +15,8 @@ import pytest
 
 from controller.broker import Broker
 from controller.cli import main
-from controller.clock import ManualClock
 from controller.enroll import CONTROLLER_USER, ensure_controller_user, mosquitto_hash
+from kepu_contracts.clock import ManualClock
 from tests.test_controller_support import Device, Stack, at, batch, session_events
 
 

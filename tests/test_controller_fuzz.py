@@ -9,7 +9,7 @@ from __future__ import annotations
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
-from controller.clock import ManualClock
+from kepu_contracts.clock import ManualClock
 from tests.test_controller_support import ADMIN, Stack, at
 
 EXAMPLES_PER_OPERATION = 8

@@ -9,10 +9,10 @@ import httpx
 
 from controller import health_history
 from controller.app import create_app
-from controller.clock import ManualClock
 from controller.server import ServerThread
 from controller.settings import Settings
-from exhibit_agent.protocol import encode, exhibit_topic
+from kepu_contracts.clock import ManualClock
+from kepu_contracts.protocol import encode, exhibit_topic
 
 T0 = 1_747_000_800.0  # 2025-05-12 06:00 in Shanghai
 EXHIBIT = "ex-hh-01"

@@ -15,7 +15,7 @@ import pytest
 from controller.app import create_app
 from controller.server import ServerThread
 from controller.settings import Settings
-from exhibit_agent.protocol import encode, exhibit_topic, parse_broker_url
+from kepu_contracts.protocol import encode, exhibit_topic, parse_broker_url
 
 TOKEN = "test-admin-token"
 

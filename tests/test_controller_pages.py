@@ -8,10 +8,10 @@ import httpx
 import pytest
 
 from controller.app import create_app
-from controller.clock import ManualClock
 from controller.server import ServerThread
 from controller.settings import Settings
-from exhibit_agent.protocol import encode, exhibit_topic
+from kepu_contracts.clock import ManualClock
+from kepu_contracts.protocol import encode, exhibit_topic
 
 TOKEN = "pages-admin"
 

@@ -7,7 +7,7 @@ from contextlib import closing
 
 import pytest
 
-from controller.clock import ManualClock
+from kepu_contracts.clock import ManualClock
 from tests.test_controller_support import Device, Stack, approved_pack, at, batch, session_events
 
 NANSHAN = "guangdong/shenzhen/nanshan/yuehai"

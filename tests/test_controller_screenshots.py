@@ -9,8 +9,8 @@ import pygame
 import pytest
 
 from controller import screenshots
-from controller.clock import ManualClock
 from controller.enroll import enroll
+from kepu_contracts.clock import ManualClock
 from tests.test_controller_support import Stack, at
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from controller.clock import ManualClock
+from kepu_contracts.clock import ManualClock
 from tests.test_controller_support import Stack, approved_pack, at
 
 NANSHAN = "guangdong/shenzhen/nanshan"

@@ -17,10 +17,10 @@ from content_packs.archive import build_pack
 from content_packs.signing import generate_keypair
 from content_packs.testing import make_pack
 from controller.app import create_app
-from controller.clock import ManualClock
 from controller.server import ServerThread
 from controller.settings import Settings
-from exhibit_agent.protocol import encode, exhibit_topic, parse_broker_url
+from kepu_contracts.clock import ManualClock
+from kepu_contracts.protocol import encode, exhibit_topic, parse_broker_url
 
 ADMIN = "admin-token-for-tests"
 TZ = "Asia/Shanghai"

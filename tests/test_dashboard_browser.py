@@ -466,9 +466,9 @@ def test_viewer_and_district_technician_pages_hold_only_what_they_may(browser, t
     import httpx
 
     from controller.app import create_app
-    from controller.clock import ManualClock
     from controller.server import ServerThread
     from controller.settings import Settings
+    from kepu_contracts.clock import ManualClock
     from tests.test_dashboard_support import NOW, seed
 
     clock = ManualClock(NOW)
@@ -561,9 +561,9 @@ def test_viewer_and_district_technician_pages_hold_only_what_they_may(browser, t
 def test_screenshot_every_page_in_both_sizes_and_languages(browser, tmp_path, screenshots):
     """Seeded district data (weeks of visits) so the charts have something to show; every page, four ways."""
     from controller.app import create_app
-    from controller.clock import ManualClock
     from controller.server import ServerThread
     from controller.settings import Settings
+    from kepu_contracts.clock import ManualClock
     from tests.test_dashboard_support import NOW, seed
 
     clock = ManualClock(NOW)

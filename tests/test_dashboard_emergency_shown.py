@@ -10,11 +10,11 @@ import pytest
 from controller import emergencies
 from controller.app import create_app
 from controller.auth import Principal
-from controller.clock import ManualClock
 from controller.server import ServerThread
 from controller.settings import Settings
 from controller.web.queries import showing_emergency
-from exhibit_agent.protocol import exhibit_topic
+from kepu_contracts.clock import ManualClock
+from kepu_contracts.protocol import exhibit_topic
 from tests.test_dashboard_support import NOW, TZ, seed
 
 ADMIN = Principal("admin", "admin")

@@ -13,10 +13,10 @@ import httpx
 import pytest
 
 from controller.app import create_app
-from controller.clock import ManualClock
 from controller.server import ServerThread
 from controller.settings import Settings
 from controller.web.i18n import LABELS
+from kepu_contracts.clock import ManualClock
 from tests.test_dashboard_support import NOW, seed
 
 TOKEN = "dash-admin"

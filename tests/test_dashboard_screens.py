@@ -13,11 +13,11 @@ import httpx
 import pytest
 
 from controller.app import create_app
-from controller.clock import ManualClock
 from controller.commands import PENDING_FOR
 from controller.server import ServerThread
 from controller.settings import Settings
-from exhibit_agent.protocol import exhibit_topic
+from kepu_contracts.clock import ManualClock
+from kepu_contracts.protocol import exhibit_topic
 from tests.test_dashboard_pages import client, csrf
 from tests.test_dashboard_support import NOW, seed
 

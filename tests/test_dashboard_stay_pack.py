@@ -7,9 +7,9 @@ import re
 import pytest
 
 from controller.app import create_app
-from controller.clock import ManualClock
 from controller.server import ServerThread
 from controller.settings import Settings
+from kepu_contracts.clock import ManualClock
 from tests.test_dashboard_pages import client, csrf
 from tests.test_dashboard_support import NOW, seed
 

@@ -16,7 +16,7 @@ from content_packs.testing import make_pack
 from controller import fleet, health_history, packs, rotations, venues
 from controller.auth import Principal, issue_token
 from controller.core import Controller
-from exhibit_agent.protocol import encode, exhibit_topic
+from kepu_contracts.protocol import encode, exhibit_topic
 
 # 2025-05-12 15:00 in Shanghai (防灾减灾日), a Monday.
 NOW = 1_747_033_200.0

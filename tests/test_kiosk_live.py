@@ -18,7 +18,7 @@ from pathlib import Path
 import pygame
 import pytest
 
-from kiosk.heartbeat import write_atomic
+from kepu_contracts.datadir import write_json_atomic as write_atomic
 
 SAMPLES = Path(__file__).resolve().parent.parent / "content_packs" / "samples"
 FALLBACK, FIRST, SECOND = SAMPLES / "food-safety-home", SAMPLES / "low-carbon-living", SAMPLES / "phone-scam-seniors"

@@ -12,11 +12,11 @@ import pygame
 import pytest
 
 from content_packs import load_pack
+from kepu_contracts.clock import ManualClock
+from kepu_contracts.outbox import Outbox
 from kiosk.app import KioskConfig
 from kiosk.cli import build_parser
-from kiosk.clock import ManualClock
 from kiosk.host import HostOptions, KioskHost
-from kiosk.outbox import Outbox
 from kiosk.packs import prepare
 from kiosk.recorder import Recorder
 from kiosk.showcase import write_showcase_pack

@@ -8,7 +8,7 @@ import time
 import pygame
 import pytest
 
-from kiosk.heartbeat import write_atomic
+from kepu_contracts.datadir import write_json_atomic as write_atomic
 from kiosk.screenshots import STALE, ScreenshotDesk, failure_path, request_path, screenshot_path
 
 PNG = b"\x89PNG\r\n\x1a\n"

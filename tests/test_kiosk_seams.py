@@ -11,12 +11,12 @@ import pygame
 import pytest
 
 from content_packs import load_pack
+from kepu_contracts.clock import ManualClock
+from kepu_contracts.datadir import write_json_atomic as write_atomic
+from kepu_contracts.outbox import Outbox
 from kiosk.app import KioskConfig
-from kiosk.clock import ManualClock
-from kiosk.control import ControlWatcher
-from kiosk.heartbeat import write_atomic
+from kiosk.control_watcher import ControlWatcher
 from kiosk.host import HostOptions, KioskHost
-from kiosk.outbox import Outbox
 from kiosk.packs import prepare
 from kiosk.recorder import Recorder
 from kiosk.screens.attract import AttractScreen
@@ -49,7 +49,7 @@ class Rig:
 
     def __init__(self, data: Path, pack_dir: Path, threads: bool = False):
         self.data = data
-        self.clock = ManualClock(start_wall=WALL0)
+        self.clock = ManualClock(start=WALL0)
         self.outbox = Outbox(data / "outbox.db")
         self.recorder = Recorder(self.outbox, self.clock)
         pack = load_pack(pack_dir.resolve())

@@ -111,7 +111,7 @@ def test_backfilled_history_stays_within_opening_hours_and_is_adopted_once(tmp_p
     import sqlite3
     from datetime import datetime, timedelta, timezone
 
-    from kiosk.outbox import Outbox
+    from kepu_contracts.outbox import Outbox
     from tests.e2e_support import last_json_line, run_cli
 
     pack = sorted(p for p in SAMPLES.iterdir() if (p / "pack.toml").is_file())[0]

@@ -14,7 +14,7 @@ from controller.auth import check_region
 from controller.deps import ControllerDep, CurrentPrincipal, CurrentUser
 from controller.errors import Forbidden
 from controller.routes.models import Body
-from controller.times import iso
+from kepu_contracts.times import iso
 
 router = APIRouter(prefix="/api/v1/exhibits", tags=["exhibits"])
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from controller import users
 from controller.deps import ControllerDep, CurrentUser
 from controller.routes.models import Body, Deleted
-from controller.times import iso
+from kepu_contracts.times import iso
 
 router = APIRouter(prefix="/api/v1", tags=["users"])
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pygame
 
+from kepu_contracts.control import EmergencyNotice
 from kiosk import shapes
-from kiosk.control import EmergencyNotice
 from kiosk.screens.base import Context, Screen
 from kiosk.theme import EMERGENCY
 

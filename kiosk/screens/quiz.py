@@ -5,6 +5,7 @@ from __future__ import annotations
 import pygame
 
 from content_packs.model import QuizScene
+from kepu_contracts.events import EventType
 from kiosk import shapes
 from kiosk.screens.base import Context, GoHome, Intent, Record, Screen, Target
 from kiosk.text import wrap
@@ -171,7 +172,7 @@ class QuizScreen(Screen):
             right = choice == self.question.answer
             self.correct += right
             self.relayout()
-            return [Record("quiz_answer", {"question": self.question.id, "choice": choice, "correct": right})]
+            return [Record(EventType.QUIZ_ANSWER, {"question": self.question.id, "choice": choice, "correct": right})]
         if name == "next" and self.chosen is not None:
             if self.part + 1 < len(self.parts):
                 self.part += 1  # the rest of the explanation first

@@ -7,6 +7,7 @@ from typing import ClassVar
 import pygame
 
 from content_packs.model import RatingScene
+from kepu_contracts.events import EventType
 from kiosk import shapes
 from kiosk.screens.base import Context, GoHome, Intent, Record, Screen, Target
 
@@ -108,7 +109,7 @@ class RatingScreen(Screen):
             self.value = name
             self.thanked_for = 0.0
             self.relayout()
-            return [Record("rating", {"value": name})]
+            return [Record(EventType.RATING, {"value": name})]
         if name == "back":
             return [GoHome()]
         return []

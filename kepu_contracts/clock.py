@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import threading
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -28,30 +28,20 @@ class Stamp:
     synced: bool  # whether the wall clock was NTP-synchronised when stamped
 
 
-def parse_instant(value: object) -> float | None:
-    """ISO 8601 text (no offset means UTC) or epoch seconds, as epoch seconds; None stays None.
-
-    ValueError says what is wrong. Used for every time that crosses a file or wire seam.
-    """
-    if value is None:
-        return None
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            raise ValueError(f"{value!r} is not an ISO 8601 time") from None
-        if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=UTC)
-        return parsed.timestamp()
-    raise ValueError("must be an ISO 8601 time, epoch seconds or null")
-
-
 class Clock(Protocol):
-    def stamp(self) -> Stamp: ...
+    """The one clock interface: the kiosk and agent stamp events, the controller asks `now()`."""
 
-    def monotonic(self) -> float: ...
+    def now(self) -> float:
+        """Wall-clock Unix seconds."""
+        ...
+
+    def monotonic(self) -> float:
+        """Seconds on a clock that never jumps (CLOCK_MONOTONIC)."""
+        ...
+
+    def stamp(self) -> Stamp:
+        """Every clock at once, for an event."""
+        ...
 
 
 def read_boot_id() -> str:
@@ -91,6 +81,9 @@ class SystemClock:
         self._synced = wall_clock_synced()
         self._synced_checked = time.monotonic()
 
+    def now(self) -> float:
+        return time.time()
+
     def monotonic(self) -> float:
         return time.monotonic()
 
@@ -103,19 +96,37 @@ class SystemClock:
 
 
 class ManualClock:
-    """A clock that moves only when told to: simulations and tests inject time with it."""
+    """A clock that moves only when told to: simulations and tests inject time with it.
 
-    def __init__(self, start_wall: float = 1_767_225_600.0, boot: str | None = None, synced: bool = True):
-        self.wall0 = start_wall
-        self.now = 0.0
+    `now()` is `start` plus the time advanced; `monotonic()` is the time advanced, so an
+    injected clock keeps both moving together, as on a Pi that stays up.
+    """
+
+    def __init__(self, start: float = 1_767_225_600.0, boot: str | None = None, synced: bool = True) -> None:
+        self.start = float(start)
+        self._elapsed = 0.0
         self.boot = boot or f"sim-{uuid.uuid4()}"
         self.synced = synced
+        self._lock = threading.Lock()
 
     def advance(self, seconds: float) -> None:
-        self.now += seconds
+        with self._lock:
+            self._elapsed += seconds
+
+    def set(self, when: float) -> None:
+        """Jump the wall clock to `when` (monotonic time moves by the same amount, never back)."""
+        with self._lock:
+            self._elapsed = max(self._elapsed, float(when) - self.start)
+            self.start = float(when) - self._elapsed
+
+    def now(self) -> float:
+        with self._lock:
+            return self.start + self._elapsed
 
     def monotonic(self) -> float:
-        return self.now
+        with self._lock:
+            return self._elapsed
 
     def stamp(self) -> Stamp:
-        return Stamp(ts=self.wall0 + self.now, mono=self.now, boot=self.boot, synced=self.synced)
+        with self._lock:
+            return Stamp(ts=self.start + self._elapsed, mono=self._elapsed, boot=self.boot, synced=self.synced)

@@ -1,22 +1,17 @@
-"""Payloads the agent sends and receives, as pure functions over dicts (no I/O, no paho).
+"""Every payload on the kepu topics, built and parsed here and nowhere else (no I/O, no paho).
 
-Kept beside protocol.py rather than in it so the agent's message shapes can grow without
-touching the module the controller also edits; encode()/decode() add and check "v": 1.
+The builders return plain dicts (`protocol.encode` adds `"v": 1`); the parsers take a decoded
+dict and return frozen dataclasses, raising ProtocolError naming the bad field, so no code
+downstream indexes raw device or controller JSON.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
-from exhibit_agent.protocol import EXHIBIT_ID, ProtocolError
-from kiosk.clock import parse_instant
-
-
-def iso(ts: float) -> str:
-    """Epoch seconds as ISO 8601 UTC with a Z, the form every timestamp field uses."""
-    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")[:-4] + "Z"
+from kepu_contracts.protocol import EXHIBIT_ID, ProtocolError
+from kepu_contracts.times import iso, parse_instant
 
 
 def parse_time(value: Any, name: str) -> float | None:
@@ -60,6 +55,11 @@ def event_batch(exhibit: str, batch: str, events: list[dict[str, Any]], venue: s
     return body
 
 
+def ack(batch: str, from_seq: int, upto_seq: int) -> dict[str, Any]:
+    """What the controller sends once a batch is committed: rows [from_seq, upto_seq] are safe."""
+    return {"batch": batch, "from_seq": from_seq, "upto_seq": upto_seq}
+
+
 @dataclass(frozen=True)
 class Ack:
     batch: str | None
@@ -68,13 +68,16 @@ class Ack:
     exhibit: str | None = None
 
 
+def _seq(value: Any, name: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ProtocolError(f"ack {name} must be a non-negative integer")
+    return value
+
+
 def parse_ack(payload: dict[str, Any]) -> Ack:
     """Check an ack; raise ProtocolError when the range is missing or nonsensical."""
-    upto = payload.get("upto_seq")
-    start = payload.get("from_seq", 1)
-    for name, value in (("upto_seq", upto), ("from_seq", start)):
-        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            raise ProtocolError(f"ack {name} must be a non-negative integer")
+    upto = _seq(payload.get("upto_seq"), "upto_seq")
+    start = _seq(payload.get("from_seq", 1), "from_seq")
     if start > upto:
         raise ProtocolError("ack from_seq is after upto_seq")
     batch = payload.get("batch")
@@ -126,6 +129,42 @@ class Desired:
     config: dict[str, Any]
 
 
+def pack_ref(pack_id: str, version: str, manifest_sha256: str, base_url: str) -> dict[str, str]:
+    """`desired.pack`: where the agent fetches the manifest it must verify against `manifest_sha256`."""
+    return {
+        "id": pack_id,
+        "version": version,
+        "manifest_sha256": manifest_sha256,
+        "url": f"{base_url}/api/v1/packs/{pack_id}/{version}/manifest",
+    }
+
+
+def emergency_ref(
+    emergency_id: int | str, zh: str, en: str, starts: float | None, expires: float | None, tz: str
+) -> dict[str, Any]:
+    """`desired.emergency`: the message and its bounds (ISO 8601 in the controller's zone)."""
+    return {"id": emergency_id, "message": {"zh": zh, "en": en}, "starts": iso(starts, tz), "expires": iso(expires, tz)}
+
+
+def desired(
+    exhibit: str,
+    venue: dict[str, str] | None,
+    opening_hours: Any,
+    pack: dict[str, str] | None,
+    emergency: dict[str, Any] | None,
+    config: dict[str, Any],
+) -> dict[str, Any]:
+    """The retained `desired` message; `parse_desired` reads exactly these fields."""
+    return {
+        "exhibit": exhibit,
+        "venue": venue,
+        "opening_hours": opening_hours,
+        "pack": pack,
+        "emergency": emergency,
+        "config": config,
+    }
+
+
 def parse_desired(payload: dict[str, Any]) -> Desired:
     """Check a desired-state message; raise ProtocolError naming the bad field."""
     venue = payload.get("venue")
@@ -162,7 +201,8 @@ def parse_desired(payload: dict[str, Any]) -> Desired:
             expires=parse_time(raw_em.get("expires"), "desired.emergency.expires"),
             raw=raw_em,
         )
-    config = payload.get("config") or {}
+    config = payload.get("config")
+    config = {} if config is None else config
     if not isinstance(config, dict):
         raise ProtocolError("desired.config must be an object")
     return Desired(
@@ -199,3 +239,41 @@ def reported(
 def install_result(pack: dict[str, str], result: str, reason: str | None, at: float) -> dict[str, Any]:
     """One `last_install` entry: result is ok, rolled_back or refused."""
     return {"pack": pack, "result": result, "reason": reason, "at": iso(at)}
+
+
+# -- commands -----------------------------------------------------------------------
+
+COMMAND_ID_MAX = 64
+
+
+@dataclass(frozen=True)
+class Command:
+    """A one-off action on `commands`; `args` are the fields beside `id` and `type`."""
+
+    id: str
+    type: str
+    args: dict[str, Any]
+
+
+def command(command_id: str, kind: str, args: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A command message. `id` and `type` always win over same-named args."""
+    return {**(args or {}), "id": command_id, "type": kind}
+
+
+def parse_command(payload: dict[str, Any]) -> Command:
+    """Check a command; raise ProtocolError unless it has a text id and type."""
+    command_id, kind = payload.get("id"), payload.get("type")
+    if not isinstance(command_id, str) or not command_id or len(command_id) > COMMAND_ID_MAX:
+        raise ProtocolError(f"a command needs a text id of 1-{COMMAND_ID_MAX} characters")
+    if not isinstance(kind, str) or not kind:
+        raise ProtocolError("a command needs a text type")
+    args = {k: v for k, v in payload.items() if k not in ("v", "id", "type")}
+    return Command(id=command_id, type=kind, args=args)
+
+
+def command_result(command_id: str, ok: bool, error: str | None = None, **fields: Any) -> dict[str, Any]:
+    """The answer on `command_results`: `{id, ok, error?, …}`."""
+    body: dict[str, Any] = {"id": command_id, "ok": ok, **fields}
+    if error is not None:
+        body["error"] = error
+    return body

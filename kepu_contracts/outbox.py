@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kiosk.events import Event
+from kepu_contracts.events import Event
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS outbox (
@@ -175,8 +175,10 @@ class Outbox:
     def count(self, stream: str | None = None) -> int:
         with self._lock:
             if stream is None:
-                return self._conn.execute("SELECT COUNT(*) FROM outbox").fetchone()[0]
-            return self._conn.execute("SELECT COUNT(*) FROM outbox WHERE stream = ?", (stream,)).fetchone()[0]
+                row = self._conn.execute("SELECT COUNT(*) FROM outbox").fetchone()
+            else:
+                row = self._conn.execute("SELECT COUNT(*) FROM outbox WHERE stream = ?", (stream,)).fetchone()
+        return int(row[0])
 
     def size_bytes(self) -> int:
         """Bytes on disk, WAL included: what the cap is measured against."""
@@ -189,7 +191,7 @@ class Outbox:
         return total
 
 
-def _row(r: tuple) -> OutboxRow:
+def _row(r: tuple[Any, ...]) -> OutboxRow:
     try:
         data = json.loads(r[10])
     except (TypeError, ValueError):

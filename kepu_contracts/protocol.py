@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlparse
 
+from kepu_contracts.limits import BATCH_MAX_EVENTS, EVENT_ID_MAX, EVENT_TYPE_MAX
+
 ROOT = "kepu/v1"
 VERSION = 1
 EXHIBIT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -104,12 +106,12 @@ def validate_event(event: Any) -> str | None:
         value = event.get(name)
         if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
             return f"field {name!r} missing or not {'/'.join(t.__name__ for t in types)}"
-    if not 0 < len(event["id"]) <= 128:
-        return "field 'id' must be 1-128 characters"
+    if not 0 < len(event["id"]) <= EVENT_ID_MAX:
+        return f"field 'id' must be 1-{EVENT_ID_MAX} characters"
     if event["seq"] < 1:
         return "field 'seq' must be positive"
-    if not 0 < len(event["type"]) <= 64:
-        return "field 'type' must be 1-64 characters"
+    if not 0 < len(event["type"]) <= EVENT_TYPE_MAX:
+        return f"field 'type' must be 1-{EVENT_TYPE_MAX} characters"
     for name in ("session", "scene"):
         if event.get(name) is not None and not isinstance(event[name], str):
             return f"field {name!r} must be a string or null"
@@ -136,14 +138,9 @@ def parse_event_batch(payload: dict[str, Any], topic_ident: str, id_field: str =
     events = payload.get("events")
     if not isinstance(events, list):
         raise ProtocolError("events must be a list")
-    if len(events) > 10_000:
-        raise ProtocolError("batch too large (over 10,000 events)")
+    if len(events) > BATCH_MAX_EVENTS:
+        raise ProtocolError(f"batch too large (over {BATCH_MAX_EVENTS:,} events)")
     return EventBatch(exhibit=ident, batch=batch, events=events)
-
-
-def ack_payload(batch: str, from_seq: int, upto_seq: int) -> dict[str, Any]:
-    """What the controller sends once a batch is committed: rows [from_seq, upto_seq] are safe."""
-    return {"batch": batch, "from_seq": from_seq, "upto_seq": upto_seq}
 
 
 # -- broker URLs -------------------------------------------------------------

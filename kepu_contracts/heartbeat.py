@@ -1,4 +1,12 @@
-"""Reading the kiosk's heartbeat file `DATA/kiosk.json` (written atomically by the kiosk)."""
+"""`DATA/kiosk.json` (kiosk → agent): the kiosk's heartbeat, written and read here.
+
+    {"pid": 4242, "fps": 59.8, "last_frame": 1778565600.1, "written": 1778565600.2,
+     "pack": {"id", "version", "status": "loaded" | "failed", "reason"?},
+     "last_touch": …, "emergency_shown": "em-7" | null, …}
+
+The kiosk rewrites it about once a second (atomically); the agent treats an old file as a
+kiosk that is not alive.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +15,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from kepu_contracts.datadir import write_json_atomic
 
 
 @dataclass(frozen=True)
@@ -52,3 +62,8 @@ def read_kiosk_status(path: Path, now: float | None = None) -> KioskStatus | Non
         age=max(0.0, now - stamp),
         raw=raw,
     )
+
+
+def write_heartbeat(path: Path, status: dict[str, Any]) -> None:
+    """Replace kiosk.json atomically with `status` (which should carry `written`, Unix seconds)."""
+    write_json_atomic(path, status)
