@@ -13,6 +13,7 @@ manifest checks out and each file's bytes hash to what the manifest says.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import shutil
@@ -239,7 +240,7 @@ def import_kpack(
                     zf,
                     infos[FILES_PREFIX + entry.path],
                     entry,
-                    lambda c, sha=entry.sha256: store.append_partial(sha, c),
+                    functools.partial(store.append_partial, entry.sha256),
                     progress,
                 )
             except BaseException:

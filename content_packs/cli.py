@@ -9,12 +9,16 @@ import sys
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from content_packs.archive import SIGNATURE_NAME, build_pack, read_kpack_manifest, verify_kpack
 from content_packs.errors import PackError
 from content_packs.loader import load_pack, pack_warnings
 from content_packs.safety import scan_source
 from content_packs.signing import generate_keypair, key_id, load_public_key, public_key_base64
+
+if TYPE_CHECKING:
+    from rich.progress import TaskID
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 
@@ -24,7 +28,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return args.run(args)
+        return int(args.run(args))
     except PackError as exc:
         for problem in exc.problems:
             print(f"error: {problem}", file=sys.stderr)
@@ -202,7 +206,7 @@ class _RichProgress:
             console=Console(stderr=True),
             transient=True,
         )
-        self._task = None
+        self._task: TaskID | None = None
 
     def __enter__(self) -> _RichProgress:
         self._bar.start()

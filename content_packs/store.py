@@ -20,7 +20,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -228,7 +228,7 @@ class BlobStore:
         os.close(fd)
         return Path(name)
 
-    def _publish(self, sha: str, write) -> None:
+    def _publish(self, sha: str, write: Callable[[BinaryIO], object]) -> None:
         tmp = self._temp()
         try:
             with open(tmp, "wb") as f:
