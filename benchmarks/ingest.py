@@ -22,8 +22,8 @@ from pathlib import Path
 
 import paho.mqtt.client as mqtt
 
-from controller.broker import Broker
 from controller.core import Controller
+from controller.devtools.broker import Broker
 from controller.settings import Settings
 from kepu_contracts.clock import SystemClock
 from kepu_contracts.protocol import encode, exhibit_subscription, exhibit_topic

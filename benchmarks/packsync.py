@@ -19,7 +19,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from controller.broker import Broker  # noqa: E402
+from controller.devtools.broker import Broker  # noqa: E402
 from exhibit_agent.fetch import Fetcher  # noqa: E402
 from exhibit_agent.installer import Installer  # noqa: E402
 from kepu_contracts.messages import PackRef  # noqa: E402

@@ -3,11 +3,11 @@
 
 Events, visits and their hourly rollups are written together (as ingest would: the rollup counts
 equal what the raw rows say), then the same month's region report is computed twice: by
-`controller.reports.monthly` over rollups, and by one GROUP BY over raw events (with an index
+`controller.domain.reports.monthly` over rollups, and by one GROUP BY over raw events (with an index
 on ts, and dwell percentiles sorted in Python). Both must agree on sessions per venue.
 Then one exhibit's itinerary is changed after the fact, as a technician would (its year-long stay
 cut short by 200 days (or half), then cancelled, then planned again), timing each re-attribution
-(`controller.attribution`), and the report must still agree with the raw events.
+(`controller.domain.attribution`), and the report must still agree with the raw events.
 Usage: python benchmarks/reports.py [--exhibits 500] [--days 365] [--sessions-per-day 4]
 """
 
@@ -23,12 +23,12 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from controller import rotations
-from controller.auth import Principal
-from controller.db import Store
-from controller.opening import DEFAULT_HOURS, _open_hours, month_range
-from controller.reports import monthly
-from controller.rollups import RollupDelta, dwell_column
+from controller.domain import rotations
+from controller.domain.auth import Principal
+from controller.domain.opening import DEFAULT_HOURS, _open_hours, month_range
+from controller.domain.reports import monthly
+from controller.domain.rollups import RollupDelta, dwell_column
+from controller.store.db import Store
 
 TZ = "Asia/Shanghai"
 START = 1_735_660_800.0  # 2025-01-01 00:00 +08:00

@@ -90,8 +90,8 @@ def admin_token(data: Path, given: str | None, environ: Mapping[str, str]) -> tu
 def serve(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     import uvicorn
 
-    from controller.app import create_app
     from controller.settings import Settings
+    from controller.web.app import create_app
 
     token, show = admin_token(args.data, args.admin_token, environ)
     settings = Settings.from_env(
@@ -115,8 +115,8 @@ def serve(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
 def enroll(args: argparse.Namespace) -> int:
     import time
 
-    from controller.db import Store
-    from controller.enroll import enroll as do_enroll
+    from controller.domain.enroll import enroll as do_enroll
+    from controller.store.db import Store
 
     store = Store(args.data / "controller.db")
     try:
@@ -135,10 +135,10 @@ def enroll(args: argparse.Namespace) -> int:
 def reattribute(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     import time
 
-    from controller import audit
-    from controller.attribution import reattribute_all
-    from controller.db import Store
+    from controller.domain import audit
+    from controller.domain.attribution import reattribute_all
     from controller.settings import Settings
+    from controller.store.db import Store
 
     tz = Settings.from_env(environ, data_dir=args.data, timezone=args.timezone).timezone
     store = Store(args.data / "controller.db")
@@ -158,7 +158,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     argv = list(sys.argv[1:] if argv is None else argv)
     environ = os.environ if environ is None else environ
     if argv[:1] == ["demo"]:
-        from controller.demo import main as demo_main  # written alongside the kiosk; owns its own --help
+        from controller.devtools.demo import main as demo_main  # written alongside the kiosk; owns its own --help
 
         return demo_main(argv[1:]) or 0
     args = build_parser().parse_args(argv)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 import threading
 
-from controller.db import Store
-from controller.ingest import Ingester, Outcome, Outgoing
-from controller.rollups import backfill_online_spans
+from controller.domain.rollups import backfill_online_spans
+from controller.ingest.ingester import Ingester, Outcome, Outgoing
 from controller.settings import Settings
+from controller.store.db import Store
 from kepu_contracts.clock import Clock, SystemClock
 
 log = logging.getLogger(__name__)
@@ -27,8 +27,8 @@ class Controller:
         self.bridge = None
         self.sent: list[Outgoing] = []  # what was published (kept only without a bridge, for tests)
         self._lock = threading.RLock()
-        from controller.desired import DesiredStates
-        from controller.scheduler import Scheduler
+        from controller.domain.desired import DesiredStates
+        from controller.domain.scheduler import Scheduler
 
         self.desired = DesiredStates(self)
         self.scheduler = Scheduler(self)
@@ -37,7 +37,7 @@ class Controller:
 
     def start(self, scheduler: bool = True) -> Controller:
         if self.settings.mqtt_url:
-            from controller.bridge import MqttBridge
+            from controller.ingest.mqtt import MqttBridge
 
             self.bridge = MqttBridge(self.settings.mqtt_url, self.handle_message, self.settings.mqtt_client_id).start()
         self.changed()

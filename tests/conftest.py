@@ -17,7 +17,7 @@ SAMPLES = REPO / "content_packs" / "samples"
 @pytest.fixture
 def broker(tmp_path):
     """A private mosquitto started for this test with a generated config."""
-    from controller.broker import Broker
+    from controller.devtools.broker import Broker
 
     with Broker(workdir=tmp_path / "broker") as running:
         yield running

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from controller.broker import free_port
+from controller.devtools.broker import free_port
 
 
 def run_cli(module: str, *args: str, timeout: float = 300) -> str:

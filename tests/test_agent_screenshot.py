@@ -12,7 +12,7 @@ import time
 import pygame
 import pytest
 
-from controller.enroll import enroll
+from controller.domain.enroll import enroll
 from exhibit_agent.agent import Agent
 from exhibit_agent.config import build_config
 from kepu_contracts.clock import ManualClock

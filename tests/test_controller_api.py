@@ -205,7 +205,7 @@ def test_pack_reads_can_require_a_token(tmp_path):
 
 def test_closed_pack_reads_accept_the_enrolled_devices_token(tmp_path):
     """With open_pack_reads=False the agent's device token (from enroll) fetches manifests and blobs; no token is 401."""
-    from controller.enroll import enroll
+    from controller.domain.enroll import enroll
 
     closed = Stack(tmp_path / "ctl", ManualClock(at("2025-05-10 08:00")), open_pack_reads=False)
     try:

@@ -11,10 +11,10 @@ from contextlib import closing
 
 import pytest
 
-from controller.attribution import changed_intervals
-from controller.opening import buckets
-from controller.rollups import dwell_column
-from controller.schema import ROLLUP_COUNTERS
+from controller.domain.attribution import changed_intervals
+from controller.domain.opening import buckets
+from controller.domain.rollups import dwell_column
+from controller.store.schema import ROLLUP_COUNTERS
 from kepu_contracts.clock import ManualClock
 from tests.test_controller_support import TZ, Device, Stack, approved_pack, at, batch, session_events
 

@@ -13,9 +13,9 @@ from pathlib import Path
 import paho.mqtt.client as mqtt
 import pytest
 
-from controller.broker import Broker
 from controller.cli import main
-from controller.enroll import CONTROLLER_USER, ensure_controller_user, mosquitto_hash
+from controller.devtools.broker import Broker
+from controller.domain.enroll import CONTROLLER_USER, ensure_controller_user, mosquitto_hash
 from kepu_contracts.clock import ManualClock
 from tests.test_controller_support import Device, Stack, at, batch, session_events
 

@@ -7,10 +7,10 @@ import re
 
 import httpx
 
-from controller import health_history
-from controller.app import create_app
-from controller.server import ServerThread
+from controller.devtools.server import ServerThread
+from controller.domain import health_history
 from controller.settings import Settings
+from controller.web.app import create_app
 from kepu_contracts.clock import ManualClock
 from kepu_contracts.protocol import encode, exhibit_topic
 

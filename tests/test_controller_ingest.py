@@ -12,9 +12,9 @@ import httpx
 import paho.mqtt.client as mqtt
 import pytest
 
-from controller.app import create_app
-from controller.server import ServerThread
+from controller.devtools.server import ServerThread
 from controller.settings import Settings
+from controller.web.app import create_app
 from kepu_contracts.protocol import encode, exhibit_topic, parse_broker_url
 
 TOKEN = "test-admin-token"

@@ -7,9 +7,9 @@ import re
 import httpx
 import pytest
 
-from controller.app import create_app
-from controller.server import ServerThread
+from controller.devtools.server import ServerThread
 from controller.settings import Settings
+from controller.web.app import create_app
 from kepu_contracts.clock import ManualClock
 from kepu_contracts.protocol import encode, exhibit_topic
 

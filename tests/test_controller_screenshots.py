@@ -8,8 +8,8 @@ import json
 import pygame
 import pytest
 
-from controller import screenshots
-from controller.enroll import enroll
+from controller.domain import screenshots
+from controller.domain.enroll import enroll
 from kepu_contracts.clock import ManualClock
 from tests.test_controller_support import Stack, at
 

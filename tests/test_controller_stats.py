@@ -9,8 +9,8 @@ import json
 import pytest
 from openpyxl import load_workbook
 
-from controller.metrics import dwell_percentile
-from controller.schema import DWELL_COLUMNS
+from controller.domain.metrics import dwell_percentile
+from controller.store.schema import DWELL_COLUMNS
 from kepu_contracts.clock import ManualClock
 from tests.test_controller_support import Stack, approved_pack, at, batch, session_events
 

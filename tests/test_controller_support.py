@@ -16,9 +16,9 @@ import paho.mqtt.client as mqtt
 from content_packs.archive import build_pack
 from content_packs.signing import generate_keypair
 from content_packs.testing import make_pack
-from controller.app import create_app
-from controller.server import ServerThread
+from controller.devtools.server import ServerThread
 from controller.settings import Settings
+from controller.web.app import create_app
 from kepu_contracts.clock import ManualClock
 from kepu_contracts.protocol import encode, exhibit_topic, parse_broker_url
 

@@ -69,9 +69,9 @@ def _prepare(data: Path, work: Path) -> tuple[Path, Path, str]:
     """
     from content_packs.archive import build_pack
     from content_packs.signing import generate_keypair
-    from controller import fleet, rotations, venues
-    from controller.auth import Principal, issue_token
-    from controller.db import Store
+    from controller.domain import fleet, rotations, venues
+    from controller.domain.auth import Principal, issue_token
+    from controller.store.db import Store
 
     admin, now = Principal("admin", "admin"), time.time()
     store = Store(data / "controller.db")
@@ -114,7 +114,7 @@ def _agent(exhibit_data: Path, mqtt_url: str, controller_url: str, public_key: P
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     """Broker, controller, one simulated exhibit (kiosk + agent); yields (controller, exhibit data dir, kpack)."""
-    from controller.broker import Broker
+    from controller.devtools.broker import Broker
 
     work = tmp_path_factory.mktemp("browser-stack")
     data = work / "controller"
@@ -383,8 +383,8 @@ def test_emergency_needs_typed_confirmation_shows_on_the_exhibit_and_ends(browse
 
 def _on_air(core) -> None:
     """A running campaign and an emergency on air, so those pages show their busy state too."""
-    from controller import campaigns, emergencies
-    from controller.auth import Principal
+    from controller.domain import campaigns, emergencies
+    from controller.domain.auth import Principal
     from tests.test_dashboard_support import DAY, NOW, TZ
 
     admin = Principal("admin", "admin")
@@ -424,7 +424,7 @@ def _screenshots_taken(core, data_dir: Path) -> None:
 
     import pygame
 
-    from controller import screenshots as shots
+    from controller.domain import screenshots as shots
     from tests.test_dashboard_support import NOW
 
     pygame.init()
@@ -465,9 +465,9 @@ def test_viewer_and_district_technician_pages_hold_only_what_they_may(browser, t
     """Users made through the API with the admin token, logged in through the login page, every page checked."""
     import httpx
 
-    from controller.app import create_app
-    from controller.server import ServerThread
+    from controller.devtools.server import ServerThread
     from controller.settings import Settings
+    from controller.web.app import create_app
     from kepu_contracts.clock import ManualClock
     from tests.test_dashboard_support import NOW, seed
 
@@ -560,9 +560,9 @@ def test_viewer_and_district_technician_pages_hold_only_what_they_may(browser, t
 
 def test_screenshot_every_page_in_both_sizes_and_languages(browser, tmp_path, screenshots):
     """Seeded district data (weeks of visits) so the charts have something to show; every page, four ways."""
-    from controller.app import create_app
-    from controller.server import ServerThread
+    from controller.devtools.server import ServerThread
     from controller.settings import Settings
+    from controller.web.app import create_app
     from kepu_contracts.clock import ManualClock
     from tests.test_dashboard_support import NOW, seed
 

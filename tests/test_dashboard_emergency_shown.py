@@ -7,12 +7,12 @@ import json
 import httpx
 import pytest
 
-from controller import emergencies
-from controller.app import create_app
-from controller.auth import Principal
-from controller.server import ServerThread
+from controller.devtools.server import ServerThread
+from controller.domain import emergencies
+from controller.domain.auth import Principal
 from controller.settings import Settings
-from controller.web.queries import showing_emergency
+from controller.web.app import create_app
+from controller.web.dashboard.queries import showing_emergency
 from kepu_contracts.clock import ManualClock
 from kepu_contracts.protocol import exhibit_topic
 from tests.test_dashboard_support import NOW, TZ, seed

@@ -12,10 +12,10 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from controller.app import create_app
-from controller.server import ServerThread
+from controller.devtools.server import ServerThread
 from controller.settings import Settings
-from controller.web.i18n import LABELS
+from controller.web.app import create_app
+from controller.web.dashboard.i18n import LABELS
 from kepu_contracts.clock import ManualClock
 from tests.test_dashboard_support import NOW, seed
 

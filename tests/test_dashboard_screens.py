@@ -12,10 +12,10 @@ import zlib
 import httpx
 import pytest
 
-from controller.app import create_app
-from controller.commands import PENDING_FOR
-from controller.server import ServerThread
+from controller.devtools.server import ServerThread
+from controller.domain.commands import PENDING_FOR
 from controller.settings import Settings
+from controller.web.app import create_app
 from kepu_contracts.clock import ManualClock
 from kepu_contracts.protocol import exhibit_topic
 from tests.test_dashboard_pages import client, csrf

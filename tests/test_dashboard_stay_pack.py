@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from controller.app import create_app
-from controller.server import ServerThread
+from controller.devtools.server import ServerThread
 from controller.settings import Settings
+from controller.web.app import create_app
 from kepu_contracts.clock import ManualClock
 from tests.test_dashboard_pages import client, csrf
 from tests.test_dashboard_support import NOW, seed

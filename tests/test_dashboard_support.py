@@ -13,9 +13,9 @@ from content_packs.archive import build_pack
 from content_packs.signing import generate_keypair
 from content_packs.store import BlobStore
 from content_packs.testing import make_pack
-from controller import fleet, health_history, packs, rotations, venues
-from controller.auth import Principal, issue_token
 from controller.core import Controller
+from controller.domain import fleet, health_history, packs, rotations, venues
+from controller.domain.auth import Principal, issue_token
 from kepu_contracts.protocol import encode, exhibit_topic
 
 # 2025-05-12 15:00 in Shanghai (防灾减灾日), a Monday.

@@ -59,7 +59,7 @@ def test_contracts_need_nothing_but_the_standard_library():
 
 def test_the_rule_test_sees_a_violation(tmp_path):
     bad = tmp_path / "bad.py"
-    bad.write_text("def f():\n    from kiosk.app import KioskApp\n    import controller.db\n")
+    bad.write_text("def f():\n    from kiosk.app import KioskApp\n    import controller.store.db\n")
     assert project_imports(bad) == [(2, "kiosk"), (3, "controller")]
 
 

@@ -1,0 +1,114 @@
+"""Health over time: at most one sample per exhibit per `INTERVAL`, kept for `KEEP_DAYS`.
+
+The exhibit row holds only the latest health message (agents send one every 30 s by default);
+this keeps a thinned copy so the exhibit page can draw temperature, fps and disk over days.
+A sample is the first health message of its window, stamped with the controller's clock
+(health is QoS 0 and live, so the receive time is the measurement time within a few seconds).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlite_utils import Database
+
+from controller.domain.opening import zone
+
+INTERVAL = 300.0  # s: one sample per exhibit per 5 minutes
+KEEP_DAYS = 30
+
+COLUMNS = ("cpu_temp", "disk_free", "fps", "kiosk_fps", "kiosk_alive", "undervoltage", "screen_on", "uptime", "backlog")
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _flag(value: Any) -> int | None:
+    return int(value) if isinstance(value, bool) else None
+
+
+def sample(health: dict[str, Any]) -> dict[str, Any]:
+    """The figures worth a history from one health message; what is missing or malformed stays None."""
+    kiosk = health.get("kiosk") if isinstance(health.get("kiosk"), dict) else {}
+    outbox = health.get("outbox") if isinstance(health.get("outbox"), dict) else {}
+    backlog = outbox.get("backlog") if isinstance(outbox.get("backlog"), dict) else {}
+    undervoltage = _flag(health.get("undervoltage"))
+    throttled = health.get("throttled")
+    if undervoltage is None and isinstance(throttled, dict):
+        undervoltage = _flag(throttled.get("undervoltage"))
+    return {
+        "cpu_temp": _number(health.get("cpu_temp")),
+        "disk_free": _number(health.get("disk_free")),
+        "fps": _number(health.get("fps")),
+        "kiosk_fps": _number(kiosk.get("fps")),
+        # No kiosk heartbeat at all is a kiosk that is not alive.
+        "kiosk_alive": _flag(kiosk.get("alive")) if kiosk else (0 if "kiosk" in health else None),
+        "undervoltage": undervoltage,
+        "screen_on": _flag(health.get("screen_on")),
+        "uptime": _number(health.get("uptime")),
+        "backlog": _number(backlog.get("events")),
+    }
+
+
+def record(db: Database, exhibit: str, health: dict[str, Any], now: float) -> bool:
+    """Keep this health message as a sample unless the exhibit has one from the last INTERVAL; prune old ones."""
+    last = db.execute("SELECT MAX(ts) FROM health_samples WHERE exhibit = ?", [exhibit]).fetchone()[0]
+    if last is not None and 0 <= now - last < INTERVAL:
+        return False
+    db["health_samples"].insert({"exhibit": exhibit, "ts": now, **sample(health)})
+    db.execute("DELETE FROM health_samples WHERE exhibit = ? AND ts < ?", [exhibit, now - KEEP_DAYS * 86400])
+    return True
+
+
+def samples(db: Database, exhibit: str, since: float, until: float | None = None) -> list[dict[str, Any]]:
+    """An exhibit's samples in [since, until] (until: now, so the newest counts), oldest first."""
+    sql = (
+        "SELECT * FROM health_samples WHERE exhibit = ? AND ts >= ?"
+        + (" AND ts <= ?" if until is not None else "")
+        + " ORDER BY ts"
+    )
+    return [dict(r) for r in db.query(sql, [exhibit, since] + ([until] if until is not None else []))]
+
+
+def hourly(db: Database, exhibit: str, since: float, until: float, tz: str) -> list[dict[str, Any]]:
+    """Samples summed up per local hour (only hours with samples): mean/max temperature, mean fps, least disk, warnings."""
+    hours: dict[str, list[dict[str, Any]]] = {}
+    for s in samples(db, exhibit, since, until):
+        key = datetime.fromtimestamp(s["ts"], zone(tz)).strftime("%Y-%m-%d %H:00")
+        hours.setdefault(key, []).append(s)
+
+    def values(rows: list[dict[str, Any]], column: str) -> list[float]:
+        return [r[column] for r in rows if r[column] is not None]
+
+    out = []
+    for hour, rows in hours.items():
+        temps, fps, disk = values(rows, "cpu_temp"), values(rows, "fps"), values(rows, "disk_free")
+        out.append(
+            {
+                "hour": hour,
+                "samples": len(rows),
+                "temp_mean": round(sum(temps) / len(temps), 1) if temps else None,
+                "temp_max": round(max(temps), 1) if temps else None,
+                "fps_mean": round(sum(fps) / len(fps), 1) if fps else None,
+                "disk_min": min(disk) if disk else None,
+                "kiosk_down": sum(1 for r in rows if r["kiosk_alive"] == 0),
+                "undervoltage": sum(1 for r in rows if r["undervoltage"] == 1),
+            }
+        )
+    return out
+
+
+def chart(hours: list[dict[str, Any]], since: float, until: float, tz: str) -> dict[str, list[Any]]:
+    """Every local hour in [since, until) with the hourly figures, None where no sample came (gaps stay gaps)."""
+    by_hour = {h["hour"]: h for h in hours}
+    labels: list[str] = []
+    t = since - since % 3600
+    while t < until:
+        label = datetime.fromtimestamp(t, zone(tz)).strftime("%Y-%m-%d %H:00")
+        if not labels or labels[-1] != label:  # a DST fold repeats an hour
+            labels.append(label)
+        t += 3600
+    pick = lambda key: [by_hour.get(label, {}).get(key) for label in labels]  # noqa: E731
+    return {"hours": labels, "temp_mean": pick("temp_mean"), "temp_max": pick("temp_max"), "fps_mean": pick("fps_mean")}

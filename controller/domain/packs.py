@@ -1,0 +1,186 @@
+"""The pack repository: uploaded .kpack files verified by content_packs, reviewed draft → approved → retired."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import tomllib
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from sqlite_utils import Database
+
+from content_packs.archive import import_kpack
+from content_packs.errors import PackError
+from content_packs.manifest import Manifest
+from content_packs.signing import KeyLike
+from content_packs.store import BlobStore
+from controller.domain import audit
+from controller.domain.auth import Principal
+from controller.errors import Conflict, Invalid, NotFound
+from controller.store.db import Store
+from kepu_contracts.times import iso
+
+STATUSES = ("draft", "approved", "retired")
+# Review only moves forward: an approved pack can be retired, never quietly made a draft again.
+TRANSITIONS = {("draft", "approved"), ("draft", "retired"), ("approved", "retired")}
+
+
+def trusted_keys(key_files: list[Path], data_dir: Path) -> list[KeyLike]:
+    """Keys given on the command line plus every DATA/trusted_keys/*.pub."""
+    folder = data_dir / "trusted_keys"
+    return [*key_files, *(sorted(folder.glob("*.pub")) if folder.is_dir() else [])]
+
+
+def view(row: dict[str, Any], tz: str) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "version": row["version"],
+        "title": {"zh": row["title_zh"], "en": row["title_en"]},
+        "topic": row["topic"],
+        "manifest_sha256": row["manifest_sha256"],
+        "signer": row["signer"],
+        "size": row["size"],
+        "goal_scene": row["goal_scene"],
+        "status": row["status"],
+        "region": row["region"],
+        "uploaded_by": row["uploaded_by"],
+        "uploaded_at": iso(row["uploaded_at"], tz),
+    }
+
+
+def get_row(db: Database, pack_id: str, version: str) -> dict[str, Any]:
+    for row in db.query("SELECT * FROM packs WHERE id = ? AND version = ?", [pack_id, version]):
+        return row
+    raise NotFound(f"no pack {pack_id} {version}")
+
+
+def _pack_toml(blobs: BlobStore, manifest: Manifest) -> dict[str, Any]:
+    """The pack's own pack.toml (already verified by the signature); {} if unreadable."""
+    entry = next((f for f in manifest.files if f.path == "pack.toml"), None)
+    if entry is None:
+        return {}
+    try:
+        return tomllib.loads(blobs.get(entry.sha256).decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError, PackError, OSError):
+        return {}
+
+
+def _goal_scene(doc: dict[str, Any]) -> str | None:
+    """The pack's goal scene: completion counts sessions that reach it."""
+    goal = doc.get("goal")
+    return goal if isinstance(goal, str) else None
+
+
+def _questions(doc: dict[str, Any]) -> str | None:
+    """Quiz wording by question id, as JSON: {id: {prompt: {zh, en}, choices: [{zh, en}…], answer}}."""
+    out: dict[str, Any] = {}
+    for scene in doc.get("scenes") or []:
+        if not isinstance(scene, dict) or scene.get("type") != "quiz":
+            continue
+        for q in scene.get("questions") or []:
+            if isinstance(q, dict) and isinstance(q.get("id"), str):
+                out[q["id"]] = {"prompt": q.get("prompt"), "choices": q.get("choices") or [], "answer": q.get("answer")}
+    return json.dumps(out, ensure_ascii=False) if out else None
+
+
+def upload(
+    store: Store, blobs: BlobStore, keys: list[KeyLike], kpack: Path, user: Principal, now: float
+) -> tuple[dict[str, Any], bool]:
+    """Verify and import a .kpack as a draft; returns (row, created). Re-uploading the same bytes is a no-op."""
+    user.require("technician")
+    if not keys:
+        raise Invalid("no trusted signing keys are configured: put KEY.pub in DATA/trusted_keys/ or pass --trusted-key")
+    try:
+        manifest = import_kpack(kpack, blobs, keys)
+    except PackError as exc:
+        raise Invalid(f"the pack was refused: {exc}") from exc
+    manifest_bytes, signature = blobs.get_manifest(manifest.sha256)
+    doc = _pack_toml(blobs, manifest)
+    with store.write() as db:
+        existing = db.execute(
+            "SELECT manifest_sha256 FROM packs WHERE id = ? AND version = ?", [manifest.id, manifest.version]
+        ).fetchone()
+        if existing:
+            if existing[0] == manifest.sha256:
+                return get_row(db, manifest.id, manifest.version), False
+            raise Conflict(f"{manifest.id} {manifest.version} already exists with different content; bump the version")
+        db["packs"].insert(
+            {
+                "id": manifest.id,
+                "version": manifest.version,
+                "title_zh": manifest.title.zh,
+                "title_en": manifest.title.en,
+                "topic": manifest.topic,
+                "manifest_sha256": manifest.sha256,
+                "manifest": manifest_bytes,
+                "signature": signature,
+                "signer": manifest.signer,
+                "size": manifest.total_size,
+                "goal_scene": _goal_scene(doc),
+                "questions": _questions(doc),
+                "status": "draft",
+                "region": user.region,
+                "uploaded_by": user.id,
+                "uploaded_at": now,
+            }
+        )
+        audit.record(
+            db,
+            now,
+            user.id,
+            "pack.upload",
+            f"{manifest.id} {manifest.version}",
+            {"sha256": manifest.sha256},
+            user.region,
+        )
+        return get_row(db, manifest.id, manifest.version), True
+
+
+MAX_UPLOAD = 2 * 1024**3  # a .kpack bigger than this is refused while it is still arriving
+
+
+def upload_stream(
+    store: Store, data_dir: Path, key_files: list[Path], stream: BinaryIO, user: Principal, now: float
+) -> tuple[dict[str, Any], bool]:
+    """Spool an uploaded .kpack to the store's tmp folder (capped as it arrives), then `upload` it."""
+    user.require("technician")
+    blobs = BlobStore(data_dir / "store")
+    with tempfile.TemporaryDirectory(dir=blobs.root / "tmp") as tmp:
+        path = Path(tmp) / "upload.kpack"
+        written = 0
+        with path.open("wb") as out:
+            while chunk := stream.read(1024 * 1024):
+                written += len(chunk)
+                if written > MAX_UPLOAD:
+                    raise Invalid("the upload is larger than 2 GiB")
+                out.write(chunk)
+        return upload(store, blobs, trusted_keys(key_files, data_dir), path, user, now)
+
+
+def review(store: Store, pack_id: str, version: str, status: str, user: Principal, now: float) -> dict[str, Any]:
+    """Move a pack along draft → approved → retired (reviewers, within the pack's region)."""
+    if status not in STATUSES:
+        raise Invalid(f"status must be one of {', '.join(STATUSES)}")
+    with store.write() as db:
+        row = get_row(db, pack_id, version)
+        user.require("reviewer", row["region"])
+        if row["status"] == status:
+            return row
+        if (row["status"], status) not in TRANSITIONS:
+            raise Conflict(f"{pack_id} {version} is {row['status']}; it cannot become {status}")
+        db.conn.execute("UPDATE packs SET status = ? WHERE id = ? AND version = ?", (status, pack_id, version))
+        audit.record(db, now, user.id, f"pack.{status}", f"{pack_id} {version}", {"from": row["status"]}, row["region"])
+        return get_row(db, pack_id, version)
+
+
+def require_deployable(db: Database, pack_id: str, version: str | None) -> None:
+    """Only approved packs may be planned onto exhibits; Conflict with the reason otherwise."""
+    if version:
+        row = db.execute("SELECT status FROM packs WHERE id = ? AND version = ?", [pack_id, version]).fetchone()
+        if row is None:
+            raise NotFound(f"no pack {pack_id} {version}")
+        if row[0] != "approved":
+            raise Conflict(f"{pack_id} {version} is {row[0]}; only approved packs can be deployed")
+    elif not db.execute("SELECT 1 FROM packs WHERE id = ? AND status = 'approved'", [pack_id]).fetchone():
+        raise Conflict(f"pack {pack_id} has no approved version")

@@ -1,0 +1,99 @@
+"""Venues: places exhibits stand, each in a region path, with opening hours and a default pack."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlite_utils import Database
+
+from controller.domain import audit
+from controller.domain.auth import Principal, check_region
+from controller.domain.opening import check_opening_hours
+from controller.domain.packs import require_deployable
+from controller.errors import Conflict, Invalid, NotFound
+from kepu_contracts.protocol import EXHIBIT_ID
+
+
+def view(row: dict[str, Any]) -> dict[str, Any]:
+    pack = {"id": row["default_pack_id"], "version": row["default_pack_version"]} if row["default_pack_id"] else None
+    return {
+        "id": row["id"],
+        "name": row["name"],
+        "region": row["region"],
+        "opening_hours": json.loads(row["opening_hours"]),
+        "default_pack": pack,
+    }
+
+
+def get(db: Database, principal: Principal, venue: str) -> dict[str, Any]:
+    """A venue the caller may see, or NotFound."""
+    for row in db.query("SELECT * FROM venues WHERE id = ?", [venue]):
+        if principal.sees(row["region"]):
+            return row
+    raise NotFound(f"no venue {venue!r}")
+
+
+def list_venues(db: Database, principal: Principal) -> list[dict[str, Any]]:
+    return [view(r) for r in db.query("SELECT * FROM venues ORDER BY region, id") if principal.sees(r["region"])]
+
+
+def _pack_fields(db: Database, pack: dict[str, Any] | None) -> dict[str, Any]:
+    if not pack:
+        return {"default_pack_id": None, "default_pack_version": None}
+    require_deployable(db, pack["id"], pack.get("version"))
+    return {"default_pack_id": pack["id"], "default_pack_version": pack.get("version")}
+
+
+def create(db: Database, user: Principal, data: dict[str, Any], now: float) -> dict[str, Any]:
+    """Add a venue inside the caller's region (technician or above)."""
+    if not EXHIBIT_ID.match(data["id"]):
+        raise Invalid("venue id must be 1-64 letters, digits, '.', '_' or '-'")
+    region = check_region(data["region"])
+    if not region:
+        raise Invalid("a venue needs a region path (province/city/district/community)")
+    user.require("technician", region)
+    if db.execute("SELECT 1 FROM venues WHERE id = ?", [data["id"]]).fetchone():
+        raise Conflict(f"venue {data['id']!r} already exists")
+    row = {
+        "id": data["id"],
+        "name": data["name"],
+        "region": region,
+        "opening_hours": json.dumps(check_opening_hours(data.get("opening_hours"))),
+        "created": now,
+        **_pack_fields(db, data.get("default_pack")),
+    }
+    db["venues"].insert(row, pk="id")
+    audit.record(db, now, user.id, "venue.create", row["id"], data, region)
+    return view(get(db, user, row["id"]))
+
+
+def update(db: Database, user: Principal, venue: str, data: dict[str, Any], now: float) -> dict[str, Any]:
+    """Change name, region, opening hours or default pack (within the caller's scope, before and after)."""
+    row = get(db, user, venue)
+    user.require("technician", row["region"])
+    updates: dict[str, Any] = {}
+    if data.get("name") is not None:
+        updates["name"] = data["name"]
+    if data.get("region") is not None:
+        updates["region"] = check_region(data["region"])
+        if not updates["region"]:
+            raise Invalid("a venue needs a region path")
+        user.require("technician", updates["region"])
+    if "opening_hours" in data and data["opening_hours"] is not None:
+        updates["opening_hours"] = json.dumps(check_opening_hours(data["opening_hours"]))
+    if "default_pack" in data:
+        updates.update(_pack_fields(db, data["default_pack"]))
+    if updates:
+        db["venues"].update(venue, updates)
+    audit.record(db, now, user.id, "venue.update", venue, data, updates.get("region", row["region"]))
+    return view(get(db, user, venue))
+
+
+def delete(db: Database, user: Principal, venue: str, now: float) -> None:
+    row = get(db, user, venue)
+    user.require("technician", row["region"])
+    if db.execute("SELECT 1 FROM rotations WHERE venue = ?", [venue]).fetchone():
+        raise Conflict(f"venue {venue!r} has stays in its history; it cannot be deleted")
+    db["venues"].delete(venue)
+    audit.record(db, now, user.id, "venue.delete", venue, {}, row["region"])

@@ -1,0 +1,1 @@
+"""MQTT in and out: the paho edge (`mqtt`) and the ingester that commits device messages (`ingester`)."""

@@ -1,0 +1,302 @@
+"""MQTT ingest: batches in, committed idempotently, acks out only after commit. Never raises on bad input."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlite_utils import Database
+
+from controller.domain import health_history
+from controller.domain.rollups import Itinerary, RollupDelta, accrue_online, counts_as_completion, event_counts
+from controller.store.db import Store
+from kepu_contracts.clock import Clock
+from kepu_contracts.events import EventType
+from kepu_contracts.messages import ack as ack_payload
+from kepu_contracts.protocol import (
+    ProtocolError,
+    decode,
+    encode,
+    exhibit_topic,
+    parse_event_batch,
+    parse_topic,
+    validate_event,
+    venue_topic,
+)
+
+log = logging.getLogger(__name__)
+
+MAX_QUARANTINED_PAYLOAD = 64_000  # keep enough to debug, not enough to fill the disk
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A message to publish once the transaction that justified it has committed."""
+
+    topic: str
+    payload: bytes
+    qos: int = 1
+    retain: bool = False
+
+
+@dataclass
+class Outcome:
+    """What handling one message did."""
+
+    outgoing: list[Outgoing] = field(default_factory=list)
+    stored: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    new_exhibits: list[str] = field(default_factory=list)
+
+
+class Ingester:
+    """Turns one MQTT message into committed rows, rollups and the messages to send back."""
+
+    def __init__(self, store: Store, clock: Clock, tz: str, on_new_exhibit: Callable[[str], None] | None = None):
+        self.store = store
+        self.clock = clock
+        self.tz = tz
+        self.on_new_exhibit = on_new_exhibit
+
+    def handle(self, topic: str, raw: bytes) -> Outcome:
+        """Process a message; malformed input is quarantined and counted, never raised."""
+        outcome = Outcome()
+        try:
+            parts = parse_topic(topic)
+            if parts.kind == "venues":
+                if parts.channel != "footfall":
+                    return outcome  # our own footfall_ack echoes, if subscribed broadly
+                self._batch(topic, raw, parts.ident, "venue", outcome)
+            elif parts.channel == "events":
+                self._batch(topic, raw, parts.ident, "exhibit", outcome)
+            elif parts.channel in ("state", "health", "reported", "command_results"):
+                self._status(parts.ident, parts.channel, raw, outcome)
+            else:
+                return outcome
+        except ProtocolError as exc:
+            self._reject(topic, raw, str(exc))
+            outcome.rejected += 1
+        except Exception:  # the loop must survive anything a device sends
+            log.exception("ingest failed for %s", topic)
+            self._reject(topic, raw, "internal error while ingesting (see the controller log)")
+            outcome.rejected += 1
+        for exhibit in outcome.new_exhibits:
+            if self.on_new_exhibit:
+                self.on_new_exhibit(exhibit)
+        return outcome
+
+    # -- batches ---------------------------------------------------------------
+
+    def _batch(self, topic: str, raw: bytes, ident: str, id_field: str, outcome: Outcome) -> None:
+        payload = decode(raw)
+        batch = parse_event_batch(payload, ident, id_field)
+        now = self.clock.now()
+        seqs = [e["seq"] for e in batch.events if isinstance(e, dict) and _is_int(e.get("seq")) and e["seq"] > 0]
+        bad: list[tuple[Any, str]] = []
+        with self.store.write() as db:
+            if id_field == "exhibit":
+                self._touch(db, ident, now, outcome)
+                exhibit, fixed_venue = ident, None
+            else:
+                source = payload.get("exhibit")
+                exhibit = source if isinstance(source, str) and source else f"door:{ident}"
+                fixed_venue = ident
+            itinerary = Itinerary.load(db, exhibit) if fixed_venue is None else None
+            pack = _current_pack(db, exhibit)
+            delta = RollupDelta(self.tz)
+            goals = _goal_scenes(db)
+            for event in batch.events:
+                reason = validate_event(event)
+                if reason:
+                    bad.append((event, reason))
+                    continue
+                venue = fixed_venue if fixed_venue is not None else (itinerary.venue_at(event["ts"]) or "")
+                event_pack = event.get("data", {}).get("pack") if isinstance(event.get("data"), dict) else None
+                event_pack = event_pack if isinstance(event_pack, str) else pack
+                if id_field == "venue" and event["type"] != EventType.FOOTFALL:
+                    event = {**event, "type": "footfall"}
+                if self._insert(db, exhibit, venue, event_pack, event, now):
+                    outcome.stored += 1
+                    self._roll(db, delta, exhibit, venue, event_pack, event, goals)
+                else:
+                    outcome.duplicates += 1
+            delta.flush(db)
+            for event, reason in bad:
+                _quarantine(db, topic, reason, event, now)
+        outcome.rejected += len(bad)
+        if bad:
+            log.warning("%s: %d malformed events quarantined (first: %s)", topic, len(bad), bad[0][1])
+        if seqs:
+            # Bad events are acked too: they are quarantined here, and resending them cannot fix them.
+            ack = ack_payload(batch.batch, min(seqs), max(seqs))
+            if id_field == "exhibit":
+                ack_topic = exhibit_topic(ident, "ack")
+            else:
+                # Every exhibit at the venue hears this topic: name the sender so only it deletes rows.
+                ack_topic = venue_topic(ident, "footfall_ack")
+                ack["exhibit"] = exhibit
+            outcome.outgoing.append(Outgoing(ack_topic, encode(ack)))
+
+    def _insert(self, db: Database, exhibit: str, venue: str, pack: str, e: dict[str, Any], now: float) -> bool:
+        cur = db.conn.execute(
+            "INSERT OR IGNORE INTO events (id, exhibit, seq, ts, type, session, scene, data, venue, in_transit,"
+            " pack, boot, synced, received) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                e["id"],
+                exhibit,
+                e["seq"],
+                e["ts"],
+                e["type"],
+                e.get("session"),
+                e.get("scene"),
+                json.dumps(e.get("data") or {}, ensure_ascii=False, separators=(",", ":")),
+                venue,
+                int(not venue),
+                pack,
+                e["boot"],
+                int(e["synced"]),
+                now,
+            ),
+        )
+        return cur.rowcount == 1
+
+    def _roll(
+        self, db: Database, delta: RollupDelta, exhibit: str, venue: str, pack: str, e: dict[str, Any], goals: dict
+    ) -> None:
+        ts, kind, data, session = e["ts"], e["type"], e.get("data") or {}, e.get("session")
+        counts = event_counts(kind, data if isinstance(data, dict) else {})
+        if kind == EventType.SESSION_START and session:
+            cur = db.conn.execute(
+                "INSERT OR IGNORE INTO visits (session, exhibit, venue, pack, started) VALUES (?,?,?,?,?)",
+                (session, exhibit, venue, pack, ts),
+            )
+            if cur.rowcount == 1:
+                counts["sessions"] = 1
+        elif kind == EventType.SESSION_END and session:
+            interactions = _number(data.get("interactions"))
+            db.conn.execute(
+                "UPDATE visits SET ended = ?, duration = ?, interactions = ? WHERE session = ?",
+                (ts, _number(data.get("duration")), interactions, session),
+            )
+            # A completion is counted when its session ends, like a meaningful session, so the
+            # rate (completions ÷ meaningful) never passes 100 % while visits are in progress.
+            if counts_as_completion(db, session, interactions):
+                counts["completions"] = 1
+        elif kind == EventType.QUIZ_ANSWER:
+            question, choice = data.get("question"), data.get("choice")
+            if question is not None and choice is not None:
+                delta.add_quiz(ts, exhibit, venue, pack, str(question), str(choice), bool(data.get("correct")))
+        elif kind == EventType.SCENE_ENTER and session and e.get("scene") and goals.get(pack) == e.get("scene"):
+            db.conn.execute(
+                "UPDATE visits SET completed = 1, completed_at = ? WHERE session = ? AND completed = 0", (ts, session)
+            )
+        delta.add(ts, exhibit, venue, pack, **counts)
+
+    # -- exhibit status --------------------------------------------------------
+
+    def _status(self, exhibit: str, channel: str, raw: bytes, outcome: Outcome) -> None:
+        if channel == "state" and raw == b"":
+            return  # a cleared retained message
+        payload = decode(raw)
+        now = self.clock.now()
+        with self.store.write() as db:
+            row = self._touch(db, exhibit, now, outcome)
+            doc = json.dumps(payload, ensure_ascii=False)
+            if channel == "state":
+                online = payload.get("online")
+                if not isinstance(online, bool):
+                    raise ProtocolError("state needs a boolean 'online'")
+                self._set_online(db, exhibit, row, online, now)
+                pack = payload.get("pack")
+                updates: dict[str, Any] = {"state": doc}
+                if isinstance(pack, dict):
+                    updates["pack_id"], updates["pack_version"] = pack.get("id"), pack.get("version")
+                db["exhibits"].update(exhibit, updates)
+            elif channel == "health":
+                db["exhibits"].update(exhibit, {"health": doc})
+                health_history.record(db, exhibit, payload, now)
+            elif channel == "reported":
+                updates = {"reported": doc}
+                pack = payload.get("pack") or payload.get("installed")
+                if isinstance(pack, dict) and isinstance(pack.get("id"), str):
+                    updates["pack_id"], updates["pack_version"] = pack.get("id"), pack.get("version")
+                db["exhibits"].update(exhibit, updates)
+            elif channel == "command_results":
+                command = payload.get("id")
+                if not isinstance(command, str):
+                    raise ProtocolError("command result needs the command's 'id'")
+                db.conn.execute(
+                    "UPDATE commands SET result = ?, answered = ? WHERE id = ? AND exhibit = ?",
+                    (doc, now, command, exhibit),
+                )
+
+    def _set_online(self, db: Database, exhibit: str, row: dict, online: bool, now: float) -> None:
+        if row["online"] and row["online_since"] is not None:
+            accrue_online(db, exhibit, row["online_since"], now, self.tz)
+        db["exhibits"].update(exhibit, {"online": int(online), "online_since": now if online else None})
+
+    def tick(self) -> None:
+        """Fold the minutes online so far into the rollups (called periodically and before reports)."""
+        now = self.clock.now()
+        with self.store.write() as db:
+            for row in db.query("SELECT id, online_since FROM exhibits WHERE online = 1 AND online_since IS NOT NULL"):
+                if now > row["online_since"]:
+                    accrue_online(db, row["id"], row["online_since"], now, self.tz)
+                    db["exhibits"].update(row["id"], {"online_since": now})
+
+    def _touch(self, db: Database, exhibit: str, now: float, outcome: Outcome) -> dict:
+        """The exhibit's row; an unknown exhibit is registered as seen-but-not-enrolled."""
+        row = db.execute("SELECT online, online_since FROM exhibits WHERE id = ?", [exhibit]).fetchone()
+        if row is None:
+            db["exhibits"].insert(
+                {"id": exhibit, "enrolled": 0, "first_seen": now, "last_seen": now, "created": now}, pk="id"
+            )
+            outcome.new_exhibits.append(exhibit)
+            return {"online": 0, "online_since": None}
+        db.conn.execute("UPDATE exhibits SET last_seen = ? WHERE id = ?", (now, exhibit))
+        return {"online": row[0], "online_since": row[1]}
+
+    # -- rejects -------------------------------------------------------------
+
+    def _reject(self, topic: str, raw: bytes, reason: str) -> None:
+        log.warning("rejected message on %s: %s", topic, reason)
+        with self.store.write() as db:
+            _quarantine(db, topic, reason, raw, self.clock.now())
+
+
+def _quarantine(db: Database, topic: str, reason: str, payload: Any, now: float) -> None:
+    if isinstance(payload, bytes):
+        text = payload.decode("utf-8", errors="replace")
+    else:
+        text = json.dumps(payload, ensure_ascii=False, default=str)
+    db.conn.execute(
+        "INSERT INTO quarantine (received, topic, reason, payload) VALUES (?,?,?,?)",
+        (now, topic, reason, text[:MAX_QUARANTINED_PAYLOAD]),
+    )
+    db.conn.execute(
+        "INSERT INTO counters (name, value) VALUES ('rejected', 1) ON CONFLICT(name) DO UPDATE SET value = value + 1"
+    )
+
+
+def _current_pack(db: Database, exhibit: str) -> str:
+    row = db.execute("SELECT pack_id FROM exhibits WHERE id = ?", [exhibit]).fetchone()
+    return (row[0] or "") if row else ""
+
+
+def _goal_scenes(db: Database) -> dict[str, str]:
+    # Keyed by pack id: versions of one pack share their goal, and events name only the id.
+    return {r[0]: r[1] for r in db.execute("SELECT id, goal_scene FROM packs WHERE goal_scene IS NOT NULL")}
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value)

@@ -1,0 +1,77 @@
+"""The controller's SQLite store: one file, WAL, a connection per thread and one writer at a time."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from controller.store.schema import migrations
+
+
+class Store:
+    """Opens the database file per thread; `write()` serialises writers inside one transaction."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        # One writer at a time inside this process: WAL readers never block, and writers never
+        # meet SQLITE_BUSY half-way through a deferred transaction.
+        self._write_lock = threading.RLock()
+        self._all: list[sqlite3.Connection] = []
+        self._all_lock = threading.Lock()
+        with self._write_lock:
+            migrations.apply(self.db)
+
+    def _connect(self) -> Database:
+        conn = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
+        conn.execute("PRAGMA journal_mode=WAL")
+        # FULL: an ack tells an exhibit it may delete its copy, so the commit must survive power loss.
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA busy_timeout=30000")
+        with self._all_lock:
+            self._all.append(conn)
+        return Database(conn, execute_plugins=False)
+
+    @property
+    def db(self) -> Database:
+        """This thread's connection (reads may run concurrently with the single writer)."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = self._local.db = self._connect()
+        return db
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[Database]:
+        """One transaction, committed on exit, rolled back on error."""
+        with self._write_lock:
+            db = self.db
+            with db.atomic():
+                yield db
+
+    def close(self) -> None:
+        with self._all_lock:
+            for conn in self._all:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.close()
+            self._all.clear()
+        self._local = threading.local()
+
+
+def one(db: Database, sql: str, params: tuple | list | dict = ()) -> dict | None:
+    """The first row of a query as a dict, or None."""
+    for row in db.query(sql, params):
+        return row
+    return None
+
+
+def scalar(db: Database, sql: str, params: tuple | list | dict = ()) -> object:
+    """The first column of the first row (or None)."""
+    row = db.execute(sql, params).fetchone()
+    return row[0] if row else None

@@ -1,0 +1,291 @@
+"""The controller's schema as sqlite-utils migrations: add a new function, never edit an applied one."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("kepu-controller")
+
+# Dwell-time histogram bucket lower bounds in seconds: medians and p90s come from these
+# counts, so reports never read raw events. The last bucket is open-ended.
+DWELL_BUCKETS = (0, 5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 240, 300, 450, 600, 900, 1200, 1800)
+DWELL_COLUMNS = tuple(f"dwell_{i}" for i in range(len(DWELL_BUCKETS)))
+
+ROLLUP_COUNTERS = (
+    "sessions",
+    "ended",
+    "meaningful",
+    "interactions",
+    "dwell_sum",
+    "rating_up",
+    "rating_down",
+    "completions",
+    "footfall",
+    "online_minutes",
+    "online_open_minutes",
+    "events",
+    *DWELL_COLUMNS,
+)
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    """Fleet, places, plans, content, people, ingest and rollups."""
+    db.executescript(
+        """
+        CREATE TABLE exhibits (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL DEFAULT '',
+            region TEXT NOT NULL DEFAULT '',
+            enrolled INTEGER NOT NULL DEFAULT 0,
+            mqtt_user TEXT,
+            first_seen REAL,
+            last_seen REAL,
+            online INTEGER NOT NULL DEFAULT 0,
+            online_since REAL,
+            state TEXT NOT NULL DEFAULT '{}',
+            health TEXT NOT NULL DEFAULT '{}',
+            reported TEXT NOT NULL DEFAULT '{}',
+            pack_id TEXT,
+            pack_version TEXT,
+            desired TEXT,
+            desired_sha TEXT,
+            created REAL NOT NULL
+        );
+        CREATE TABLE venues (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            region TEXT NOT NULL,
+            opening_hours TEXT NOT NULL,
+            default_pack_id TEXT,
+            default_pack_version TEXT,
+            created REAL NOT NULL
+        );
+        CREATE INDEX venues_region ON venues(region);
+        CREATE TABLE rotations (
+            id INTEGER PRIMARY KEY,
+            exhibit TEXT NOT NULL REFERENCES exhibits(id),
+            venue TEXT NOT NULL REFERENCES venues(id),
+            starts REAL NOT NULL,
+            ends REAL NOT NULL,
+            pack_id TEXT,
+            pack_version TEXT,
+            note TEXT NOT NULL DEFAULT '',
+            CHECK (ends > starts)
+        );
+        CREATE INDEX rotations_exhibit ON rotations(exhibit, starts);
+        CREATE TABLE packs (
+            id TEXT NOT NULL,
+            version TEXT NOT NULL,
+            title_zh TEXT NOT NULL DEFAULT '',
+            title_en TEXT NOT NULL DEFAULT '',
+            topic TEXT NOT NULL DEFAULT '',
+            manifest_sha256 TEXT NOT NULL,
+            manifest BLOB NOT NULL,
+            signature BLOB NOT NULL,
+            signer TEXT,
+            size INTEGER NOT NULL DEFAULT 0,
+            goal_scene TEXT,
+            status TEXT NOT NULL DEFAULT 'draft',
+            uploaded_by TEXT NOT NULL DEFAULT '',
+            uploaded_at REAL NOT NULL,
+            PRIMARY KEY (id, version)
+        );
+        CREATE TABLE campaigns (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            region TEXT NOT NULL,
+            pack_id TEXT NOT NULL,
+            pack_version TEXT NOT NULL,
+            starts REAL NOT NULL,
+            ends REAL NOT NULL,
+            priority INTEGER NOT NULL DEFAULT 0,
+            created_by TEXT NOT NULL DEFAULT ''
+        );
+        CREATE TABLE emergencies (
+            id INTEGER PRIMARY KEY,
+            region TEXT NOT NULL,
+            message_zh TEXT NOT NULL DEFAULT '',
+            message_en TEXT NOT NULL DEFAULT '',
+            pack_id TEXT,
+            pack_version TEXT,
+            starts REAL NOT NULL,
+            expires REAL NOT NULL,
+            cancelled REAL,
+            created_by TEXT NOT NULL DEFAULT ''
+        );
+        CREATE TABLE users (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL DEFAULT '',
+            role TEXT NOT NULL,
+            region TEXT NOT NULL DEFAULT '',
+            created REAL NOT NULL
+        );
+        CREATE TABLE tokens (
+            hash TEXT PRIMARY KEY,
+            user TEXT,
+            exhibit TEXT,
+            label TEXT NOT NULL DEFAULT '',
+            created REAL NOT NULL,
+            revoked REAL
+        );
+        CREATE TABLE audit (
+            id INTEGER PRIMARY KEY,
+            ts REAL NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            target TEXT NOT NULL,
+            detail TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE TABLE events (
+            id TEXT PRIMARY KEY,
+            exhibit TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            ts REAL NOT NULL,
+            type TEXT NOT NULL,
+            session TEXT,
+            scene TEXT,
+            data TEXT NOT NULL DEFAULT '{}',
+            venue TEXT NOT NULL DEFAULT '',
+            in_transit INTEGER NOT NULL DEFAULT 0,
+            pack TEXT NOT NULL DEFAULT '',
+            boot TEXT NOT NULL DEFAULT '',
+            synced INTEGER NOT NULL DEFAULT 1,
+            received REAL NOT NULL
+        );
+        CREATE INDEX events_exhibit_ts ON events(exhibit, ts);
+        CREATE TABLE visits (
+            session TEXT PRIMARY KEY,
+            exhibit TEXT NOT NULL,
+            venue TEXT NOT NULL DEFAULT '',
+            pack TEXT NOT NULL DEFAULT '',
+            started REAL,
+            ended REAL,
+            duration REAL,
+            interactions INTEGER,
+            completed INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX visits_exhibit ON visits(exhibit);
+        CREATE TABLE quarantine (
+            id INTEGER PRIMARY KEY,
+            received REAL NOT NULL,
+            topic TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            payload TEXT NOT NULL
+        );
+        CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL DEFAULT 0);
+        CREATE TABLE commands (
+            id TEXT PRIMARY KEY,
+            exhibit TEXT NOT NULL,
+            type TEXT NOT NULL,
+            payload TEXT NOT NULL DEFAULT '{}',
+            created REAL NOT NULL,
+            created_by TEXT NOT NULL DEFAULT '',
+            result TEXT,
+            answered REAL
+        );
+        CREATE TABLE rollup_quiz (
+            day TEXT NOT NULL,
+            month TEXT NOT NULL,
+            exhibit TEXT NOT NULL,
+            venue TEXT NOT NULL,
+            pack TEXT NOT NULL,
+            question TEXT NOT NULL,
+            choice TEXT NOT NULL,
+            correct INTEGER NOT NULL,
+            answers INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (day, exhibit, venue, pack, question, choice)
+        );
+        CREATE INDEX rollup_quiz_month ON rollup_quiz(month, venue);
+        """
+    )
+    counters = ",\n".join(f"{name} INTEGER NOT NULL DEFAULT 0" for name in ROLLUP_COUNTERS)
+    db.executescript(
+        f"""
+        CREATE TABLE rollup_hourly (
+            hour TEXT NOT NULL,
+            day TEXT NOT NULL,
+            month TEXT NOT NULL,
+            exhibit TEXT NOT NULL,
+            venue TEXT NOT NULL,
+            pack TEXT NOT NULL,
+            {counters},
+            PRIMARY KEY (hour, exhibit, venue, pack)
+        );
+        CREATE INDEX rollup_hourly_month ON rollup_hourly(month, venue);
+        CREATE INDEX rollup_hourly_day ON rollup_hourly(day, venue);
+        CREATE INDEX rollup_hourly_exhibit ON rollup_hourly(exhibit, hour);
+        """
+    )
+
+
+@migrations()
+def m002_owner_regions(db: Database) -> None:
+    """Packs and audit entries carry a region, so scoped users see only their subtree's."""
+    db.executescript(
+        """
+        ALTER TABLE packs ADD COLUMN region TEXT NOT NULL DEFAULT '';
+        ALTER TABLE audit ADD COLUMN region TEXT NOT NULL DEFAULT '';
+        CREATE INDEX audit_ts ON audit(ts);
+        """
+    )
+
+
+@migrations()
+def m003_reattribution(db: Database) -> None:
+    """Online spans and completion instants, so rollups can be rebuilt from raw data when an itinerary changes."""
+    db.executescript(
+        """
+        CREATE TABLE online_spans (
+            id INTEGER PRIMARY KEY,
+            exhibit TEXT NOT NULL,
+            starts REAL NOT NULL,
+            ends REAL NOT NULL,
+            pack TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX online_spans_exhibit ON online_spans(exhibit, ends);
+        ALTER TABLE visits ADD COLUMN completed_at REAL;
+        CREATE INDEX visits_exhibit_started ON visits(exhibit, started);
+        """
+    )
+    # Completions ingested before this migration: the first goal scene of the session marks the instant.
+    db.execute(
+        """
+        UPDATE visits SET completed_at = (
+            SELECT MIN(e.ts) FROM events e JOIN packs p ON p.id = e.pack AND p.goal_scene = e.scene
+            WHERE e.exhibit = visits.exhibit AND e.session = visits.session AND e.type = 'scene_enter'
+              AND e.ts >= COALESCE(visits.started, 0) AND e.ts <= COALESCE(visits.ended, visits.started + 86400, 1e12)
+        ) WHERE completed = 1
+        """
+    )
+
+
+@migrations()
+def m004_health_samples(db: Database) -> None:
+    """Health over time, thinned to one sample per exhibit per 5 minutes (controller/domain/health_history.py)."""
+    db.executescript(
+        """
+        CREATE TABLE health_samples (
+            id INTEGER PRIMARY KEY,
+            exhibit TEXT NOT NULL,
+            ts REAL NOT NULL,
+            cpu_temp REAL,
+            disk_free REAL,
+            fps REAL,
+            kiosk_fps REAL,
+            kiosk_alive INTEGER,
+            undervoltage INTEGER,
+            screen_on INTEGER,
+            uptime REAL,
+            backlog REAL
+        );
+        CREATE INDEX health_samples_exhibit_ts ON health_samples(exhibit, ts);
+        """
+    )
+
+
+@migrations()
+def m005_pack_questions(db: Database) -> None:
+    """Each pack's quiz wording, so item analysis can say what was asked and which answer misled."""
+    db.execute("ALTER TABLE packs ADD COLUMN questions TEXT")

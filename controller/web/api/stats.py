@@ -1,0 +1,92 @@
+"""/api/v1/stats and /api/v1/reports: usage, metrics, quiz item analysis and the monthly region report."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import Response
+
+from controller.domain import reports, stats
+from controller.domain.auth import check_region
+from controller.errors import Invalid
+from controller.web.deps import ControllerDep, CurrentUser
+
+router = APIRouter(prefix="/api/v1", tags=["statistics"])
+Text = Annotated[str | None, Query(max_length=300)]
+
+
+def filters(
+    start: Annotated[date | None, Query(description="first local day, inclusive")] = None,
+    end: Annotated[date | None, Query(description="last local day, inclusive")] = None,
+    region: Text = None,
+    venue: Text = None,
+    exhibit: Text = None,
+    pack: Text = None,
+    topic: Text = None,
+) -> stats.Filter:
+    return stats.Filter(start, end, check_region(region) if region is not None else None, venue, exhibit, pack, topic)
+
+
+FilterDep = Annotated[stats.Filter, Depends(filters)]
+
+
+@router.get("/stats/usage", summary="Footfall and sessions by venue, region, exhibit, pack or topic per day/week/month")
+def usage(
+    controller: ControllerDep,
+    user: CurrentUser,
+    flt: FilterDep,
+    group: Annotated[str, Query(description="venue, region, exhibit, pack or topic")] = "venue",
+    period: Annotated[str, Query(description="day, week, month or all")] = "day",
+    region_level: Annotated[int | None, Query(ge=1, le=4, description="group regions at this depth")] = None,
+) -> list[dict[str, Any]]:
+    return stats.usage(controller.store.db, user, flt, group, period, region_level)
+
+
+@router.get("/stats/metrics", summary="Sessions, bounce, dwell, completion, 好评率, 开机率 and 使用率")
+def metrics(controller: ControllerDep, user: CurrentUser, flt: FilterDep) -> dict[str, Any]:
+    controller.ingester.tick()  # count the minutes online up to now
+    return stats.metrics(controller.store.db, user, flt, controller.settings.timezone, controller.clock.now())
+
+
+@router.get("/stats/quiz", summary="Quiz item analysis: answers, % correct, most chosen wrong answer")
+def quiz(controller: ControllerDep, user: CurrentUser, flt: FilterDep) -> list[dict[str, Any]]:
+    return stats.quiz(controller.store.db, user, flt)
+
+
+@router.get(
+    "/reports/monthly",
+    summary="Monthly region report (one row per venue) as JSON, CSV or XLSX",
+    responses={
+        200: {"content": {"text/csv": {}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}
+    },
+)
+def monthly_report(
+    controller: ControllerDep,
+    user: CurrentUser,
+    month: Annotated[str, Query(pattern=r"^\d{4}-\d{2}$", examples=["2025-05"])],
+    region: Annotated[str, Query(max_length=300)] = "",
+    format: Annotated[str, Query(description="json, csv or xlsx")] = "json",
+) -> Any:
+    if format not in ("json", "csv", "xlsx"):
+        raise Invalid("format must be json, csv or xlsx")
+    region = check_region(region)
+    controller.ingester.tick()
+    rows = reports.monthly(
+        controller.store.db, user, region, month, controller.settings.timezone, controller.clock.now()
+    )
+    name = f"kepu-{(region or 'all').replace('/', '-')}-{month}"
+    if format == "csv":
+        return Response(
+            reports.to_csv(rows),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+        )
+    if format == "xlsx":
+        return Response(
+            reports.to_xlsx(rows, f"kepu {region or '全部 all'} {month}"),
+            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
+        )
+    return rows

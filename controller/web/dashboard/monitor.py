@@ -1,0 +1,134 @@
+"""Read-only pages: overview, fleet, one exhibit, monthly reports (with CSV/XLSX downloads)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from controller.errors import DomainError, NotFound
+from controller.web.dashboard import queries, reports
+from controller.web.dashboard import screenshots as screens
+from controller.web.dashboard.i18n import request_lang
+from controller.web.dashboard.render import PageUser, render
+from controller.web.deps import ControllerDep
+
+router = APIRouter(include_in_schema=False)
+RegionQ = Annotated[str, Query(max_length=300)]
+
+
+@router.get("/")
+def overview(request: Request, controller: ControllerDep, user: PageUser) -> Response:
+    db, now, tz = controller.store.db, controller.clock.now(), controller.settings.timezone
+    data = queries.overview(db, user, now, tz)
+    exhibits = queries.fleet_rows(db, user, now, tz)
+    return render(request, "overview.html", {"nav": "overview", "o": data, "exhibits": exhibits}, user)
+
+
+@router.get("/fleet")
+def fleet_page(request: Request, controller: ControllerDep, user: PageUser, region: RegionQ = "") -> Response:
+    db, now, tz = controller.store.db, controller.clock.now(), controller.settings.timezone
+    rows = queries.fleet_rows(db, user, now, tz, region or None)
+    screens.attach(controller, rows)
+    return render(
+        request,
+        "fleet.html",
+        {"nav": "fleet", "exhibits": rows, "regions": queries.regions(db, user), "region": region},
+        user,
+    )
+
+
+@router.get("/exhibits/{exhibit}")
+def exhibit_page(exhibit: str, request: Request, controller: ControllerDep, user: PageUser) -> Response:
+    db, now, tz = controller.store.db, controller.clock.now(), controller.settings.timezone
+    try:
+        data = queries.exhibit_page(db, user, exhibit, now, tz)
+    except NotFound:
+        return render(request, "notfound.html", {"nav": "fleet"}, user, status=404)
+    screens.attach(controller, [data["exhibit"]])
+    return render(request, "exhibit.html", {"nav": "fleet", **data}, user)
+
+
+def _report(controller: ControllerDep, user: PageUser, month: str, region: str) -> dict:
+    db, now, tz = controller.store.db, controller.clock.now(), controller.settings.timezone
+    first = reports.parse_month(month, queries.local_today(now, tz))
+    if region:
+        user.require("viewer", region)
+    return reports.month_report(db, user, first, region, tz, now)
+
+
+@router.get("/reports")
+def reports_page(
+    request: Request,
+    controller: ControllerDep,
+    user: PageUser,
+    month: Annotated[str, Query(max_length=7)] = "",
+    region: RegionQ = "",
+) -> Response:
+    db = controller.store.db
+    error = None
+    try:
+        report = _report(controller, user, month, region)
+    except DomainError as exc:
+        error, report = str(exc), _report(controller, user, "", "")
+    months = _recent_months(queries.local_today(controller.clock.now(), controller.settings.timezone))
+    return render(
+        request,
+        "reports.html",
+        {
+            "nav": "reports",
+            "r": report,
+            "columns": reports.COLUMNS,
+            "regions": queries.regions(db, user),
+            "months": months,
+            "report_error": error,
+        },
+        user,
+    )
+
+
+@router.get("/reports.csv")
+def report_csv(
+    request: Request,
+    controller: ControllerDep,
+    user: PageUser,
+    month: Annotated[str, Query(max_length=7)] = "",
+    region: RegionQ = "",
+) -> Response:
+    report = _report(controller, user, month, region)
+    name = f"kepu-report-{report['month']}{'-' + region.replace('/', '-') if region else ''}.csv"
+    return Response(
+        reports.as_csv(report, request_lang(request)),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{_ascii(name)}"'},
+    )
+
+
+@router.get("/reports.xlsx")
+def report_xlsx(
+    request: Request,
+    controller: ControllerDep,
+    user: PageUser,
+    month: Annotated[str, Query(max_length=7)] = "",
+    region: RegionQ = "",
+) -> Response:
+    report = _report(controller, user, month, region)
+    name = f"kepu-report-{report['month']}{'-' + region.replace('/', '-') if region else ''}.xlsx"
+    return Response(
+        reports.as_xlsx(report, request_lang(request)),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{_ascii(name)}"'},
+    )
+
+
+def _ascii(name: str) -> str:
+    return "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_.") else "_" for ch in name)
+
+
+def _recent_months(today) -> list[str]:
+    out, y, m = [], today.year, today.month
+    for _ in range(13):
+        out.append(f"{y:04d}-{m:02d}")
+        y, m = (y - 1, 12) if m == 1 else (y, m - 1)
+    return out

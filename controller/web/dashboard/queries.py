@@ -1,0 +1,326 @@
+"""Read-only queries behind the dashboard pages: rollups, fleet health, rollouts, broadcasts — scoped to the viewer."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlite_utils import Database
+
+from controller.domain import fleet, health_history, rotations, stats, venues
+from controller.domain.auth import Principal, in_scope
+from controller.domain.metrics import summarise
+from controller.domain.opening import local_midnight, zone
+from controller.domain.stats import Filter
+from controller.store.schema import ROLLUP_COUNTERS
+
+# Same joins as controller.stats, so Filter.where() applies (v = venue, p = pack topic).
+_FROM = (
+    "FROM rollup_hourly r LEFT JOIN venues v ON v.id = r.venue"
+    " LEFT JOIN (SELECT id, MIN(topic) AS topic FROM packs GROUP BY id) p ON p.id = r.pack"
+)
+
+
+def local_today(now: float, tz: str) -> date:
+    return datetime.fromtimestamp(now, zone(tz)).date()
+
+
+def _json(text: str | None) -> dict[str, Any]:
+    try:
+        value = json.loads(text or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def daily(
+    db: Database, principal: Principal, flt: Filter, days: list[date], column: str = "sessions"
+) -> list[dict[str, Any]]:
+    """One row per day in `days` (zero-filled): the summed `column`."""
+    assert column in ROLLUP_COUNTERS
+    where, params = flt.where(principal)
+    rows = {
+        r[0]: r[1] for r in db.execute(f"SELECT r.day, SUM(r.{column}) {_FROM} WHERE {where} GROUP BY r.day", params)
+    }
+    return [{"day": d.isoformat(), "value": round(rows.get(d.isoformat(), 0) or 0, 1)} for d in days]
+
+
+def heatmap(db: Database, principal: Principal, flt: Filter) -> list[list[int]]:
+    """Sessions by [weekday (0 = Monday), hour of day, count], only non-zero cells."""
+    where, params = flt.where(principal)
+    sql = (
+        "SELECT (CAST(strftime('%w', r.day) AS INTEGER) + 6) % 7 AS wd, CAST(substr(r.hour, 12, 2) AS INTEGER) AS h,"
+        f" SUM(r.sessions) {_FROM} WHERE {where} GROUP BY wd, h HAVING SUM(r.sessions) > 0"
+    )
+    return [[r[0], r[1], int(r[2])] for r in db.execute(sql, params)]
+
+
+def _ranked(rows: list[dict[str, Any]], key: str, limit: int | None = None) -> list[dict[str, Any]]:
+    rows = sorted(rows, key=lambda r: (-r["sessions"], r[key]))
+    return rows[:limit] if limit else rows
+
+
+def overview(db: Database, principal: Principal, now: float, tz: str) -> dict[str, Any]:
+    """Everything the overview page shows: today's and this month's visits, trends, top lists, rates."""
+    today = local_today(now, tz)
+    month_start = today.replace(day=1)
+    today_f, month_f = Filter(start=today, end=today), Filter(start=month_start, end=today)
+    names = {v["id"]: v for v in venues.list_venues(db, principal)}
+
+    def by(group: str, flt: Filter, level: int | None = None) -> dict[str, dict[str, Any]]:
+        return {r[group]: r for r in stats.usage(db, principal, flt, group, "all", region_level=level)}
+
+    venue_today, venue_month = by("venue", today_f), by("venue", month_f)
+    venue_rows = []
+    for vid in sorted(set(names) | set(venue_month)):
+        if not vid:
+            continue  # in transit: no venue to name
+        month = venue_month.get(vid, {})
+        avail = stats.availability(
+            db, principal, Filter(start=month_start, end=today, venue=vid), *stats.period_bounds(month_f, tz, now), tz
+        )
+        venue_rows.append(
+            {
+                "id": vid,
+                "name": names.get(vid, {}).get("name", vid),
+                "region": names.get(vid, {}).get("region", ""),
+                "today": venue_today.get(vid, {}).get("sessions", 0),
+                "month": month.get("sessions", 0),
+                "footfall": month.get("footfall", 0),
+                "satisfaction": month.get("satisfaction"),
+                "rating_up": month.get("rating_up", 0),
+                "rating_down": month.get("rating_down", 0),
+                "power_on_rate": avail["power_on_rate"],
+                "usage_rate": avail["usage_rate"],
+            }
+        )
+    region_today, region_month = by("region", today_f, 3), by("region", month_f, 3)
+    region_rows = [
+        {"region": key, "today": region_today.get(key, {}).get("sessions", 0), "month": row["sessions"]}
+        for key, row in sorted(region_month.items())
+        if key
+    ]
+    month_metrics = stats.metrics(db, principal, month_f, tz, now)
+    days = [today - timedelta(days=i) for i in range(29, -1, -1)]
+    exhibit_rows = _ranked(list(by("exhibit", month_f).values()), "exhibit")
+    exhibit_names = {e["id"]: e["name"] for e in fleet.list_exhibits(db, principal, now, tz)}
+    for row in exhibit_rows:
+        row["name"] = exhibit_names.get(row["exhibit"]) or row["exhibit"]
+    pack_rows = [r for r in _ranked(list(by("pack", month_f).values()), "pack") if r["pack"]]
+    return {
+        "today": stats.totals(db, principal, today_f)["sessions"],
+        "month": month_metrics,
+        "venues": venue_rows,
+        "regions": region_rows,
+        "daily": daily(db, principal, Filter(start=days[0], end=today), days),
+        "heat": heatmap(db, principal, Filter(start=today - timedelta(days=27), end=today)),
+        "top_exhibits": exhibit_rows[:10],
+        "top_packs": pack_rows[:10],
+    }
+
+
+def fleet_rows(
+    db: Database, principal: Principal, now: float, tz: str, region: str | None = None
+) -> list[dict[str, Any]]:
+    """Every visible exhibit with its health, install state and counts; `region` narrows to a subtree."""
+    today = local_today(now, tz)
+    out = []
+    for exhibit in fleet.list_exhibits(db, principal, now, tz):
+        where = exhibit["venue"]["region"] if exhibit["venue"] else exhibit["region"]
+        if region and not in_scope(region, where):
+            continue
+        row = db.execute("SELECT health, reported, state FROM exhibits WHERE id = ?", [exhibit["id"]]).fetchone()
+        health, reported, state = (_json(x) for x in row)
+        exhibit["health"] = health
+        exhibit["reported"] = reported
+        exhibit["state"] = state
+        exhibit["counts"] = fleet.counts(db, exhibit["id"])
+        exhibit["today"] = stats.totals(db, principal, Filter(start=today, end=today, exhibit=exhibit["id"]))[
+            "sessions"
+        ]
+        exhibit["install"] = install_state(exhibit)
+        exhibit["showing_emergency"] = showing_emergency(reported)
+        out.append(exhibit)
+    return out
+
+
+def showing_emergency(reported: dict[str, Any]) -> Any:
+    """The broadcast the kiosk confirms on its screen (`emergency_shown`); older agents only say what they handed over."""
+    return reported["emergency_shown"] if "emergency_shown" in reported else reported.get("emergency")
+
+
+def install_state(exhibit: dict[str, Any]) -> dict[str, Any]:
+    """installed / installing / failed for the desired pack, with the last install's reason."""
+    desired = exhibit.get("desired_pack") or None
+    last = (exhibit.get("reported") or {}).get("last_install") or None
+    current = exhibit.get("pack") or None
+    if desired is None:
+        state = None
+    elif current and current.get("id") == desired.get("id") and current.get("version") == desired.get("version"):
+        state = "installed"
+    elif (
+        last
+        and (last.get("pack") or {}).get("id") == desired.get("id")
+        and (last.get("pack") or {}).get("version") == desired.get("version")
+        and last.get("result") != "ok"
+    ):
+        state = "failed"
+    else:
+        # Offline exhibits fetch nothing: say they wait, not that they are busy.
+        state = "installing" if exhibit.get("online", True) else "pending"
+    return {"state": state, "last": last}
+
+
+def regions(db: Database, principal: Principal) -> list[str]:
+    """Every region path (and its ancestors) the viewer can see, for filters and pickers."""
+    paths: set[str] = set()
+    for row in db.execute("SELECT region FROM venues UNION SELECT region FROM exhibits"):
+        parts = (row[0] or "").split("/")
+        for i in range(1, len(parts) + 1):
+            path = "/".join(parts[:i])
+            if path and principal.sees(path):
+                paths.add(path)
+    return sorted(paths)
+
+
+def exhibit_page(db: Database, principal: Principal, exhibit_id: str, now: float, tz: str) -> dict[str, Any]:
+    """One exhibit: itinerary, daily visits, quiz items, health now, hourly health (7 days) and online minutes per day."""
+    exhibit = fleet.get_exhibit(db, principal, exhibit_id, now, tz)
+    rows = fleet_rows(db, principal, now, tz)
+    exhibit = next((r for r in rows if r["id"] == exhibit_id), exhibit)
+    today = local_today(now, tz)
+    days = [today - timedelta(days=i) for i in range(29, -1, -1)]
+    flt = Filter(start=days[0], end=today, exhibit=exhibit_id)
+    stays = rotations.list_stays(db, principal, tz, exhibit=exhibit_id)
+    names = {v["id"]: v["name"] for v in venues.list_venues(db, principal)}
+    for stay in stays:
+        starts, ends = (
+            datetime.fromisoformat(stay["starts"]).timestamp(),
+            datetime.fromisoformat(stay["ends"]).timestamp(),
+        )
+        stay["phase"] = "past" if ends <= now else "now" if starts <= now else "planned"
+        stay["venue_name"] = names.get(stay["venue"], stay["venue"])
+        stay["first_day"] = stay["starts"][:10]
+        stay["last_day"] = datetime.fromtimestamp(ends - 1, zone(tz)).date().isoformat()
+    hours = health_history.hourly(db, exhibit_id, now - 7 * 86400, now, tz)
+    return {
+        "exhibit": exhibit,
+        "stays": stays,
+        "daily": daily(db, principal, flt, days),
+        "online": [
+            {"day": d["day"], "value": round(d["value"] / 60, 1)}
+            for d in daily(db, principal, Filter(start=days[0], end=today, exhibit=exhibit_id), days, "online_minutes")
+        ],
+        "health_hours": hours,
+        "health_chart": health_history.chart(hours, now - 7 * 86400, now, tz),
+        "quiz": stats.quiz(db, principal, Filter(exhibit=exhibit_id)),
+        "totals": summarise(stats.totals(db, principal, Filter(exhibit=exhibit_id))),
+    }
+
+
+def timeline(db: Database, principal: Principal, now: float, tz: str) -> dict[str, Any]:
+    """Stays laid out on a shared time axis: percentages for CSS bars, plus the axis' month ticks."""
+    stays = rotations.list_stays(db, principal, tz)
+    names = {v["id"]: v["name"] for v in venues.list_venues(db, principal)}
+    today = local_today(now, tz)
+    lo = local_midnight(today - timedelta(days=60), tz)
+    hi = local_midnight(today + timedelta(days=120), tz)
+    for stay in stays:
+        stay["t0"] = datetime.fromisoformat(stay["starts"]).timestamp()
+        stay["t1"] = datetime.fromisoformat(stay["ends"]).timestamp()
+    if stays:
+        lo = min(lo, min(s["t0"] for s in stays))
+        hi = max(hi, max(s["t1"] for s in stays))
+        # Keep the axis readable: at most about a year and a half around today.
+        lo, hi = max(lo, now - 365 * 86400), min(hi, now + 540 * 86400)
+    span = hi - lo
+    lanes: dict[str, list[dict[str, Any]]] = {}
+    for exhibit in fleet.list_exhibits(db, principal, now, tz):
+        lanes[exhibit["id"]] = []
+    for stay in stays:
+        a, b = max(stay["t0"], lo), min(stay["t1"], hi)
+        stay["venue_name"] = names.get(stay["venue"], stay["venue"])
+        stay["phase"] = "past" if stay["t1"] <= now else "now" if stay["t0"] <= now else "planned"
+        stay["first_day"] = stay["starts"][:10]
+        stay["last_day"] = datetime.fromtimestamp(stay["t1"] - 1, zone(tz)).date().isoformat()
+        if b > a:
+            stay["left"] = round((a - lo) / span * 100, 3)
+            stay["width"] = round(max((b - a) / span * 100, 0.4), 3)
+        lanes.setdefault(stay["exhibit"], []).append(stay)
+    ticks = []
+    d = datetime.fromtimestamp(lo, zone(tz)).date().replace(day=1)
+    while True:
+        d = date(d.year + (d.month == 12), d.month % 12 + 1, 1)
+        t = local_midnight(d, tz)
+        if t >= hi:
+            break
+        ticks.append({"label": d.strftime("%Y-%m"), "left": round((t - lo) / span * 100, 3)})
+    return {"lanes": lanes, "stays": stays, "ticks": ticks, "today": round((now - lo) / span * 100, 3)}
+
+
+def pack_visible(principal: Principal, pack_region: str) -> bool:
+    """Packs flow down the tiers: a user sees packs from their region's ancestors and its subtree."""
+    return principal.sees(pack_region) or in_scope(pack_region, principal.region)
+
+
+def pack_rows(db: Database, principal: Principal, exhibits: list[dict[str, Any]], tz: str) -> list[dict[str, Any]]:
+    """Pack versions the viewer may see, newest upload first, each with its rollout across visible exhibits."""
+    from controller.domain import packs
+
+    out = []
+    for row in db.query("SELECT * FROM packs ORDER BY uploaded_at DESC, id, version"):
+        if not pack_visible(principal, row["region"]):
+            continue
+        view = packs.view(row, tz)
+        targets = [
+            e
+            for e in exhibits
+            if (e.get("desired_pack") or {}).get("id") == row["id"]
+            and (e.get("desired_pack") or {}).get("version") == row["version"]
+        ]
+        view["rollout"] = [
+            {"exhibit": e["id"], "name": e["name"], "online": e["online"], **e["install"]} for e in targets
+        ]
+        view["installed"] = sum(1 for e in targets if e["install"]["state"] == "installed")
+        out.append(view)
+    return out
+
+
+def emergencies_live(
+    db: Database, principal: Principal, exhibits: list[dict[str, Any]], now: float, tz: str
+) -> list[dict[str, Any]]:
+    """Broadcasts (newest first) with, for those on air, which exhibits in the region confirm showing them."""
+    from controller.domain import emergencies
+
+    out = []
+    for em in emergencies.list_emergencies(db, principal, tz):
+        expires = datetime.fromisoformat(em["expires"]).timestamp()
+        starts = datetime.fromisoformat(em["starts"]).timestamp()
+        em["on_air"] = em["cancelled"] is None and starts <= now < expires
+        em["state"] = (
+            "cancelled"
+            if em["cancelled"]
+            else "expired"
+            if expires <= now
+            else "on_air"
+            if starts <= now
+            else "planned"
+        )
+        reach = [
+            e
+            for e in exhibits
+            if em["region"] == "" or (e["venue"] is not None and in_scope(em["region"], e["venue"]["region"]))
+        ]
+        em["exhibits"] = [
+            {
+                "id": e["id"],
+                "name": e["name"],
+                "online": e["online"],
+                "showing": str(e["showing_emergency"]) == str(em["id"]),
+            }
+            for e in reach
+        ]
+        em["shown"] = sum(1 for e in em["exhibits"] if e["showing"])
+        out.append(em)
+    return out
