@@ -121,11 +121,15 @@ def test_monthly_report_as_csv_and_xlsx(day):
     )
     assert csv_bytes.headers["content-type"].startswith("text/csv")
     table = list(csv.reader(io.StringIO(csv_bytes.content.decode("utf-8-sig"))))
-    assert table[0][5] == "人次 Sessions" and table[1][0] == "v-a" and table[1][5] == "4"
+    assert table[0][5] == "人次" and table[1][0] == "v-a" and table[1][5] == "4"
+    english = day.http.get(
+        "/api/v1/reports/monthly", params={"month": "2025-05", "region": "guangdong", "format": "csv", "lang": "en"}
+    )
+    assert english.content.decode("utf-8-sig").splitlines()[0].startswith("Venue id,Venue,Region,Exhibits")
     xlsx = day.http.get("/api/v1/reports/monthly", params={"month": "2025-05", "region": "guangdong", "format": "xlsx"})
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
     assert sheet.cell(row=3, column=1).value == "v-a" and sheet.cell(row=3, column=6).value == 4
-    assert sheet.cell(row=3, column=13).number_format == "0.0%"
+    assert sheet.cell(row=2, column=15).value == "开机率 %" and sheet.cell(row=3, column=15).number_format == "0.0%"
 
 
 def test_dwell_percentiles_interpolate_inside_buckets():

@@ -262,11 +262,11 @@ def test_reports_download_as_csv_and_xlsx(site):
         csv = c.get("/reports.csv", params={"month": "2025-05", "region": "guangdong/shenzhen/nanshan"})
         assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
         text = csv.content.decode("utf-8-sig")
-        assert text.splitlines()[0].startswith("场馆,地区,人次")
+        assert text.splitlines()[0].startswith("场馆编号,场馆,地区,展品数")
         assert "粤海街道科普室" in text and "合计" in text
         xlsx = c.get("/reports.xlsx", params={"month": "2025-05"})
         sheet = load_workbook(io.BytesIO(xlsx.content)).active
-        assert sheet["A2"].value == "场馆" and sheet.max_row >= 2 + 3 + 1
+        assert sheet["A2"].value == "场馆编号" and sheet.max_row >= 2 + 3 + 1
         assert c.get("/reports", params={"month": "May"}).status_code == 200
 
 

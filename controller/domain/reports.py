@@ -1,44 +1,83 @@
-"""The monthly region report: one row per venue in a region subtree, from rollups, as CSV or XLSX."""
+"""The monthly report: one row per venue of a region for one local month, from rollups.
+
+One function builds it (`monthly_report`); the API's JSON, the dashboard's page and both
+downloads (`report_files`) show the same object, so staff get one 开机率 for one month.
+"""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from sqlite_utils import Database
 
+from controller.domain import stats
 from controller.domain.auth import Principal
 from controller.domain.metrics import ratio, summarise
 from controller.domain.opening import check_opening_hours, month_range, open_hour_labels, open_seconds
-from controller.domain.stats import _like_prefix
 from controller.store.schema import ROLLUP_COUNTERS
 
-COLUMNS = [
-    ("venue", "场馆编号 Venue id"),
-    ("name", "场馆 Venue"),
-    ("region", "区域 Region"),
-    ("exhibits", "展品数 Exhibits"),
-    ("footfall", "客流 Door count"),
-    ("sessions", "人次 Sessions"),
-    ("meaningful_sessions", "有效人次 Meaningful"),
-    ("bounce_rate", "跳出率 Bounce"),
-    ("dwell_p50", "停留中位数 Dwell p50 (s)"),
-    ("dwell_p90", "停留P90 Dwell p90 (s)"),
-    ("completion_rate", "完成率 Completion"),
-    ("satisfaction", "好评率 Satisfaction"),
-    ("power_on_rate", "开机率 Power-on"),
-    ("usage_rate", "使用率 Usage"),
-    ("attraction_rate", "吸引率 Attraction"),
-]
+
+@dataclass(frozen=True)
+class Column:
+    """One figure of the report: its key in a row, its headers, and how it is shown."""
+
+    key: str
+    zh: str
+    en: str
+    kind: str  # text, int, sec (seconds) or pct (a fraction in [0, 1])
+
+    def header(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
 
 
-def monthly(
+COLUMNS = (
+    Column("venue", "场馆编号", "Venue id", "text"),
+    Column("name", "场馆", "Venue", "text"),
+    Column("region", "地区", "Region", "text"),
+    Column("exhibits", "展品数", "Exhibits", "int"),
+    Column("footfall", "门禁计数", "Door count", "int"),
+    Column("sessions", "人次", "Visits", "int"),
+    Column("meaningful_sessions", "有效互动", "Meaningful visits", "int"),
+    Column("bounce_rate", "跳出率", "Bounce rate", "pct"),
+    Column("dwell_p50", "停留中位数(秒)", "Median dwell (s)", "sec"),
+    Column("dwell_p90", "停留P90(秒)", "Dwell p90 (s)", "sec"),
+    Column("completion_rate", "完成率", "Completion rate", "pct"),
+    Column("rating_up", "好评", "Good ratings", "int"),
+    Column("rating_down", "差评", "Poor ratings", "int"),
+    Column("satisfaction", "好评率", "Satisfaction", "pct"),
+    Column("power_on_rate", "开机率", "Power-on rate", "pct"),
+    Column("usage_rate", "使用率", "Usage rate", "pct"),
+    Column("attraction_rate", "吸引率", "Attraction rate", "pct"),
+)
+TOTAL_NAME = {"zh": "合计", "en": "Total"}
+
+
+@dataclass(frozen=True)
+class MonthlyReport:
+    """What a region's month looked like; `total` sums the venue rows (visits in transit belong to none)."""
+
+    month: str
+    region: str
+    rows: list[dict[str, Any]]
+    total: dict[str, Any]
+    quiz: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_rows(self) -> list[dict[str, Any]]:
+        """The API's JSON: the venue rows, then the total (venue "", name "合计 Total")."""
+        return [*self.rows, {**self.total, "name": f"{TOTAL_NAME['zh']} {TOTAL_NAME['en']}"}]
+
+
+def monthly_report(
     db: Database, principal: Principal, region: str, month: str, tz: str, now: float | None = None
-) -> list[dict[str, Any]]:
-    """Rows for every venue in `region` (within the caller's scope) for local month YYYY-MM, plus a total."""
+) -> MonthlyReport:
+    """The report for every venue in `region` (within the caller's scope) and local month YYYY-MM.
+
+    With `now`, the month ends at now: the future has no opening hours yet.
+    """
     principal.require("viewer", region)
     start, end = month_range(month, tz)
     if now is not None:
@@ -47,18 +86,17 @@ def monthly(
         r["id"]: r
         for r in db.query(
             "SELECT id, name, region, opening_hours FROM venues WHERE region = ? OR region LIKE ? ESCAPE '\\' OR ? = ''",
-            [region, _like_prefix(region), region],
+            [region, stats.like_prefix(region), region],
         )
         if principal.sees(r["region"])
     }
     sums = ", ".join(f"SUM({c}) AS {c}" for c in ROLLUP_COUNTERS)
     totals: dict[str, dict[str, float]] = {v: defaultdict(float) for v in venues}
-    for venue in venues:
-        # One indexed (month, venue) lookup per venue of the region, never the whole month's rollups.
-        for row in db.query(f"SELECT {sums} FROM rollup_hourly WHERE month = ? AND venue = ?", [month, venue]):
-            totals[venue].update({c: row[c] or 0 for c in ROLLUP_COUNTERS})
     used_by_stay: dict[tuple[str, str], set[str]] = defaultdict(set)
     for venue in venues:
+        # Indexed (month, venue) lookups per venue of the region, never the whole month's rollups.
+        for row in db.query(f"SELECT {sums} FROM rollup_hourly WHERE month = ? AND venue = ?", [month, venue]):
+            totals[venue].update({c: row[c] or 0 for c in ROLLUP_COUNTERS})
         for exhibit, hour in db.execute(
             "SELECT exhibit, hour FROM rollup_hourly WHERE month = ? AND venue = ? AND sessions > 0", [month, venue]
         ):
@@ -95,8 +133,8 @@ def monthly(
                 used_hours[venue_id],
             )
         )
-    total_row = _row(
-        {"id": "", "name": "合计 Total", "region": region},
+    total = _row(
+        {"id": "", "name": "", "region": region},
         grand,
         sum(len(e) for e in exhibits.values()),
         sum(open_minutes.values()),
@@ -105,10 +143,19 @@ def monthly(
     )
     # Over the venues with a door counter only: sessions where nobody counts passers-by would inflate it.
     sensed = [v for v in venues if totals[v].get("footfall", 0) > 0]
-    total_row["attraction_rate"] = ratio(
+    total["attraction_rate"] = ratio(
         sum(totals[v]["sessions"] for v in sensed), sum(totals[v]["footfall"] for v in sensed)
     )
-    return [*rows, total_row]
+    first = date.fromisoformat(f"{month}-01")
+    quiz_filter = stats.Filter(start=first, end=_month_end(first), region=region or None)
+    return MonthlyReport(
+        month=month, region=region, rows=rows, total=total, quiz=stats.quiz(db, principal, quiz_filter)
+    )
+
+
+def _month_end(first: date) -> date:
+    following = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
+    return date.fromordinal(following.toordinal() - 1)
 
 
 def _row(
@@ -120,54 +167,9 @@ def _row(
         "name": venue["name"],
         "region": venue["region"],
         "exhibits": exhibits,
-        **{
-            k: summary[k]
-            for k in (
-                "footfall",
-                "sessions",
-                "meaningful_sessions",
-                "bounce_rate",
-                "dwell_p50",
-                "dwell_p90",
-                "completion_rate",
-                "satisfaction",
-            )
-        },
+        **{c.key: summary[c.key] for c in COLUMNS if c.key in summary},
         "power_on_rate": ratio(min(t.get("online_open_minutes", 0), open_min), open_min),
         "usage_rate": ratio(used_h, open_h),
         # Sessions per passer-by counted at the door; null where the venue has no door counter.
         "attraction_rate": ratio(t.get("sessions", 0), t.get("footfall", 0)),
     }
-
-
-def to_csv(rows: list[dict[str, Any]]) -> bytes:
-    """UTF-8 with a BOM, so Excel opens the Chinese headers correctly."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([label for _, label in COLUMNS])
-    for row in rows:
-        writer.writerow(["" if row[key] is None else row[key] for key, _ in COLUMNS])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
-
-
-def to_xlsx(rows: list[dict[str, Any]], title: str) -> bytes:
-    """One sheet, headers bold, rates formatted as percentages."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "report"
-    sheet.append([title])
-    sheet.append([label for _, label in COLUMNS])
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append([row[key] for key, _ in COLUMNS])
-    for index, (key, _) in enumerate(COLUMNS, start=1):
-        if key.endswith("_rate") or key == "satisfaction":
-            for (cell,) in sheet.iter_rows(min_row=3, min_col=index, max_col=index):
-                cell.number_format = "0.0%"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()

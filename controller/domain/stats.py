@@ -66,11 +66,11 @@ class Filter:
             # In-transit rows (no venue) belong to no region: only root-scoped callers see them.
             if scope:
                 clauses.append("(v.region = ? OR v.region LIKE ? ESCAPE '\\')")
-                params += [scope, _like_prefix(scope)]
+                params += [scope, like_prefix(scope)]
         return " AND ".join(clauses), params
 
 
-def _like_prefix(scope: str) -> str:
+def like_prefix(scope: str) -> str:
     return scope.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "/%"
 
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
-from controller.domain import reports, stats
+from controller.domain import report_files, reports, stats
 from controller.domain.auth import check_region
 from controller.errors import Invalid
 from controller.web.deps import ControllerDep, CurrentUser
@@ -68,25 +68,26 @@ def monthly_report(
     month: Annotated[str, Query(pattern=r"^\d{4}-\d{2}$", examples=["2025-05"])],
     region: Annotated[str, Query(max_length=300)] = "",
     format: Annotated[str, Query(description="json, csv or xlsx")] = "json",
+    lang: Annotated[str, Query(pattern=r"^(zh|en)$", description="language of CSV/XLSX headers")] = "zh",
 ) -> Any:
     if format not in ("json", "csv", "xlsx"):
         raise Invalid("format must be json, csv or xlsx")
     region = check_region(region)
     controller.ingester.tick()
-    rows = reports.monthly(
+    report = reports.monthly_report(
         controller.store.db, user, region, month, controller.settings.timezone, controller.clock.now()
     )
     name = f"kepu-{(region or 'all').replace('/', '-')}-{month}"
     if format == "csv":
         return Response(
-            reports.to_csv(rows),
+            report_files.to_csv(report, lang),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
         )
     if format == "xlsx":
         return Response(
-            reports.to_xlsx(rows, f"kepu {region or '全部 all'} {month}"),
+            report_files.to_xlsx(report, lang),
             media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
         )
-    return rows
+    return report.as_rows()

@@ -7,8 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from controller.domain import report_files, reports
 from controller.errors import DomainError, NotFound
-from controller.web.dashboard import queries, reports
+from controller.web.dashboard import queries
 from controller.web.dashboard import screenshots as screens
 from controller.web.dashboard.i18n import request_lang
 from controller.web.dashboard.render import PageUser, render
@@ -50,12 +51,13 @@ def exhibit_page(exhibit: str, request: Request, controller: ControllerDep, user
     return render(request, "exhibit.html", {"nav": "fleet", **data}, user)
 
 
-def _report(controller: ControllerDep, user: PageUser, month: str, region: str) -> dict:
+def _report(controller: ControllerDep, user: PageUser, month: str, region: str) -> reports.MonthlyReport:
+    """The same report the API gives (`/api/v1/reports/monthly`), this month by default."""
     db, now, tz = controller.store.db, controller.clock.now(), controller.settings.timezone
-    first = reports.parse_month(month, queries.local_today(now, tz))
-    if region:
-        user.require("viewer", region)
-    return reports.month_report(db, user, first, region, tz, now)
+    controller.ingester.tick()  # like the API: what has arrived is in the figures
+    month = month or queries.local_today(now, tz).strftime("%Y-%m")
+    # "All regions" means all of the caller's: a district's staff see their district.
+    return reports.monthly_report(db, user, region or user.region, month, tz, now)
 
 
 @router.get("/reports")
@@ -97,9 +99,9 @@ def report_csv(
     region: RegionQ = "",
 ) -> Response:
     report = _report(controller, user, month, region)
-    name = f"kepu-report-{report['month']}{'-' + region.replace('/', '-') if region else ''}.csv"
+    name = f"kepu-report-{report.month}{'-' + region.replace('/', '-') if region else ''}.csv"
     return Response(
-        reports.as_csv(report, request_lang(request)),
+        report_files.to_csv(report, request_lang(request)),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{_ascii(name)}"'},
     )
@@ -114,9 +116,9 @@ def report_xlsx(
     region: RegionQ = "",
 ) -> Response:
     report = _report(controller, user, month, region)
-    name = f"kepu-report-{report['month']}{'-' + region.replace('/', '-') if region else ''}.xlsx"
+    name = f"kepu-report-{report.month}{'-' + region.replace('/', '-') if region else ''}.xlsx"
     return Response(
-        reports.as_xlsx(report, request_lang(request)),
+        report_files.to_xlsx(report, request_lang(request)),
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": f'attachment; filename="{_ascii(name)}"'},
     )
