@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from content_packs.errors import PackError, Problem, UnsafePackError
+from content_packs.manifest import SEMVER
 from content_packs.model import (
     LANGUAGES,
     TOPICS,
@@ -27,7 +28,6 @@ from content_packs.safety import check_pack_path
 from content_packs.toml_lines import field_lines, line_of
 
 MANIFEST = "pack.toml"
-SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$")
 PACK_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 SCENE_TYPES = ("slides", "quiz", "hotspots", "rating")
 # A decoded RGBA image costs w*h*4 bytes; a Pi 3 with 1 GB shares that with the GPU.

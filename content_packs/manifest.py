@@ -16,7 +16,7 @@ from content_packs.signing import KeyLike, check_signature
 
 FORMAT = 1
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
-_SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$")
+SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$")
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,7 @@ def parse_manifest(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Manifest:
         )
     except (KeyError, TypeError) as exc:
         raise PackError(f"manifest.json is missing or has a wrong field ({exc})") from exc
-    if not _SEMVER.match(manifest.version):
+    if not SEMVER.match(manifest.version):
         raise PackError(f"manifest version {manifest.version!r} is not a semantic version")
     if len(manifest.files) > limits.max_entries:
         raise UnsafePackError(f"the manifest lists {len(manifest.files)} files, over the {limits.max_entries}-file cap")
@@ -150,7 +150,7 @@ def compare_versions(a: str, b: str) -> int:
 
 
 def _version_key(version: str) -> tuple[Any, ...]:
-    match = _SEMVER.match(version)
+    match = SEMVER.match(version)
     if not match:
         raise PackError(f"{version!r} is not a semantic version")
     major, minor, patch, pre = match.groups()

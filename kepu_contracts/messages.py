@@ -7,11 +7,23 @@ downstream indexes raw device or controller JSON.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
 from kepu_contracts.protocol import EXHIBIT_ID, ProtocolError
 from kepu_contracts.times import iso, parse_instant
+
+
+def number(value: Any) -> float | None:
+    """A finite JSON number from a device as a float; None for anything else (booleans, text, NaN, ±inf)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        result = float(value)
+    except OverflowError:  # an integer too large for a float
+        return None
+    return result if math.isfinite(result) else None
 
 
 def parse_time(value: Any, name: str) -> float | None:

@@ -173,3 +173,9 @@ def test_broker_urls():
     assert parse_broker_url("mqtt://127.0.0.1").port == 1883
     with pytest.raises(ValueError, match="mqtt://"):
         parse_broker_url("http://x")
+
+
+def test_device_numbers_are_finite_numbers_or_nothing():
+    assert messages.number(3) == 3.0 and messages.number(2.5) == 2.5
+    for bad in (True, "3", None, float("nan"), float("inf"), -float("inf"), 10**400, [1]):
+        assert messages.number(bad) is None, bad

@@ -14,15 +14,12 @@ from typing import Any
 from sqlite_utils import Database
 
 from controller.domain.opening import zone
+from kepu_contracts.messages import number
 
 INTERVAL = 300.0  # s: one sample per exhibit per 5 minutes
 KEEP_DAYS = 30
 
 COLUMNS = ("cpu_temp", "disk_free", "fps", "kiosk_fps", "kiosk_alive", "undervoltage", "screen_on", "uptime", "backlog")
-
-
-def _number(value: Any) -> float | None:
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
 def _flag(value: Any) -> int | None:
@@ -39,16 +36,16 @@ def sample(health: dict[str, Any]) -> dict[str, Any]:
     if undervoltage is None and isinstance(throttled, dict):
         undervoltage = _flag(throttled.get("undervoltage"))
     return {
-        "cpu_temp": _number(health.get("cpu_temp")),
-        "disk_free": _number(health.get("disk_free")),
-        "fps": _number(health.get("fps")),
-        "kiosk_fps": _number(kiosk.get("fps")),
+        "cpu_temp": number(health.get("cpu_temp")),
+        "disk_free": number(health.get("disk_free")),
+        "fps": number(health.get("fps")),
+        "kiosk_fps": number(kiosk.get("fps")),
         # No kiosk heartbeat at all is a kiosk that is not alive.
         "kiosk_alive": _flag(kiosk.get("alive")) if kiosk else (0 if "kiosk" in health else None),
         "undervoltage": undervoltage,
         "screen_on": _flag(health.get("screen_on")),
-        "uptime": _number(health.get("uptime")),
-        "backlog": _number(backlog.get("events")),
+        "uptime": number(health.get("uptime")),
+        "backlog": number(backlog.get("events")),
     }
 
 

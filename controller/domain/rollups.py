@@ -13,6 +13,7 @@ from sqlite_utils import Database
 from controller.domain.opening import Buckets, buckets, check_opening_hours, open_seconds
 from controller.store.schema import DWELL_BUCKETS, DWELL_COLUMNS, ROLLUP_COUNTERS
 from kepu_contracts.events import EventType
+from kepu_contracts.messages import number
 
 _INSERT = (
     "INSERT INTO rollup_hourly (hour, day, month, exhibit, venue, pack, {cols}) VALUES (?,?,?,?,?,?,{marks})"
@@ -64,7 +65,7 @@ class RollupDelta:
             marks=",".join("?" * len(ROLLUP_COUNTERS)),
             updates=", ".join(f"{c} = {c} + excluded.{c}" for c in ROLLUP_COUNTERS),
         )
-        rows = [(*key, *(_number(counts.get(c, 0)) for c in ROLLUP_COUNTERS)) for key, counts in self.hourly.items()]
+        rows = [(*key, *(_stored(counts.get(c, 0)) for c in ROLLUP_COUNTERS)) for key, counts in self.hourly.items()]
         if rows:
             db.conn.executemany(sql, rows)
         quiz = [(*key, n) for key, n in self.quiz.items()]
@@ -79,7 +80,8 @@ class RollupDelta:
         self.quiz.clear()
 
 
-def _number(value: float) -> float | int:
+def _stored(value: float) -> float | int:
+    # Whole counts are stored as integers, so SQLite sums stay exact.
     return int(value) if float(value).is_integer() else value
 
 
@@ -87,7 +89,7 @@ def event_counts(kind: str, data: dict[str, Any]) -> dict[str, float]:
     """The rollup counters one event adds by itself (sessions and completions are decided by the visits table)."""
     counts: dict[str, float] = {"events": 1}
     if kind == EventType.SESSION_END:
-        duration, interactions = _as_number(data.get("duration")), _as_number(data.get("interactions"))
+        duration, interactions = number(data.get("duration")), number(data.get("interactions"))
         counts["ended"] = 1
         if interactions is not None and interactions >= 2:
             counts["meaningful"] = 1
@@ -99,15 +101,9 @@ def event_counts(kind: str, data: dict[str, Any]) -> dict[str, float]:
     elif kind == EventType.RATING and data.get("value") in ("up", "down"):
         counts[f"rating_{data['value']}"] = 1
     elif kind == EventType.FOOTFALL:
-        count = _as_number(data.get("count"))
+        count = number(data.get("count"))
         counts["footfall"] = int(count) if count is not None and count >= 0 else 1
     return counts
-
-
-def _as_number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    return float(value)
 
 
 class Itinerary:

@@ -10,7 +10,6 @@ from controller.domain import attribution, audit, venues
 from controller.domain.auth import Principal
 from controller.domain.packs import require_deployable
 from controller.errors import Conflict, Invalid, NotFound
-from controller.settings import Settings
 from kepu_contracts.times import iso
 
 
@@ -146,9 +145,8 @@ def current(db: Database, user: Principal, exhibit: str, now: float) -> dict[str
     raise NotFound(f"{exhibit} has no current stay (in transit): plan a stay first")
 
 
-def delete(db: Database, user: Principal, stay: int, now: float, tz: str | None = None) -> None:
-    """Cancel a stay; its events return to in transit (hour labels in `tz`, by default the settings' default zone)."""
-    tz = tz or Settings.model_fields["timezone"].default
+def delete(db: Database, user: Principal, stay: int, now: float, tz: str) -> None:
+    """Cancel a stay; its events return to in transit (hour labels in the controller's zone `tz`)."""
     row = get(db, user, stay)
     user.require("technician", row["region"])
     db["rotations"].delete(stay)

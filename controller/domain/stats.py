@@ -25,7 +25,8 @@ _KEYS = {
     "pack": "r.pack",
     "topic": "COALESCE(p.topic, '')",
 }
-_FROM = (
+# The rollups with their venue (v) and pack topic (p): `Filter.where()` refers to both.
+ROLLUPS_FROM = (
     "FROM rollup_hourly r LEFT JOIN venues v ON v.id = r.venue"
     " LEFT JOIN (SELECT id, MIN(topic) AS topic FROM packs GROUP BY id) p ON p.id = r.pack"
 )
@@ -84,9 +85,7 @@ def usage(
         raise Invalid(f"period must be one of {', '.join(PERIODS)}")
     where, params = flt.where(principal)
     sums = ", ".join(f"SUM(r.{c}) AS {c}" for c in ROLLUP_COUNTERS)
-    sql = (
-        f"SELECT {_KEYS[group]} AS key, {PERIODS[period]} AS period, {sums} {_FROM} WHERE {where} GROUP BY key, period"
-    )
+    sql = f"SELECT {_KEYS[group]} AS key, {PERIODS[period]} AS period, {sums} {ROLLUPS_FROM} WHERE {where} GROUP BY key, period"
     merged: dict[tuple[str, str], dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for row in db.query(sql, params):
         key = row["key"]
@@ -104,7 +103,7 @@ def usage(
 def totals(db: Database, principal: Principal, flt: Filter) -> dict[str, float]:
     where, params = flt.where(principal)
     sums = ", ".join(f"COALESCE(SUM(r.{c}), 0) AS {c}" for c in ROLLUP_COUNTERS)
-    return next(iter(db.query(f"SELECT {sums} {_FROM} WHERE {where}", params)))
+    return next(iter(db.query(f"SELECT {sums} {ROLLUPS_FROM} WHERE {where}", params)))
 
 
 def _stays(db: Database, principal: Principal, flt: Filter, start: float, end: float) -> list[dict[str, Any]]:
@@ -181,7 +180,7 @@ def attraction(db: Database, principal: Principal, flt: Filter, start: float, en
     passers: dict[str, int] = defaultdict(int)
     if flt.exhibit is None:
         for venue, footfall in db.execute(
-            f"SELECT r.venue, SUM(r.footfall) {_FROM} WHERE {where} AND r.venue != '' GROUP BY r.venue", params
+            f"SELECT r.venue, SUM(r.footfall) {ROLLUPS_FROM} WHERE {where} AND r.venue != '' GROUP BY r.venue", params
         ):
             passers[venue] += footfall or 0
     else:
@@ -190,7 +189,7 @@ def attraction(db: Database, principal: Principal, flt: Filter, start: float, en
                 continue
             first, last = buckets(stay["a"], tz).hour, buckets(stay["b"] - 1, tz).hour
             footfall = db.execute(
-                f"SELECT SUM(r.footfall) {_FROM} WHERE {where} AND r.venue = ? AND r.hour >= ? AND r.hour <= ?",
+                f"SELECT SUM(r.footfall) {ROLLUPS_FROM} WHERE {where} AND r.venue = ? AND r.hour >= ? AND r.hour <= ?",
                 [*params, stay["venue"], first, last],
             ).fetchone()[0]
             passers[stay["venue"]] += footfall or 0
@@ -200,7 +199,7 @@ def attraction(db: Database, principal: Principal, flt: Filter, start: float, en
     where, params = flt.where(principal)
     marks = ",".join("?" * len(sensed))
     sessions = db.execute(
-        f"SELECT COALESCE(SUM(r.sessions), 0) {_FROM} WHERE {where} AND r.venue IN ({marks})", [*params, *sensed]
+        f"SELECT COALESCE(SUM(r.sessions), 0) {ROLLUPS_FROM} WHERE {where} AND r.venue IN ({marks})", [*params, *sensed]
     ).fetchone()[0]
     total = sum(passers[v] for v in sensed)
     return {"passers_by": total, "attraction_sessions": int(sessions), "attraction_rate": ratio(sessions, total)}

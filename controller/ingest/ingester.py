@@ -16,6 +16,7 @@ from controller.store.db import Store
 from kepu_contracts.clock import Clock
 from kepu_contracts.events import EventType
 from kepu_contracts.messages import ack as ack_payload
+from kepu_contracts.messages import number
 from kepu_contracts.protocol import (
     ProtocolError,
     decode,
@@ -177,10 +178,10 @@ class Ingester:
             if cur.rowcount == 1:
                 counts["sessions"] = 1
         elif kind == EventType.SESSION_END and session:
-            interactions = _number(data.get("interactions"))
+            interactions = number(data.get("interactions"))
             db.conn.execute(
                 "UPDATE visits SET ended = ?, duration = ?, interactions = ? WHERE session = ?",
-                (ts, _number(data.get("duration")), interactions, session),
+                (ts, number(data.get("duration")), interactions, session),
             )
             # A completion is counted when its session ends, like a meaningful session, so the
             # rate (completions ÷ meaningful) never passes 100 % while visits are in progress.
@@ -294,9 +295,3 @@ def _goal_scenes(db: Database) -> dict[str, str]:
 
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    return float(value)

@@ -124,7 +124,7 @@ def move_stay(
 def delete_stay(stay: StayId, request: Request, controller: ControllerDep, user: PageUser, csrf: Csrf) -> Response:
     def change() -> None:
         with controller.store.write() as db:
-            rotations.delete(db, user, stay, controller.clock.now())
+            rotations.delete(db, user, stay, controller.clock.now(), controller.settings.timezone)
 
     return act(request, "/rotations", "ro.deleted", csrf, change, controller)
 

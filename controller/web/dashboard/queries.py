@@ -12,14 +12,8 @@ from controller.domain import fleet, health_history, rotations, stats, venues
 from controller.domain.auth import Principal, in_scope
 from controller.domain.metrics import summarise
 from controller.domain.opening import local_midnight, zone
-from controller.domain.stats import Filter
+from controller.domain.stats import ROLLUPS_FROM, Filter
 from controller.store.schema import ROLLUP_COUNTERS
-
-# Same joins as controller.stats, so Filter.where() applies (v = venue, p = pack topic).
-_FROM = (
-    "FROM rollup_hourly r LEFT JOIN venues v ON v.id = r.venue"
-    " LEFT JOIN (SELECT id, MIN(topic) AS topic FROM packs GROUP BY id) p ON p.id = r.pack"
-)
 
 
 def local_today(now: float, tz: str) -> date:
@@ -41,7 +35,8 @@ def daily(
     assert column in ROLLUP_COUNTERS
     where, params = flt.where(principal)
     rows = {
-        r[0]: r[1] for r in db.execute(f"SELECT r.day, SUM(r.{column}) {_FROM} WHERE {where} GROUP BY r.day", params)
+        r[0]: r[1]
+        for r in db.execute(f"SELECT r.day, SUM(r.{column}) {ROLLUPS_FROM} WHERE {where} GROUP BY r.day", params)
     }
     return [{"day": d.isoformat(), "value": round(rows.get(d.isoformat(), 0) or 0, 1)} for d in days]
 
@@ -51,7 +46,7 @@ def heatmap(db: Database, principal: Principal, flt: Filter) -> list[list[int]]:
     where, params = flt.where(principal)
     sql = (
         "SELECT (CAST(strftime('%w', r.day) AS INTEGER) + 6) % 7 AS wd, CAST(substr(r.hour, 12, 2) AS INTEGER) AS h,"
-        f" SUM(r.sessions) {_FROM} WHERE {where} GROUP BY wd, h HAVING SUM(r.sessions) > 0"
+        f" SUM(r.sessions) {ROLLUPS_FROM} WHERE {where} GROUP BY wd, h HAVING SUM(r.sessions) > 0"
     )
     return [[r[0], r[1], int(r[2])] for r in db.execute(sql, params)]
 
