@@ -23,7 +23,7 @@ from controller.devtools.broker import Broker  # noqa: E402
 from exhibit_agent.fetch import Fetcher  # noqa: E402
 from exhibit_agent.installer import Installer  # noqa: E402
 from kepu_contracts.messages import PackRef  # noqa: E402
-from tests.test_agent_support import FakeKiosk, PackServer, spawn_agent  # noqa: E402
+from tests.support.agent import FakeKiosk, PackServer, spawn_agent  # noqa: E402
 
 
 def install(installer: Installer, server: PackServer, block: dict) -> dict:

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import TYPE_CHECKING
 
 from controller.domain.rollups import backfill_online_spans
 from controller.ingest.ingester import Ingester, Outcome, Outgoing
 from controller.settings import Settings
 from controller.store.db import Store
 from kepu_contracts.clock import Clock, SystemClock
+
+if TYPE_CHECKING:  # paho is imported only when the controller connects
+    from controller.ingest.mqtt import MqttBridge
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +28,7 @@ class Controller:
         with self.store.write() as db:
             backfill_online_spans(db, settings.timezone)
         self.ingester = Ingester(self.store, self.clock, settings.timezone, on_new_exhibit=self._exhibit_appeared)
-        self.bridge = None
+        self.bridge: MqttBridge | None = None
         self.sent: list[Outgoing] = []  # what was published (kept only without a bridge, for tests)
         self._lock = threading.RLock()
         from controller.domain.desired import DesiredStates

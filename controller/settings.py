@@ -41,4 +41,4 @@ class Settings(BaseModel):
             values["public_base"] = environ["KEPU_PUBLIC_BASE"]
         if environ.get("KEPU_TIMEZONE") and values.get("timezone") is None:
             values["timezone"] = environ["KEPU_TIMEZONE"]
-        return cls(**{k: v for k, v in values.items() if v is not None})
+        return cls.model_validate({k: v for k, v in values.items() if v is not None})

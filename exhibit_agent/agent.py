@@ -13,8 +13,9 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from content_packs.signing import KeyLike
 from exhibit_agent import __version__
 from exhibit_agent.config import AgentConfig
 from exhibit_agent.control_file import ControlFile
@@ -24,6 +25,9 @@ from exhibit_agent.health import snapshot
 from exhibit_agent.installer import Installer, InstallOutcome
 from exhibit_agent.mqtt_link import LinkEvent, MqttLink
 from exhibit_agent.screenshot import CommandResult, screenshot
+
+if TYPE_CHECKING:  # pyserial is imported only where a serial device is configured
+    from exhibit_agent.serial_counter import SerialReader
 from kepu_contracts.clock import SystemClock
 from kepu_contracts.datadir import DataDir, read_json, write_json_atomic
 from kepu_contracts.events import Event, EventType
@@ -61,7 +65,7 @@ KIOSK_CHECK = 1.0  # seconds between looks at the kiosk's heartbeat for changes 
 KIOSK_STALE = 10.0  # a heartbeat older than this means the kiosk is not showing anything
 
 
-def trusted_key_items(keys: tuple[str, ...]) -> list[object]:
+def trusted_key_items(keys: tuple[str, ...]) -> list[KeyLike]:
     """Config keys are file paths or one-line base64 keys; the signing module takes paths or bytes."""
     return [Path(k) if Path(k).exists() else k.encode("ascii") for k in keys]
 
@@ -77,7 +81,8 @@ class Agent:
         self.mono = mono
         config.data.mkdir(parents=True, exist_ok=True)
         self.outbox = Outbox(config.outbox_path)
-        self.inbox: queue.Queue[LinkEvent] = queue.Queue()
+        # Everything the loop reacts to: link events, command results and install outcomes.
+        self.inbox: queue.Queue[LinkEvent | CommandResult | InstallOutcome] = queue.Queue()
         self.venue: str | None = None
         self.started_wall = wall()
         self.started_mono = mono()
@@ -95,17 +100,24 @@ class Agent:
             will=(self.topics["state"], encode(state_offline(ex, "lost"))),
             keepalive=config.keepalive,
         )
-        common = dict(
-            max_events=config.batch_max_events,
-            max_bytes=config.batch_max_bytes,
-            window=config.inflight_batches,
-            ack_timeout=config.ack_timeout,
-            clock=mono,
-        )
-        self.events = Drainer(self.outbox, "events", ex, lambda: self.topics["events"], self.link, **common)
-        self.footfall = Drainer(
-            self.outbox, "footfall", ex, self._footfall_topic, self.link, venue=lambda: self.venue, **common
-        )
+
+        def drainer(stream: str, topic: Callable[[], str | None], venue: Callable[[], str | None] | None) -> Drainer:
+            return Drainer(
+                self.outbox,
+                stream,
+                ex,
+                topic,
+                self.link,
+                venue=venue,
+                max_events=config.batch_max_events,
+                max_bytes=config.batch_max_bytes,
+                window=config.inflight_batches,
+                ack_timeout=config.ack_timeout,
+                clock=mono,
+            )
+
+        self.events = drainer("events", lambda: self.topics["events"], None)
+        self.footfall = drainer("footfall", self._footfall_topic, lambda: self.venue)
         self._last_pump = 0.0
         self.connected_since = self.started_wall
         self.clock = SystemClock()
@@ -130,7 +142,7 @@ class Agent:
         self._install_wake = threading.Event()
         self._install_cancel = threading.Event()
         self._installing: PackRef | None = None
-        self.serial = None
+        self.serial: SerialReader | None = None
         for channel in ("ack", "desired", "commands"):
             self.link.subscribe(self.topics[channel])
         # The last desired state is cached so that, after a restart without the broker, footfall
@@ -191,9 +203,8 @@ class Agent:
             self.events.pump()
             self.footfall.pump()
         if self.control.refresh(self.wall()):
-            log.info(
-                "control.json updated (emergency %s)", self.control.active(self.wall()) and self.control.emergency.id
-            )
+            active = self.control.active(self.wall())
+            log.info("control.json updated (emergency %s)", active.id if active else None)
             self.publish_reported()
         if now >= self._next_kiosk_check:
             self._next_kiosk_check = now + KIOSK_CHECK

@@ -53,9 +53,10 @@ class ControlFile:
     def refresh(self, now: float) -> bool:
         """Write control.json if what should show changed; return whether it was written."""
         active = self.active(now)
-        wanted = {"emergency": _block(active) if active else None, "config": self.overrides}
+        block = _block(active) if active else None
+        wanted = {"emergency": block, "config": self.overrides}
         if wanted == self._written:
             return False
-        write_control(self.path, wanted["emergency"], wanted["config"], now)
+        write_control(self.path, block, self.overrides, now)
         self._written = wanted
         return True

@@ -13,7 +13,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from kepu_contracts.messages import Ack, event_batch
 from kepu_contracts.outbox import Outbox
@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 
 class Publisher(Protocol):
-    def publish(self, topic: str, payload: bytes, qos: int = 1, retain: bool = False) -> None: ...
+    def publish(self, topic: str, payload: bytes, qos: int = 1, retain: bool = False) -> object: ...
 
 
 @dataclass
@@ -81,7 +81,8 @@ class Drainer:
             rows = self.outbox.pending(self.stream, after_seq=self.cursor, limit=self.max_events)
             if not rows:
                 break
-            events, size = [], 0
+            events: list[dict[str, Any]] = []
+            size = 0
             for row in rows:
                 wire = row.to_wire()
                 # Bytes bound the batch too: one huge event must not make a message the broker refuses.

@@ -29,6 +29,7 @@ from pathlib import Path
 from content_packs.errors import PackError
 from content_packs.fsutil import fsync_dir, write_bytes_atomic
 from content_packs.manifest import Manifest, compare_versions, parse_manifest, read_signed_manifest
+from content_packs.signing import KeyLike
 from content_packs.store import BlobStore
 from exhibit_agent.fetch import Fetcher, FetchError
 from kepu_contracts.datadir import DataDir, link_target, read_json, switch_symlink, write_json_atomic
@@ -61,7 +62,7 @@ class Installer:
     def __init__(
         self,
         data: Path,
-        trusted_keys: Iterable[object],
+        trusted_keys: Iterable[KeyLike],
         fetcher: Fetcher | None,
         *,
         kiosk_timeout: float = 60.0,
@@ -195,6 +196,8 @@ class Installer:
         return manifest, raw, sig
 
     def _download(self, manifest: Manifest, cancel: threading.Event) -> None:
+        if self.fetcher is None:
+            raise FetchError("no controller URL configured")
         sizes = {f.sha256: f.size for f in manifest.files}
         for sha in self.store.missing(manifest):
             if cancel.is_set():

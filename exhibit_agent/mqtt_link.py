@@ -11,6 +11,7 @@ import logging
 import queue
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 import paho.mqtt.client as mqtt
 
@@ -36,7 +37,7 @@ class MqttLink:
         self,
         client_id: str,
         broker: BrokerUrl,
-        events: queue.Queue[LinkEvent],
+        events: queue.Queue[Any],  # the agent's inbox: link events beside its other messages
         *,
         username: str | None = None,
         password: str | None = None,
@@ -52,7 +53,8 @@ class MqttLink:
         # clean_session=False: the broker keeps our subscriptions and queues acks and desired
         # state while we are away, so an ack sent during a blip is not lost.
         self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=False)
-        self.client.reconnect_delay_set(min_delay=0.2, max_delay=5)
+        # paho types the delays as int but sleeps on floats: 0.2 s gets a blip reconnected at once.
+        self.client.reconnect_delay_set(min_delay=0.2, max_delay=5)  # type: ignore[arg-type]
         self.client.max_queued_messages_set(0)
         if username or broker.username:
             self.client.username_pw_set(username or broker.username, password or broker.password)

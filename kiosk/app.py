@@ -18,7 +18,7 @@ from kepu_contracts.control import Control, EmergencyNotice
 from kepu_contracts.events import EventType
 from kiosk.audio import Narrator
 from kiosk.painter import Painter
-from kiosk.recorder import Recorder
+from kiosk.recorder import EventSink
 from kiosk.screens.attract import AttractScreen
 from kiosk.screens.base import Context, GoHome, Intent, Narrate, OpenScene, Record, Screen, Target
 from kiosk.screens.emergency import EmergencyScreen
@@ -53,7 +53,7 @@ class KioskApp:
     def __init__(
         self,
         pack: Pack,
-        recorder: Recorder,
+        recorder: EventSink,
         clock: Clock,
         size: tuple[int, int],
         painter: Painter,

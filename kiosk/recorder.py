@@ -10,13 +10,19 @@ import logging
 import queue
 import threading
 from collections import Counter
-from typing import Any
+from typing import Any, Protocol
 
 from kepu_contracts.clock import Clock
 from kepu_contracts.events import Event
 from kepu_contracts.outbox import Outbox
 
 log = logging.getLogger(__name__)
+
+
+class EventSink(Protocol):
+    """Where the app's events go: the outbox `Recorder`, or a list in the gallery's tour."""
+
+    def record(self, type: str, session: str | None = None, scene: str | None = None, **data: Any) -> Event: ...
 
 
 class Recorder:

@@ -120,12 +120,11 @@ class ScreenshotDesk:
         """Hand a copy of the frame just drawn to the writer for every waiting request."""
         if not self.wanted:
             return
+        reason: str | None = None
         try:
-            copy = frame.copy()  # a memcpy; the PNG encode happens in the writer thread
+            copy: pygame.Surface | None = frame.copy()  # a memcpy; the PNG encode happens in the writer thread
         except pygame.error as exc:
             copy, reason = None, f"cannot copy the frame: {exc}"
-        else:
-            reason = None
         for request_id in self.wanted:
             self._jobs.put((request_id, copy, reason))
         self.wanted = []

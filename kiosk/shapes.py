@@ -154,7 +154,7 @@ def speaker(surface: pygame.Surface, rect: pygame.Rect, color: Color, waves: int
     for i in range(waves):
         radius = s * (0.22 + 0.16 * i)
         arc = pygame.Rect(0, 0, radius * 2, radius * 2)
-        arc.center = (box.left + s * 0.50, box.centery)
+        arc.center = (round(box.left + s * 0.50), box.centery)
         pygame.draw.arc(surface, color, arc, -math.pi / 4, math.pi / 4, width)
 
 

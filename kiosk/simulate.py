@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pygame
@@ -164,6 +165,11 @@ class Simulator:
 
     # -- time ----------------------------------------------------------------
 
+    def _advance(self, seconds: float) -> None:
+        # Only a run that is not live moves time itself, and its clock is then a ManualClock.
+        assert isinstance(self.clock, ManualClock), "a simulation that is not live needs a ManualClock"
+        self.clock.advance(seconds)
+
     def wait(self, seconds: float) -> None:
         """Let `seconds` pass, updating the app as a frame loop would."""
         remaining = seconds
@@ -175,7 +181,7 @@ class Simulator:
             if self.live:
                 time.sleep(dt)
             else:
-                self.clock.advance(dt)  # type: ignore[union-attr]
+                self._advance(dt)
             self._sim_time += dt
             self.host.tick(dt)
             self._serve_screenshots()
@@ -247,7 +253,7 @@ class Simulator:
                     closed_for = self.calendar.closed_for(self.clock.stamp().ts)
                     if closed_for:
                         # Nobody visits a closed venue: jump to opening time (no visit is in progress).
-                        self.clock.advance(closed_for)  # type: ignore[union-attr]
+                        self._advance(closed_for)
                         self._sim_time += closed_for
                     if self.calendar.over(self.clock.stamp().ts):
                         break
@@ -316,8 +322,8 @@ class Simulator:
         self.result.screenshots.append(str(path))
 
 
-def simulate(pack_dir: Path, data_dir: Path, sessions: int, seed: int = 0, **options) -> SimulationResult:
-    """Load a pack and play `sessions` simulated visits into `data_dir/outbox.db`."""
+def simulate(pack_dir: Path, data_dir: Path, sessions: int | None, seed: int = 0, **options: Any) -> SimulationResult:
+    """Load a pack and play `sessions` simulated visits (None: until stopped) into `data_dir/outbox.db`."""
     sim = Simulator(load_pack(Path(pack_dir).resolve()), data_dir, seed=seed, **options)
     try:
         return sim.run(sessions)

@@ -17,7 +17,7 @@ _TOKEN = re.compile(r"[A-Za-z0-9\u00C0-\u024F'’\-_/@#&+.%:]+\s*|\s+|.", re.S)
 
 
 class Measure(Protocol):
-    def __call__(self, text: str) -> int: ...
+    def __call__(self, text: str, /) -> int: ...
 
 
 def tokens(text: str) -> list[str]:

@@ -11,7 +11,7 @@ from exhibit_agent.config import build_config
 from exhibit_agent.control_file import ControlFile
 from kepu_contracts.messages import parse_desired
 from kepu_contracts.times import iso, parse_instant
-from tests.test_agent_support import publish_retained, wait_until
+from tests.support.agent import publish_retained, wait_until
 
 T0 = 1_767_225_600.0
 

@@ -9,7 +9,7 @@ import pytest
 from exhibit_agent.drain import Drainer
 from kepu_contracts.messages import Ack
 from kepu_contracts.outbox import Outbox
-from tests.test_agent_support import write_events
+from tests.support.agent import write_events
 
 
 class FakePublisher:

@@ -16,7 +16,7 @@ import pytest
 
 from kepu_contracts.clock import ManualClock
 from kepu_contracts.outbox import Outbox
-from tests.test_agent_support import (
+from tests.support.agent import (
     FakeController,
     FakeKiosk,
     PackServer,

@@ -10,7 +10,7 @@ from content_packs.signing import generate_keypair
 from exhibit_agent.fetch import Fetcher
 from exhibit_agent.installer import Installer
 from kepu_contracts.messages import PackRef
-from tests.test_agent_support import FakeKiosk, PackServer, check_current_is_complete
+from tests.support.agent import FakeKiosk, PackServer, check_current_is_complete
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pytest
 from exhibit_agent.agent import Agent
 from exhibit_agent.config import build_config
 from kepu_contracts.outbox import Outbox
-from tests.test_agent_support import FakeController, Retained, spawn_agent, wait_until, write_events
+from tests.support.agent import FakeController, Retained, spawn_agent, wait_until, write_events
 
 
 @pytest.fixture
@@ -125,7 +125,7 @@ def test_cli_agent_sigterm_is_clean_and_kill_9_fires_the_retained_lwt(tmp_path, 
 def test_door_counter_footfall_goes_to_the_venue_and_is_deleted_on_its_ack(tmp_path, broker, run_agent):
     import os
 
-    from tests.test_agent_support import publish_retained
+    from tests.support.agent import publish_retained
 
     master, slave = os.openpty()
     ctl = FakeController(broker.url, tmp_path / "ctl.db").start()
@@ -173,7 +173,7 @@ def test_outbox_over_cap_is_reported_not_silent_and_nothing_is_dropped(tmp_path,
 
 
 def test_desired_pack_is_installed_and_reported(tmp_path, broker, run_agent):
-    from tests.test_agent_support import FakeKiosk, PackServer, check_current_is_complete, publish_retained
+    from tests.support.agent import FakeKiosk, PackServer, check_current_is_complete, publish_retained
 
     server = PackServer(tmp_path / "ctl").start()
     kiosk = FakeKiosk(tmp_path / "ex-p").start()

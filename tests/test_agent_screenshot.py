@@ -17,8 +17,8 @@ from exhibit_agent.agent import Agent
 from exhibit_agent.config import build_config
 from kepu_contracts.clock import ManualClock
 from kiosk.screenshots import ScreenshotDesk
-from tests.test_agent_support import wait_until
-from tests.test_controller_support import Stack, at
+from tests.support.agent import wait_until
+from tests.support.controller import Stack, at
 
 EXHIBIT = "ex-quake-01"
 

@@ -10,7 +10,7 @@ import pytest
 from exhibit_agent.serial_counter import DoorCounter, SerialReader, parse_line
 from kepu_contracts.clock import ManualClock
 from kepu_contracts.outbox import Outbox
-from tests.test_agent_support import wait_until
+from tests.support.agent import wait_until
 
 
 @pytest.mark.parametrize(

@@ -8,17 +8,10 @@ import json
 import pytest
 
 from kepu_contracts.clock import ManualClock
-from tests.test_controller_support import Stack, approved_pack, at, batch, session_events, signed_pack
+from tests.support.controller import Stack, approved_pack, at, batch, session_events, signed_pack
 
 NANSHAN = "guangdong/shenzhen/nanshan"
 FUTIAN = "guangdong/shenzhen/futian"
-
-
-@pytest.fixture
-def stack(tmp_path):
-    s = Stack(tmp_path / "ctl", ManualClock(at("2025-05-10 08:00")))
-    yield s
-    s.close()
 
 
 def test_a_district_user_can_neither_see_nor_change_another_district(stack):
@@ -194,7 +187,7 @@ def test_packs_are_verified_reviewed_and_served_with_range(stack, tmp_path):
 
 
 def test_pack_reads_can_require_a_token(tmp_path):
-    closed = Stack(tmp_path / "ctl", ManualClock(at("2025-05-10 08:00")), open_pack_reads=False)
+    closed = Stack(tmp_path / "ctl", ManualClock(at("2025-05-10 08:00")), serve=True, open_pack_reads=False)
     try:
         approved_pack(closed, tmp_path, "quake-basics")
         assert closed.client(None).get("/api/v1/packs/quake-basics/1.0.0/manifest").status_code == 401
@@ -207,7 +200,7 @@ def test_closed_pack_reads_accept_the_enrolled_devices_token(tmp_path):
     """With open_pack_reads=False the agent's device token (from enroll) fetches manifests and blobs; no token is 401."""
     from controller.domain.enroll import enroll
 
-    closed = Stack(tmp_path / "ctl", ManualClock(at("2025-05-10 08:00")), open_pack_reads=False)
+    closed = Stack(tmp_path / "ctl", ManualClock(at("2025-05-10 08:00")), serve=True, open_pack_reads=False)
     try:
         approved_pack(closed, tmp_path, "quake-basics")
         old = enroll(closed.controller.store, closed.settings.data_dir, "ex-quake-01", closed.clock.now()).api_token

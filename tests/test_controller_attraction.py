@@ -7,7 +7,7 @@ import json
 import pytest
 
 from kepu_contracts.clock import ManualClock
-from tests.test_controller_support import Stack, at, batch, session_events
+from tests.support.controller import Stack, at, batch, session_events
 
 NANSHAN = "guangdong/shenzhen/nanshan/yuehai"
 FUTIAN = "guangdong/shenzhen/futian/lianhua"
@@ -110,4 +110,4 @@ def test_monthly_report_has_attraction_per_venue_and_for_the_region(month):
         "/api/v1/reports/monthly", params={"month": "2025-05", "region": "guangdong/shenzhen", "format": "csv"}
     ).content.decode("utf-8-sig")
     header, first = csv_text.splitlines()[:2]
-    assert header.endswith("吸引率 Attraction") and first.endswith(",0.2")
+    assert header.endswith("吸引率 %") and first.endswith(",20.0")

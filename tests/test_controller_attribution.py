@@ -16,7 +16,7 @@ from controller.domain.opening import buckets
 from controller.domain.rollups import dwell_column
 from controller.store.schema import ROLLUP_COUNTERS
 from kepu_contracts.clock import ManualClock
-from tests.test_controller_support import TZ, Device, Stack, approved_pack, at, batch, session_events
+from tests.support.controller import TZ, Device, Stack, approved_pack, at, batch, session_events
 
 NANSHAN = "guangdong/shenzhen/nanshan/yuehai"
 FUTIAN = "guangdong/shenzhen/futian/lianhua"
@@ -106,11 +106,10 @@ def assert_rollups_match_raw_events(db_path, exhibits=None) -> None:
 
 
 @pytest.fixture
-def stack(broker, tmp_path):
-    s = Stack(tmp_path / "ctl", ManualClock(at("2025-05-12 08:00")), mqtt_url=broker.url)
+def stack(broker, make_stack):
+    s = make_stack("2025-05-12 08:00", mqtt_url=broker.url)
     venues(s)
-    yield s
-    s.close()
+    return s
 
 
 def test_stay_entered_the_next_morning_claims_the_sessions_ingested_in_transit(stack, broker):

@@ -9,7 +9,7 @@ import pytest
 
 from controller.cli import admin_token, build_parser, main
 from kepu_contracts.clock import ManualClock
-from tests.test_controller_support import Stack, at, batch, session_events
+from tests.support.controller import Stack, at, batch, session_events
 
 
 def test_every_subcommand_has_help(capsys):

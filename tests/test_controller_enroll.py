@@ -17,7 +17,7 @@ from controller.cli import main
 from controller.devtools.broker import Broker
 from controller.domain.enroll import CONTROLLER_USER, ensure_controller_user, mosquitto_hash
 from kepu_contracts.clock import ManualClock
-from tests.test_controller_support import Device, Stack, at, batch, session_events
+from tests.support.controller import Device, Stack, at, batch, session_events
 
 
 def enroll(data, exhibit: str, capsys) -> dict[str, str]:

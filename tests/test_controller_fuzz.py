@@ -10,13 +10,13 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 
 from kepu_contracts.clock import ManualClock
-from tests.test_controller_support import ADMIN, Stack, at
+from tests.support.controller import ADMIN, Stack, at
 
 EXAMPLES_PER_OPERATION = 8
 
 
 def test_no_input_gets_a_server_error(tmp_path):
-    stack = Stack(tmp_path / "ctl", ManualClock(at("2025-05-12 10:00")))
+    stack = Stack(tmp_path / "ctl", ManualClock(at("2025-05-12 10:00")), serve=True)  # schemathesis over real HTTP
     try:
         # Something to find, so paths with real ids are exercised beyond 404s.
         stack.ok("POST", "/api/v1/venues", json={"id": "v-a", "name": "A", "region": "a/b/c/d"})

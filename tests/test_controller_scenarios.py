@@ -7,18 +7,15 @@ from contextlib import closing
 
 import pytest
 
-from kepu_contracts.clock import ManualClock
-from tests.test_controller_support import Device, Stack, approved_pack, at, batch, session_events
+from tests.support.controller import Device, approved_pack, at, batch, session_events
 
 NANSHAN = "guangdong/shenzhen/nanshan/yuehai"
 FUTIAN = "guangdong/shenzhen/futian/lianhua"
 
 
 @pytest.fixture
-def stack(broker, tmp_path):
-    s = Stack(tmp_path / "ctl", ManualClock(at("2025-05-01 08:00")), mqtt_url=broker.url)
-    yield s
-    s.close()
+def stack(broker, make_stack):
+    return make_stack("2025-05-01 08:00", mqtt_url=broker.url)
 
 
 def test_exhibit_moved_mid_month_has_each_session_at_the_right_venue(stack, broker):

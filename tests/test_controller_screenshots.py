@@ -6,19 +6,9 @@ import io
 import json
 
 import pygame
-import pytest
 
 from controller.domain import screenshots
 from controller.domain.enroll import enroll
-from kepu_contracts.clock import ManualClock
-from tests.test_controller_support import Stack, at
-
-
-@pytest.fixture
-def stack(tmp_path):
-    s = Stack(tmp_path / "ctl", ManualClock(at("2025-05-10 08:00")))
-    yield s
-    s.close()
 
 
 def png(size=(64, 40), color=(200, 30, 30)) -> bytes:

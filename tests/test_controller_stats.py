@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from controller.domain.metrics import dwell_percentile
 from controller.store.schema import DWELL_COLUMNS
 from kepu_contracts.clock import ManualClock
-from tests.test_controller_support import Stack, approved_pack, at, batch, session_events
+from tests.support.controller import Stack, approved_pack, at, batch, session_events
 
 REGION = "guangdong/shenzhen/nanshan/yuehai"
 

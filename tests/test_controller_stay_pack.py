@@ -2,20 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
-
-from kepu_contracts.clock import ManualClock
-from tests.test_controller_support import Stack, approved_pack, at
+from tests.support.controller import Stack, approved_pack
 
 NANSHAN = "guangdong/shenzhen/nanshan"
 FUTIAN = "guangdong/shenzhen/futian"
-
-
-@pytest.fixture
-def stack(tmp_path):
-    s = Stack(tmp_path / "ctl", ManualClock(at("2025-05-10 08:00")))
-    yield s
-    s.close()
 
 
 def _desired_pack(stack: Stack, exhibit: str) -> str | None:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import SAMPLES
-from tests.e2e_support import Controller, Service
+from tests.support.e2e import Controller, Service
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.browser
@@ -385,7 +385,7 @@ def _on_air(core) -> None:
     """A running campaign and an emergency on air, so those pages show their busy state too."""
     from controller.domain import campaigns, emergencies
     from controller.domain.auth import Principal
-    from tests.test_dashboard_support import DAY, NOW, TZ
+    from tests.support.dashboard import DAY, NOW, TZ
 
     admin = Principal("admin", "admin")
     with core.store.write() as db:
@@ -425,7 +425,7 @@ def _screenshots_taken(core, data_dir: Path) -> None:
     import pygame
 
     from controller.domain import screenshots as shots
-    from tests.test_dashboard_support import NOW
+    from tests.support.dashboard import NOW
 
     pygame.init()
     surface = pygame.Surface((960, 540))
@@ -469,7 +469,7 @@ def test_viewer_and_district_technician_pages_hold_only_what_they_may(browser, t
     from controller.settings import Settings
     from controller.web.app import create_app
     from kepu_contracts.clock import ManualClock
-    from tests.test_dashboard_support import NOW, seed
+    from tests.support.dashboard import NOW, seed
 
     clock = ManualClock(NOW)
     app = create_app(Settings(data_dir=tmp_path / "controller", admin_token="roles"), clock=clock, run_scheduler=False)
@@ -564,7 +564,7 @@ def test_screenshot_every_page_in_both_sizes_and_languages(browser, tmp_path, sc
     from controller.settings import Settings
     from controller.web.app import create_app
     from kepu_contracts.clock import ManualClock
-    from tests.test_dashboard_support import NOW, seed
+    from tests.support.dashboard import NOW, seed
 
     clock = ManualClock(NOW)
     app = create_app(Settings(data_dir=tmp_path / "controller", admin_token="shots"), clock=clock, run_scheduler=False)

@@ -15,7 +15,7 @@ from controller.web.app import create_app
 from controller.web.dashboard.queries import showing_emergency
 from kepu_contracts.clock import ManualClock
 from kepu_contracts.protocol import exhibit_topic
-from tests.test_dashboard_support import NOW, TZ, seed
+from tests.support.dashboard import NOW, TZ, seed
 
 ADMIN = Principal("admin", "admin")
 

@@ -17,7 +17,7 @@ from controller.settings import Settings
 from controller.web.app import create_app
 from controller.web.dashboard.i18n import LABELS
 from kepu_contracts.clock import ManualClock
-from tests.test_dashboard_support import NOW, seed
+from tests.support.dashboard import NOW, seed
 
 TOKEN = "dash-admin"
 PAGES = ("/", "/fleet", "/exhibits/ex-quake-01", "/rotations", "/packs", "/campaigns", "/reports")

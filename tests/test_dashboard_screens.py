@@ -18,8 +18,8 @@ from controller.settings import Settings
 from controller.web.app import create_app
 from kepu_contracts.clock import ManualClock
 from kepu_contracts.protocol import exhibit_topic
+from tests.support.dashboard import NOW, seed
 from tests.test_dashboard_pages import client, csrf
-from tests.test_dashboard_support import NOW, seed
 
 TOKEN = "screens-admin"
 

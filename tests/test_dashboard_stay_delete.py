@@ -16,7 +16,7 @@ from controller.settings import Settings
 from controller.web.app import create_app
 from kepu_contracts.clock import ManualClock
 from kepu_contracts.protocol import encode
-from tests.test_controller_support import batch, session_events
+from tests.support.controller import batch, session_events
 
 ZONE = "America/New_York"  # twelve hours from the default zone, so a wrong zone shows in every label
 TOKEN = "stay-admin"

@@ -10,8 +10,8 @@ from controller.devtools.server import ServerThread
 from controller.settings import Settings
 from controller.web.app import create_app
 from kepu_contracts.clock import ManualClock
+from tests.support.dashboard import NOW, seed
 from tests.test_dashboard_pages import client, csrf
-from tests.test_dashboard_support import NOW, seed
 
 TOKEN = "stay-pack-admin"
 

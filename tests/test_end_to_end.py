@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 
 from tests.conftest import SAMPLES
-from tests.e2e_support import Controller, agent, last_json_line, run_cli, wait_until
+from tests.support.e2e import Controller, agent, last_json_line, run_cli, wait_until
 
 EXHIBIT = "ex-e2e-01"
 

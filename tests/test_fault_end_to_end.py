@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from tests.e2e_support import Controller, agent, wait_until
+from tests.support.e2e import Controller, agent, wait_until
 from tests.test_agent_faults import KioskWriter
 from tests.test_end_to_end import outbox_rows
 

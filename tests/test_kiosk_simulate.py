@@ -112,7 +112,7 @@ def test_backfilled_history_stays_within_opening_hours_and_is_adopted_once(tmp_p
     from datetime import datetime, timedelta, timezone
 
     from kepu_contracts.outbox import Outbox
-    from tests.e2e_support import last_json_line, run_cli
+    from tests.support.e2e import last_json_line, run_cli
 
     pack = sorted(p for p in SAMPLES.iterdir() if (p / "pack.toml").is_file())[0]
     history = tmp_path / "history"

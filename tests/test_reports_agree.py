@@ -17,8 +17,8 @@ from controller.domain.reports import COLUMNS
 from controller.settings import Settings
 from controller.web.app import create_app
 from kepu_contracts.clock import ManualClock
+from tests.support.dashboard import NOW, seed
 from tests.test_dashboard_pages import client
-from tests.test_dashboard_support import NOW, seed
 
 TOKEN = "report-admin"
 MONTH = "2025-05"

@@ -104,12 +104,12 @@ def seed(
             if api.get("/rotations", params={"exhibit": exhibit}).json():
                 continue  # planned on an earlier run of the demo
             pack_id = exhibit_packs[exhibit]
-            for venue, start, days in stays:
+            for venue_id, start, days in stays:
                 api.post(
                     "/rotations",
                     json={
                         "exhibit": exhibit,
-                        "venue": venue,
+                        "venue": venue_id,
                         "starts": _local_midnight(start, zone),
                         "ends": _local_midnight(start + days, zone),
                         "pack": {"id": pack_id, "version": versions[pack_id]},

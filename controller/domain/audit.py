@@ -18,7 +18,7 @@ def record(
     region: str = "",
 ) -> None:
     """Append one entry inside the caller's transaction, so the log and the change commit together."""
-    db["audit"].insert(
+    db.table("audit").insert(
         {
             "ts": now,
             "actor": actor,

@@ -95,7 +95,7 @@ def authenticate(db: Database, token: str | None, admin_token: str | None) -> Pr
 def issue_token(db: Database, now: float, user: str | None = None, exhibit: str | None = None, label: str = "") -> str:
     """Create a token for a user or a device; only its hash is stored, the token is returned once."""
     token = new_token()
-    db["tokens"].insert(
+    db.table("tokens").insert(
         {"hash": hash_token(token), "user": user, "exhibit": exhibit, "label": label, "created": now, "revoked": None},
         pk="hash",
     )

@@ -52,7 +52,7 @@ def create(
         raise Invalid("a campaign must end after it starts")
     require_deployable(db, data["pack"]["id"], data["pack"]["version"])
     campaign = (
-        db["campaigns"]
+        db.table("campaigns")
         .insert(
             {
                 "name": data["name"],
@@ -67,6 +67,7 @@ def create(
         )
         .last_pk
     )
+    assert isinstance(campaign, int)  # an INTEGER PRIMARY KEY
     audit.record(db, now, user.id, "campaign.create", f"campaign #{campaign}", data, region)
     return view(get(db, user, campaign), tz)
 
@@ -74,5 +75,5 @@ def create(
 def delete(db: Database, user: Principal, campaign: int, now: float) -> None:
     row = get(db, user, campaign)
     user.require("technician", row["region"])
-    db["campaigns"].delete(campaign)
+    db.table("campaigns").delete(campaign)
     audit.record(db, now, user.id, "campaign.delete", f"campaign #{campaign}", {"name": row["name"]}, row["region"])

@@ -31,7 +31,7 @@ def send(
     user.require("technician", current["venue"]["region"] if current["venue"] else current["region"])
     command = messages.command(uuid.uuid4().hex, kind, args)
     with controller.store.write() as w:
-        w["commands"].insert(
+        w.table("commands").insert(
             {
                 "id": command["id"],
                 "exhibit": exhibit,

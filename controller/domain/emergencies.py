@@ -54,7 +54,7 @@ def create(
     if pack:
         require_deployable(db, pack["id"], pack.get("version"))
     emergency = (
-        db["emergencies"]
+        db.table("emergencies")
         .insert(
             {
                 "region": region,
@@ -70,6 +70,7 @@ def create(
         )
         .last_pk
     )
+    assert isinstance(emergency, int)  # an INTEGER PRIMARY KEY
     audit.record(db, now, user.id, "emergency.create", f"emergency #{emergency}", data, region)
     return view(get(db, user, emergency), tz)
 
@@ -80,6 +81,6 @@ def cancel(db: Database, user: Principal, emergency: int, now: float, tz: str) -
     user.require("reviewer", row["region"])
     if row["cancelled"] is not None:
         raise Conflict(f"emergency broadcast #{emergency} was already cancelled")
-    db["emergencies"].update(emergency, {"cancelled": now})
+    db.table("emergencies").update(emergency, {"cancelled": now})
     audit.record(db, now, user.id, "emergency.cancel", f"emergency #{emergency}", {}, row["region"])
     return view(get(db, user, emergency), tz)

@@ -113,7 +113,7 @@ def enroll(
     mqtt_password = secrets.token_urlsafe(24)
     with store.write() as db:
         fleet.register(db, exhibit, now, name=name, region=region, enrolled=True)
-        db["exhibits"].update(exhibit, {"mqtt_user": exhibit})
+        db.table("exhibits").update(exhibit, {"mqtt_user": exhibit})
         db.conn.execute("UPDATE tokens SET revoked = ? WHERE exhibit = ? AND revoked IS NULL", (now, exhibit))
         token = issue_token(db, now, exhibit=exhibit, label=f"device {exhibit}")
         audit.record(db, now, actor, "exhibit.enroll", exhibit, {"region": region})

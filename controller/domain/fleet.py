@@ -90,8 +90,8 @@ def register(db: Database, exhibit: str, now: float, name: str = "", region: str
         if enrolled:
             updates["enrolled"] = 1
         if updates:
-            db["exhibits"].update(exhibit, updates)
+            db.table("exhibits").update(exhibit, updates)
         return
-    db["exhibits"].insert(
+    db.table("exhibits").insert(
         {"id": exhibit, "name": name, "region": region, "enrolled": int(enrolled), "created": now}, pk="id"
     )

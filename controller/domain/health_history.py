@@ -26,11 +26,14 @@ def _flag(value: Any) -> int | None:
     return int(value) if isinstance(value, bool) else None
 
 
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def sample(health: dict[str, Any]) -> dict[str, Any]:
     """The figures worth a history from one health message; what is missing or malformed stays None."""
-    kiosk = health.get("kiosk") if isinstance(health.get("kiosk"), dict) else {}
-    outbox = health.get("outbox") if isinstance(health.get("outbox"), dict) else {}
-    backlog = outbox.get("backlog") if isinstance(outbox.get("backlog"), dict) else {}
+    kiosk = _object(health.get("kiosk"))
+    backlog = _object(_object(health.get("outbox")).get("backlog"))
     undervoltage = _flag(health.get("undervoltage"))
     throttled = health.get("throttled")
     if undervoltage is None and isinstance(throttled, dict):
@@ -54,7 +57,7 @@ def record(db: Database, exhibit: str, health: dict[str, Any], now: float) -> bo
     last = db.execute("SELECT MAX(ts) FROM health_samples WHERE exhibit = ?", [exhibit]).fetchone()[0]
     if last is not None and 0 <= now - last < INTERVAL:
         return False
-    db["health_samples"].insert({"exhibit": exhibit, "ts": now, **sample(health)})
+    db.table("health_samples").insert({"exhibit": exhibit, "ts": now, **sample(health)})
     db.execute("DELETE FROM health_samples WHERE exhibit = ? AND ts < ?", [exhibit, now - KEEP_DAYS * 86400])
     return True
 

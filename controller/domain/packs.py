@@ -105,7 +105,7 @@ def upload(
             if existing[0] == manifest.sha256:
                 return get_row(db, manifest.id, manifest.version), False
             raise Conflict(f"{manifest.id} {manifest.version} already exists with different content; bump the version")
-        db["packs"].insert(
+        db.table("packs").insert(
             {
                 "id": manifest.id,
                 "version": manifest.version,

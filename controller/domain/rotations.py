@@ -75,7 +75,7 @@ def create(
     if pack:
         require_deployable(db, pack["id"], pack.get("version"))
     stay_id = (
-        db["rotations"]
+        db.table("rotations")
         .insert(
             {
                 "exhibit": data["exhibit"],
@@ -89,6 +89,7 @@ def create(
         )
         .last_pk
     )
+    assert isinstance(stay_id, int)  # an INTEGER PRIMARY KEY
     audit.record(db, now, user.id, "rotation.create", f"stay #{stay_id}", data, venue["region"])
     _reattribute(db, user, now, tz, stay_id, data["exhibit"], None, (starts, ends), venue["region"])
     return view(get(db, user, stay_id), tz)
@@ -103,7 +104,7 @@ def reschedule(
     new_starts = row["starts"] if starts is None else starts
     new_ends = row["ends"] if ends is None else ends
     _check_free(db, row["exhibit"], new_starts, new_ends, tz, ignore=stay)
-    db["rotations"].update(stay, {"starts": new_starts, "ends": new_ends})
+    db.table("rotations").update(stay, {"starts": new_starts, "ends": new_ends})
     audit.record(
         db,
         now,
@@ -127,7 +128,7 @@ def set_pack(
     user.require("technician", row["region"])
     if pack:
         require_deployable(db, pack["id"], pack.get("version"))
-    db["rotations"].update(stay, {"pack_id": (pack or {}).get("id"), "pack_version": (pack or {}).get("version")})
+    db.table("rotations").update(stay, {"pack_id": (pack or {}).get("id"), "pack_version": (pack or {}).get("version")})
     audit.record(
         db, now, user.id, "rotation.pack", f"stay #{stay}", {"exhibit": row["exhibit"], "pack": pack}, row["region"]
     )
@@ -149,7 +150,7 @@ def delete(db: Database, user: Principal, stay: int, now: float, tz: str) -> Non
     """Cancel a stay; its events return to in transit (hour labels in the controller's zone `tz`)."""
     row = get(db, user, stay)
     user.require("technician", row["region"])
-    db["rotations"].delete(stay)
+    db.table("rotations").delete(stay)
     audit.record(
         db,
         now,

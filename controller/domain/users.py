@@ -44,7 +44,7 @@ def create(db: Database, admin: Principal, data: dict[str, Any], now: float, tz:
     admin.require("admin", region)
     if db.execute("SELECT 1 FROM users WHERE id = ?", [data["id"]]).fetchone():
         raise Conflict(f"user {data['id']!r} already exists")
-    db["users"].insert(
+    db.table("users").insert(
         {"id": data["id"], "name": data.get("name") or "", "role": data["role"], "region": region, "created": now},
         pk="id",
     )
@@ -66,5 +66,5 @@ def delete(db: Database, admin: Principal, user: str, now: float) -> None:
     row = get(db, admin, user)
     admin.require("admin", row["region"])
     db.conn.execute("UPDATE tokens SET revoked = ? WHERE user = ? AND revoked IS NULL", (now, user))
-    db["users"].delete(user)
+    db.table("users").delete(user)
     audit.record(db, now, admin.id, "user.delete", user, {}, row["region"])

@@ -63,7 +63,7 @@ def create(db: Database, user: Principal, data: dict[str, Any], now: float) -> d
         "created": now,
         **_pack_fields(db, data.get("default_pack")),
     }
-    db["venues"].insert(row, pk="id")
+    db.table("venues").insert(row, pk="id")
     audit.record(db, now, user.id, "venue.create", row["id"], data, region)
     return view(get(db, user, row["id"]))
 
@@ -85,7 +85,7 @@ def update(db: Database, user: Principal, venue: str, data: dict[str, Any], now:
     if "default_pack" in data:
         updates.update(_pack_fields(db, data["default_pack"]))
     if updates:
-        db["venues"].update(venue, updates)
+        db.table("venues").update(venue, updates)
     audit.record(db, now, user.id, "venue.update", venue, data, updates.get("region", row["region"]))
     return view(get(db, user, venue))
 
@@ -95,5 +95,5 @@ def delete(db: Database, user: Principal, venue: str, now: float) -> None:
     user.require("technician", row["region"])
     if db.execute("SELECT 1 FROM rotations WHERE venue = ?", [venue]).fetchone():
         raise Conflict(f"venue {venue!r} has stays in its history; it cannot be deleted")
-    db["venues"].delete(venue)
+    db.table("venues").delete(venue)
     audit.record(db, now, user.id, "venue.delete", venue, {}, row["region"])

@@ -115,7 +115,11 @@ class Ingester:
                 if reason:
                     bad.append((event, reason))
                     continue
-                venue = fixed_venue if fixed_venue is not None else (itinerary.venue_at(event["ts"]) or "")
+                if fixed_venue is not None:
+                    venue = fixed_venue
+                else:
+                    assert itinerary is not None  # loaded above whenever there is no fixed venue
+                    venue = itinerary.venue_at(event["ts"]) or ""
                 event_pack = event.get("data", {}).get("pack") if isinstance(event.get("data"), dict) else None
                 event_pack = event_pack if isinstance(event_pack, str) else pack
                 if id_field == "venue" and event["type"] != EventType.FOOTFALL:
@@ -216,16 +220,16 @@ class Ingester:
                 updates: dict[str, Any] = {"state": doc}
                 if isinstance(pack, dict):
                     updates["pack_id"], updates["pack_version"] = pack.get("id"), pack.get("version")
-                db["exhibits"].update(exhibit, updates)
+                db.table("exhibits").update(exhibit, updates)
             elif channel == "health":
-                db["exhibits"].update(exhibit, {"health": doc})
+                db.table("exhibits").update(exhibit, {"health": doc})
                 health_history.record(db, exhibit, payload, now)
             elif channel == "reported":
                 updates = {"reported": doc}
                 pack = payload.get("pack") or payload.get("installed")
                 if isinstance(pack, dict) and isinstance(pack.get("id"), str):
                     updates["pack_id"], updates["pack_version"] = pack.get("id"), pack.get("version")
-                db["exhibits"].update(exhibit, updates)
+                db.table("exhibits").update(exhibit, updates)
             elif channel == "command_results":
                 command = payload.get("id")
                 if not isinstance(command, str):
@@ -238,7 +242,7 @@ class Ingester:
     def _set_online(self, db: Database, exhibit: str, row: dict, online: bool, now: float) -> None:
         if row["online"] and row["online_since"] is not None:
             accrue_online(db, exhibit, row["online_since"], now, self.tz)
-        db["exhibits"].update(exhibit, {"online": int(online), "online_since": now if online else None})
+        db.table("exhibits").update(exhibit, {"online": int(online), "online_since": now if online else None})
 
     def tick(self) -> None:
         """Fold the minutes online so far into the rollups (called periodically and before reports)."""
@@ -247,13 +251,13 @@ class Ingester:
             for row in db.query("SELECT id, online_since FROM exhibits WHERE online = 1 AND online_since IS NOT NULL"):
                 if now > row["online_since"]:
                     accrue_online(db, row["id"], row["online_since"], now, self.tz)
-                    db["exhibits"].update(row["id"], {"online_since": now})
+                    db.table("exhibits").update(row["id"], {"online_since": now})
 
     def _touch(self, db: Database, exhibit: str, now: float, outcome: Outcome) -> dict:
         """The exhibit's row; an unknown exhibit is registered as seen-but-not-enrolled."""
         row = db.execute("SELECT online, online_since FROM exhibits WHERE id = ?", [exhibit]).fetchone()
         if row is None:
-            db["exhibits"].insert(
+            db.table("exhibits").insert(
                 {"id": exhibit, "enrolled": 0, "first_seen": now, "last_seen": now, "created": now}, pk="id"
             )
             outcome.new_exhibits.append(exhibit)

@@ -93,16 +93,16 @@ class QuizScreen(Screen):
             self.card_rect = pygame.Rect(
                 choices.right + theme.margin, body.top, body.right - choices.right - theme.margin, body.height
             )
-        self.choice_rects = self._stack(choices)
+        fitted = self._stack(choices)
         # Long choices or a long explanation do not fit beside each other (长者模式 on a small
         # screen): the choices get the whole width, and after the answer the feedback card
         # gets the whole body, restating the right answer.
-        self.full = self.choice_rects is None
-        if self.full:
+        self.full = fitted is None
+        if fitted is None:
             # Before the answer there is no Next button: the choices may use its row too.
-            self.choice_rects = self._stack(
-                pygame.Rect(body.left, body.top, body.width, inner.bottom - body.top)
-            ) or self._stack(pygame.Rect(body.left, body.top, body.width, inner.bottom - body.top), force=True)
+            whole = pygame.Rect(body.left, body.top, body.width, inner.bottom - body.top)
+            fitted = self._stack(whole) or self._stack(whole, force=True) or []
+        self.choice_rects: list[pygame.Rect] = fitted
         if self.chosen is None:
             self._targets = [Target(f"choice:{i}", r) for i, r in enumerate(self.choice_rects)]
             return

@@ -88,7 +88,7 @@ def edit_exhibit(exhibit: str, edit: ExhibitEdit, controller: ControllerDep, use
     with controller.store.write() as w:
         updates = {k: v for k, v in {"name": edit.name, "region": new_region}.items() if v is not None}
         if updates:
-            w["exhibits"].update(exhibit, updates)
+            w.table("exhibits").update(exhibit, updates)
         audit.record(w, now, user.id, "exhibit.edit", exhibit, updates)
     return fleet.get_exhibit(db, user, exhibit, now, tz)
 

@@ -36,7 +36,7 @@ def act(
     return back(url, ok=ok)
 
 
-def _pack_pin(value: str) -> dict[str, str] | None:
+def _pack_pin(value: str) -> dict[str, str | None] | None:
     """Form value "id@version" (or "" for none)."""
     if not value:
         return None

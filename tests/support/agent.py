@@ -24,7 +24,7 @@ from kepu_contracts.messages import ack as ack_payload
 from kepu_contracts.outbox import Outbox
 from kepu_contracts.protocol import decode, encode, parse_broker_url, parse_topic
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 class FakeController:

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import paho.mqtt.client as mqtt
+from fastapi.testclient import TestClient
 
 from content_packs.archive import build_pack
 from content_packs.signing import generate_keypair
@@ -32,20 +33,35 @@ def at(text: str) -> float:
 
 
 class Stack:
-    """A controller (injected clock, no scheduler thread) served over real HTTP, optionally on a real broker."""
+    """A controller (injected clock, no scheduler thread), optionally on a real broker.
 
-    def __init__(self, data: Path, clock: ManualClock, mqtt_url: str | None = None, **settings: object):
+    Served over real HTTP when it talks MQTT or `serve=True` (something outside the process
+    needs a URL); otherwise in-process through Starlette's TestClient, which is much cheaper.
+    """
+
+    def __init__(
+        self, data: Path, clock: ManualClock, mqtt_url: str | None = None, serve: bool | None = None, **settings: object
+    ):
         self.clock = clock
         self.settings = Settings(data_dir=data, mqtt_url=mqtt_url, admin_token=ADMIN, timezone=TZ, **settings)
         self.app = create_app(self.settings, clock=clock, run_scheduler=False)
         self.controller = self.app.state.controller
-        self.server = ServerThread(self.app).start()
         self._clients: list[httpx.Client] = []
+        self.server: ServerThread | None = None
+        self._lifespan: TestClient | None = None
+        if serve if serve is not None else mqtt_url is not None:
+            self.server = ServerThread(self.app).start()
+        else:
+            self._lifespan = TestClient(self.app)
+            self._lifespan.__enter__()  # runs the app's lifespan (controller start/stop) once
         self.http = self.client(ADMIN)
 
-    def client(self, token: str | None) -> httpx.Client:
+    def client(self, token: str | None) -> httpx.Client:  # or TestClient: the same request API
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        client = httpx.Client(base_url=self.server.url, headers=headers, timeout=30)
+        if self.server is None:
+            client = TestClient(self.app, headers=headers)
+        else:
+            client = httpx.Client(base_url=self.server.url, headers=headers, timeout=30)
         self._clients.append(client)  # closed with the stack
         return client
 
@@ -68,7 +84,10 @@ class Stack:
     def close(self) -> None:
         for client in self._clients:
             client.close()
-        self.server.stop()
+        if self.server is not None:
+            self.server.stop()
+        if self._lifespan is not None:
+            self._lifespan.__exit__(None, None, None)
 
 
 def signed_pack(tmp: Path, pack_id: str, version: str = "1.0.0") -> tuple[Path, Path]:
