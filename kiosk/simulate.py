@@ -270,7 +270,7 @@ class Simulator:
             self.result.events = self.recorder.committed
             self.result.by_type = dict(self.recorder.committed_by_type)
             # Sessions as the outbox has them (a visit cut short by an emergency or SIGTERM included).
-            self.result.sessions = self.result.by_type.get("session_end", 0)
+            self.result.sessions = self.result.by_type.get(EventType.SESSION_END, 0)
             self.result.simulated_seconds = self._sim_time
             self.result.wall_seconds = time.perf_counter() - started
         return self.result

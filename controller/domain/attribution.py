@@ -99,8 +99,8 @@ def reattribute(db: Database, exhibit: str, intervals: Sequence[Interval], tz: s
         for x, y, venue in _slices(itinerary, a, b):
             events_moved += db.conn.execute(
                 "UPDATE events SET venue = ?, in_transit = ? WHERE exhibit = ? AND ts >= ? AND ts < ?"
-                " AND type != 'footfall' AND venue != ?",
-                (venue, int(not venue), exhibit, x, y, venue),
+                " AND type != ? AND venue != ?",
+                (venue, int(not venue), exhibit, x, y, EventType.FOOTFALL, venue),
             ).rowcount
             visits_moved += db.conn.execute(
                 "UPDATE visits SET venue = ? WHERE exhibit = ? AND started >= ? AND started < ? AND venue != ?",
@@ -160,8 +160,8 @@ def _rebuild_quiz(db: Database, exhibit: str, d0: float, d1: float, tz: str) -> 
     db.conn.execute("DELETE FROM rollup_quiz WHERE exhibit = ? AND day >= ? AND day <= ?", (exhibit, first, last))
     delta = RollupDelta(tz)
     for ts, raw, venue, pack in db.execute(
-        "SELECT ts, data, venue, pack FROM events WHERE exhibit = ? AND ts >= ? AND ts < ? AND type = 'quiz_answer'",
-        [exhibit, d0, d1],
+        "SELECT ts, data, venue, pack FROM events WHERE exhibit = ? AND ts >= ? AND ts < ? AND type = ?",
+        [exhibit, d0, d1, EventType.QUIZ_ANSWER],
     ):
         data = _data(raw)
         question, choice = data.get("question"), data.get("choice")
