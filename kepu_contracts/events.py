@@ -29,6 +29,9 @@ class EventType(StrEnum):
     PACK_FAILED = "pack_failed"
     ERROR = "error"
     FOOTFALL = "footfall"
+    # Proof of play: one start and exactly one end per film or playlist item shown (docs/kiosk.md).
+    MEDIA_START = "media_start"
+    MEDIA_END = "media_end"
 
 
 EVENT_TYPES = tuple(t.value for t in EventType)

@@ -22,7 +22,14 @@ from typing import Any
 from sqlite_utils import Database
 
 from controller.domain.opening import buckets, zone
-from controller.domain.rollups import Itinerary, RollupDelta, add_online, counts_as_completion, event_counts
+from controller.domain.rollups import (
+    Itinerary,
+    RollupDelta,
+    add_online,
+    counts_as_completion,
+    event_counts,
+    media_play,
+)
 from kepu_contracts.events import EventType
 
 Interval = tuple[float, float]
@@ -122,6 +129,7 @@ def _rebuild_hours(db: Database, itinerary: Itinerary, exhibit: str, h0: float, 
     """Replace the exhibit's hourly rollups for [h0, h1) with counts from raw events and online spans."""
     first, last = buckets(h0, tz).hour, buckets(h1 - 1, tz).hour
     db.conn.execute("DELETE FROM rollup_hourly WHERE exhibit = ? AND hour >= ? AND hour <= ?", (exhibit, first, last))
+    db.conn.execute("DELETE FROM rollup_media WHERE exhibit = ? AND hour >= ? AND hour <= ?", (exhibit, first, last))
     delta = RollupDelta(tz)
     # Ingest counts a session once (its visits row) and a completion at its session's end: follow the same rules.
     started = {
@@ -145,6 +153,10 @@ def _rebuild_hours(db: Database, itinerary: Itinerary, exhibit: str, h0: float, 
             interactions = data.get("interactions") if isinstance(data.get("interactions"), (int, float)) else None
             if counts_as_completion(db, session, interactions):
                 counts["completions"] = 1
+        elif kind in (EventType.MEDIA_START, EventType.MEDIA_END):
+            play = media_play(kind, _data(raw))
+            if play is not None:
+                delta.add_media(ts, exhibit, venue, pack, play)
         delta.add(ts, exhibit, venue, pack, **counts)
     hours_by_venue: dict[str, dict[str, list[str]]] = {}
     for a, b, pack in db.execute(

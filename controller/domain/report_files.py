@@ -97,6 +97,73 @@ def to_xlsx(report: MonthlyReport, lang: str) -> bytes:
                     None if wrong is None else safe_text(str(wrong)),
                 ]
             )
+    if report.media:
+        media = book.create_sheet("proof of play" if lang == "en" else "播放证明")
+        columns = _play_columns(report.media)
+        media.append([c.header(lang) for c in columns])
+        for item in report.media:
+            media.append([safe_text(v) if isinstance(v, str) else v for v in (item.get(c.key) for c in columns)])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+# -- proof of play ---------------------------------------------------------------------
+
+PLAY_COLUMNS = (
+    Column("pack", "资源包", "Pack", "text"),
+    Column("item", "内容", "Item", "text"),
+    Column("kind", "类型", "Kind", "text"),
+    Column("exhibit", "展品", "Exhibit", "text"),
+    Column("venue", "场馆编号", "Venue id", "text"),
+    Column("day", "日期", "Day", "text"),
+    Column("plays", "播放次数", "Plays", "int"),
+    Column("completed", "完整播放", "Completed plays", "int"),
+    Column("completion_rate", "完播率", "Completion rate", "pct"),
+    Column("minutes", "播放分钟", "Minutes played", "sec"),
+)
+
+
+def _play_columns(rows: list[dict[str, Any]]) -> list[Column]:
+    present = set().union(*(r.keys() for r in rows)) if rows else {"item", "plays"}
+    return [c for c in PLAY_COLUMNS if c.key in present]
+
+
+def plays_to_csv(rows: list[dict[str, Any]], lang: str) -> bytes:
+    """Proof of play as CSV: the grouping's columns, then plays, completed plays, completion rate, minutes."""
+    columns = _play_columns(rows)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([c.header(lang) + (" %" if c.kind == "pct" else "") for c in columns])
+    for row in rows:
+        writer.writerow([_csv_value(row.get(c.key), c) for c in columns])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def plays_to_xlsx(rows: list[dict[str, Any]], lang: str, heading: str) -> bytes:
+    """Proof of play as XLSX: a title, the header row, one row per group; rates formatted as percentages."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    columns = _play_columns(rows)
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "proof of play" if lang == "en" else "播放证明"
+    sheet.append([safe_text(heading)])
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet.append([c.header(lang) for c in columns])
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append([safe_text(v) if isinstance(v, str) else v for v in (row.get(c.key) for c in columns)])
+    for index, column in enumerate(columns, start=1):
+        sheet.column_dimensions[sheet.cell(row=2, column=index).column_letter].width = (
+            28 if column.kind == "text" else 14
+        )
+        if column.kind == "pct":
+            for (cell,) in sheet.iter_rows(min_row=3, min_col=index, max_col=index):
+                cell.number_format = "0.0%"
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

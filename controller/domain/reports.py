@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from controller.domain import stats
+from controller.domain import proof_of_play, stats
 from controller.domain.auth import Principal
 from controller.domain.metrics import ratio, summarise
 from controller.domain.opening import check_opening_hours, month_range, open_hour_labels, open_seconds
@@ -52,6 +52,9 @@ COLUMNS = (
     Column("power_on_rate", "开机率", "Power-on rate", "pct"),
     Column("usage_rate", "使用率", "Usage rate", "pct"),
     Column("attraction_rate", "吸引率", "Attraction rate", "pct"),
+    Column("media_plays", "播放次数", "Plays", "int"),
+    Column("media_completed", "完整播放", "Completed plays", "int"),
+    Column("media_minutes", "播放分钟", "Minutes played", "sec"),
 )
 TOTAL_NAME = {"zh": "合计", "en": "Total"}
 
@@ -65,6 +68,7 @@ class MonthlyReport:
     rows: list[dict[str, Any]]
     total: dict[str, Any]
     quiz: list[dict[str, Any]] = field(default_factory=list)
+    media: list[dict[str, Any]] = field(default_factory=list)  # proof of play by item
 
     def as_rows(self) -> list[dict[str, Any]]:
         """The API's JSON: the venue rows, then the total (venue "", name "合计 Total")."""
@@ -101,6 +105,14 @@ def monthly_report(
             "SELECT exhibit, hour FROM rollup_hourly WHERE month = ? AND venue = ? AND sessions > 0", [month, venue]
         ):
             used_by_stay[(exhibit, venue)].add(hour)
+    played: dict[str, dict[str, float]] = {}
+    for venue in venues:
+        for row in db.query(
+            "SELECT SUM(plays) AS plays, SUM(completed) AS completed, SUM(seconds) AS seconds FROM rollup_media"
+            " WHERE month = ? AND venue = ?",
+            [month, venue],
+        ):
+            played[venue] = {k: row[k] or 0 for k in ("plays", "completed", "seconds")}
     open_minutes: dict[str, float] = defaultdict(float)
     open_hours: dict[str, int] = defaultdict(int)
     used_hours: dict[str, int] = defaultdict(int)
@@ -123,16 +135,15 @@ def monthly_report(
         t = totals[venue_id]
         for c in ROLLUP_COUNTERS:
             grand[c] += t.get(c, 0)
-        rows.append(
-            _row(
-                venues[venue_id],
-                t,
-                len(exhibits[venue_id]),
-                open_minutes[venue_id],
-                open_hours[venue_id],
-                used_hours[venue_id],
-            )
+        row = _row(
+            venues[venue_id],
+            t,
+            len(exhibits[venue_id]),
+            open_minutes[venue_id],
+            open_hours[venue_id],
+            used_hours[venue_id],
         )
+        rows.append({**row, **_media(played.get(venue_id, {}))})
     total = _row(
         {"id": "", "name": "", "region": region},
         grand,
@@ -141,6 +152,7 @@ def monthly_report(
         sum(open_hours.values()),
         sum(used_hours.values()),
     )
+    total.update(_media({k: sum(p.get(k, 0) for p in played.values()) for k in ("plays", "completed", "seconds")}))
     # Over the venues with a door counter only: sessions where nobody counts passers-by would inflate it.
     sensed = [v for v in venues if totals[v].get("footfall", 0) > 0]
     total["attraction_rate"] = ratio(
@@ -149,8 +161,21 @@ def monthly_report(
     first = date.fromisoformat(f"{month}-01")
     quiz_filter = stats.Filter(start=first, end=_month_end(first), region=region or None)
     return MonthlyReport(
-        month=month, region=region, rows=rows, total=total, quiz=stats.quiz(db, principal, quiz_filter)
+        month=month,
+        region=region,
+        rows=rows,
+        total=total,
+        quiz=stats.quiz(db, principal, quiz_filter),
+        media=proof_of_play.plays(db, principal, quiz_filter, "item"),
     )
+
+
+def _media(played: dict[str, float]) -> dict[str, Any]:
+    return {
+        "media_plays": int(played.get("plays", 0)),
+        "media_completed": int(played.get("completed", 0)),
+        "media_minutes": round(played.get("seconds", 0) / 60, 1),
+    }
 
 
 def _month_end(first: date) -> date:

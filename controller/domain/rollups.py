@@ -6,6 +6,7 @@ import bisect
 import json
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlite_utils import Database
@@ -19,6 +20,36 @@ _INSERT = (
     "INSERT INTO rollup_hourly (hour, day, month, exhibit, venue, pack, {cols}) VALUES (?,?,?,?,?,?,{marks})"
     " ON CONFLICT(hour, exhibit, venue, pack) DO UPDATE SET {updates}"
 )
+
+
+MEDIA_SOURCES = ("scene", "signage")
+MEDIA_KINDS = ("video", "picture", "slide")
+MAX_PLAY_SECONDS = 6 * 3600.0  # longer than any film or playlist item: a bad clock, not a play
+
+
+@dataclass(frozen=True)
+class MediaPlay:
+    """What one media event adds to proof of play."""
+
+    item: str
+    kind: str
+    source: str
+    plays: int = 0
+    completed: int = 0
+    seconds: float = 0.0
+
+
+def media_play(kind: str, data: dict[str, Any]) -> MediaPlay | None:
+    """The proof-of-play counts of a `media_start` / `media_end` event; None when it names no item."""
+    item = data.get("item")
+    if kind not in (EventType.MEDIA_START, EventType.MEDIA_END) or not isinstance(item, str) or not item:
+        return None
+    media_kind = str(data["kind"]) if data.get("kind") in MEDIA_KINDS else "video"
+    source = str(data["source"]) if data.get("source") in MEDIA_SOURCES else "scene"
+    if kind == EventType.MEDIA_START:
+        return MediaPlay(item[:200], media_kind, source, plays=1)
+    seconds = min(max(number(data.get("seconds")) or 0.0, 0.0), MAX_PLAY_SECONDS)
+    return MediaPlay(item[:200], media_kind, source, completed=int(data.get("completed") is True), seconds=seconds)
 
 
 def dwell_column(seconds: float) -> str:
@@ -36,6 +67,7 @@ class RollupDelta:
             lambda: defaultdict(float)
         )
         self.quiz: dict[tuple[str, str, str, str, str, str, str, int], int] = defaultdict(int)
+        self.media: dict[tuple[str, ...], list[float]] = defaultdict(lambda: [0, 0, 0.0])
         self._labels: dict[int, Buckets] = {}
 
     def _buckets(self, ts: float) -> Buckets:
@@ -58,6 +90,14 @@ class RollupDelta:
         b = self._buckets(ts)
         self.quiz[(b.day, b.month, exhibit, venue, pack, question, choice, int(correct))] += 1
 
+    def add_media(self, ts: float, exhibit: str, venue: str, pack: str, play: MediaPlay) -> None:
+        """One `media_start` (a play) or `media_end` (completed, seconds shown) of one item."""
+        b = self._buckets(ts)
+        row = self.media[(b.hour, b.day, b.month, exhibit, venue, pack, play.item, play.source, play.kind)]
+        row[0] += play.plays
+        row[1] += play.completed
+        row[2] += play.seconds
+
     def flush(self, db: Database) -> None:
         """Add the gathered counts onto the stored rollups (inside the caller's transaction)."""
         sql = _INSERT.format(
@@ -76,8 +116,19 @@ class RollupDelta:
                 " DO UPDATE SET answers = answers + excluded.answers",
                 quiz,
             )
+        media = [(*key, *counts) for key, counts in self.media.items()]
+        if media:
+            db.conn.executemany(
+                "INSERT INTO rollup_media (hour, day, month, exhibit, venue, pack, item, source, kind,"
+                " plays, completed, seconds) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
+                " ON CONFLICT(hour, exhibit, venue, pack, item, source) DO UPDATE SET"
+                " plays = plays + excluded.plays, completed = completed + excluded.completed,"
+                " seconds = seconds + excluded.seconds",
+                media,
+            )
         self.hourly.clear()
         self.quiz.clear()
+        self.media.clear()
 
 
 def _stored(value: float) -> float | int:

@@ -106,7 +106,8 @@ def totals(db: Database, principal: Principal, flt: Filter) -> dict[str, float]:
     return next(iter(db.query(f"SELECT {sums} {ROLLUPS_FROM} WHERE {where}", params)))
 
 
-def _stays(db: Database, principal: Principal, flt: Filter, start: float, end: float) -> list[dict[str, Any]]:
+def stays_in(db: Database, principal: Principal, flt: Filter, start: float, end: float) -> list[dict[str, Any]]:
+    """The stays overlapping [start, end) that the caller sees and the filter selects, with parsed opening hours."""
     sql = (
         "SELECT r.exhibit, r.venue, MAX(r.starts, ?) AS a, MIN(r.ends, ?) AS b, v.region, v.opening_hours"
         " FROM rotations r JOIN venues v ON v.id = r.venue WHERE r.starts < ? AND r.ends > ?"
@@ -126,7 +127,7 @@ def _stays(db: Database, principal: Principal, flt: Filter, start: float, end: f
 
 def availability(db: Database, principal: Principal, flt: Filter, start: float, end: float, tz: str) -> dict[str, Any]:
     """开机率 (online minutes in opening hours ÷ opening minutes) and 使用率 (open hours with a session ÷ open hours)."""
-    stays = _stays(db, principal, flt, start, end)
+    stays = stays_in(db, principal, flt, start, end)
     open_minutes = sum(open_seconds(s["hours"], s["a"], s["b"], tz) for s in stays) / 60
     flt_t = totals(db, principal, flt)
     open_hours = 0
@@ -184,7 +185,7 @@ def attraction(db: Database, principal: Principal, flt: Filter, start: float, en
         ):
             passers[venue] += footfall or 0
     else:
-        for stay in _stays(db, principal, flt, start, end):
+        for stay in stays_in(db, principal, flt, start, end):
             if stay["b"] <= stay["a"]:
                 continue
             first, last = buckets(stay["a"], tz).hour, buckets(stay["b"] - 1, tz).hour

@@ -11,7 +11,14 @@ from typing import Any
 from sqlite_utils import Database
 
 from controller.domain import health_history
-from controller.domain.rollups import Itinerary, RollupDelta, accrue_online, counts_as_completion, event_counts
+from controller.domain.rollups import (
+    Itinerary,
+    RollupDelta,
+    accrue_online,
+    counts_as_completion,
+    event_counts,
+    media_play,
+)
 from controller.store.db import Store
 from kepu_contracts.clock import Clock
 from kepu_contracts.events import EventType
@@ -195,6 +202,10 @@ class Ingester:
             question, choice = data.get("question"), data.get("choice")
             if question is not None and choice is not None:
                 delta.add_quiz(ts, exhibit, venue, pack, str(question), str(choice), bool(data.get("correct")))
+        elif kind in (EventType.MEDIA_START, EventType.MEDIA_END):
+            play = media_play(kind, data if isinstance(data, dict) else {})
+            if play is not None:
+                delta.add_media(ts, exhibit, venue, pack, play)
         elif kind == EventType.SCENE_ENTER and session and e.get("scene") and goals.get(pack) == e.get("scene"):
             db.conn.execute(
                 "UPDATE visits SET completed = 1, completed_at = ? WHERE session = ? AND completed = 0", (ts, session)

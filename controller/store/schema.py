@@ -289,3 +289,29 @@ def m004_health_samples(db: Database) -> None:
 def m005_pack_questions(db: Database) -> None:
     """Each pack's quiz wording, so item analysis can say what was asked and which answer misled."""
     db.execute("ALTER TABLE packs ADD COLUMN questions TEXT")
+
+
+@migrations()
+def m009_proof_of_play(db: Database) -> None:
+    """Proof of play: plays, completed plays and seconds shown, by item × exhibit × venue × pack × hour."""
+    db.executescript(
+        """
+        CREATE TABLE rollup_media (
+            hour TEXT NOT NULL,
+            day TEXT NOT NULL,
+            month TEXT NOT NULL,
+            exhibit TEXT NOT NULL,
+            venue TEXT NOT NULL,
+            pack TEXT NOT NULL,
+            item TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            source TEXT NOT NULL,
+            plays INTEGER NOT NULL DEFAULT 0,
+            completed INTEGER NOT NULL DEFAULT 0,
+            seconds REAL NOT NULL DEFAULT 0,
+            PRIMARY KEY (hour, exhibit, venue, pack, item, source)
+        );
+        CREATE INDEX rollup_media_month ON rollup_media(month, venue);
+        CREATE INDEX rollup_media_exhibit ON rollup_media(exhibit, hour);
+        """
+    )

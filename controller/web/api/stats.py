@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
-from controller.domain import report_files, reports, stats
+from controller.domain import proof_of_play, report_files, reports, stats
 from controller.domain.auth import check_region
 from controller.errors import Invalid
 from controller.web.deps import ControllerDep, CurrentUser
@@ -47,7 +47,45 @@ def usage(
 @router.get("/stats/metrics", summary="Sessions, bounce, dwell, completion, 好评率, 开机率 and 使用率")
 def metrics(controller: ControllerDep, user: CurrentUser, flt: FilterDep) -> dict[str, Any]:
     controller.ingester.tick()  # count the minutes online up to now
-    return stats.metrics(controller.store.db, user, flt, controller.settings.timezone, controller.clock.now())
+    db, tz, now = controller.store.db, controller.settings.timezone, controller.clock.now()
+    # 使用率 has two definitions: hours with a visit (interactive) and minutes played (signage screens).
+    return {**stats.metrics(db, user, flt, tz, now), "signage": proof_of_play.signage_usage(db, user, flt, tz, now)}
+
+
+@router.get(
+    "/stats/media",
+    summary="Proof of play: plays, completed plays and minutes by item, exhibit, venue, pack or day (JSON, CSV, XLSX)",
+    responses={
+        200: {"content": {"text/csv": {}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}
+    },
+)
+def media(
+    controller: ControllerDep,
+    user: CurrentUser,
+    flt: FilterDep,
+    group: Annotated[str, Query(description="item, exhibit, venue, pack or day")] = "item",
+    source: Annotated[str | None, Query(description="scene (video scenes) or signage (科普大屏 playlists)")] = None,
+    format: Annotated[str, Query(description="json, csv or xlsx")] = "json",
+    lang: Annotated[str, Query(pattern=r"^(zh|en)$")] = "zh",
+) -> Any:
+    if format not in ("json", "csv", "xlsx"):
+        raise Invalid("format must be json, csv or xlsx")
+    controller.ingester.tick()
+    rows = proof_of_play.plays(controller.store.db, user, flt, group, source)
+    name = f"kepu-proof-of-play-{group}"
+    if format == "csv":
+        return Response(
+            report_files.plays_to_csv(rows, lang),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+        )
+    if format == "xlsx":
+        return Response(
+            report_files.plays_to_xlsx(rows, lang, f"kepu · {'播放证明' if lang == 'zh' else 'proof of play'}"),
+            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
+        )
+    return rows
 
 
 @router.get("/stats/quiz", summary="Quiz item analysis: answers, % correct, most chosen wrong answer")

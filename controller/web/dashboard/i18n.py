@@ -18,6 +18,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "nav.packs": ("资源包", "Packs"),
     "nav.campaigns": ("活动与应急", "Campaigns & emergency"),
     "nav.reports": ("报表", "Reports"),
+    "nav.media": ("播放证明", "Proof of play"),
     "nav.api": ("API 文档", "API docs"),
     "logout": ("退出登录", "Log out"),
     "login": ("登录", "Log in"),
@@ -266,6 +267,43 @@ LABELS: dict[str, tuple[str, str]] = {
         "Definitions: visits = exhibit sessions; power-on rate = online minutes in opening hours ÷ opening minutes; usage rate = opening hours with a visit ÷ opening hours; satisfaction = good ÷ (good + poor) ratings.",
     ),
     "notfound": ("没有找到，或不在您的权限范围内。", "Not found, or outside your region."),
+    "ex.30days": ("近 30 天", "last 30 days"),
+    "ex.usage.signage": (
+        "科普大屏：开放时间内播放分钟 ÷ 开放分钟",
+        "signage screen: minutes played in opening hours ÷ opening minutes",
+    ),
+    "ex.usage.interactive": (
+        "互动展品：有访客的开放小时 ÷ 开放小时",
+        "interactive exhibit: open hours with a visit ÷ open hours",
+    ),
+    # proof of play (播放证明)
+    "pp.title": ("播放证明", "Proof of play"),
+    "pp.period": ("时段", "Period"),
+    "pp.days": ("近 {n} 天", "last {n} days"),
+    "pp.by": ("按", "By"),
+    "pp.by.item": ("内容", "Item"),
+    "pp.by.exhibit": ("展品", "Exhibit"),
+    "pp.by.venue": ("场馆", "Venue"),
+    "pp.by.pack": ("资源包", "Pack"),
+    "pp.item": ("内容", "Item"),
+    "pp.kind": ("类型", "Kind"),
+    "pp.kind.video": ("视频", "video"),
+    "pp.kind.picture": ("图片", "picture"),
+    "pp.kind.slide": ("图文", "slide"),
+    "pp.plays": ("播放次数", "Plays"),
+    "pp.completed": ("完整播放", "Completed plays"),
+    "pp.completion": ("完播率", "Completion"),
+    "pp.minutes": ("播放分钟", "Minutes played"),
+    "pp.daily": ("每日播放次数", "Plays per day"),
+    "pp.signage_usage": ("大屏使用率", "Signage usage rate"),
+    "pp.screens": ("{n} 块科普大屏", "{n} signage screens"),
+    "pp.definitions": (
+        "播放次数 = 开始播放的次数；完整播放 = 播放到结尾的次数；播放分钟 = 实际显示的时长（暂停不计）。"
+        "科普大屏的使用率 = 开放时间内播放内容的分钟数 ÷ 开放分钟数；互动展品的使用率 = 有访客的开放小时 ÷ 开放小时。",
+        "Plays = plays started; completed = plays that reached the end; minutes = time actually shown (pauses excluded). "
+        "A signage screen's usage rate = minutes it played content within opening hours ÷ opening minutes; "
+        "an interactive exhibit's = open hours with a visit ÷ open hours.",
+    ),
 }
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from controller.domain import fleet, health_history, rotations, stats, venues
+from controller.domain import fleet, health_history, proof_of_play, rotations, stats, venues
 from controller.domain.auth import Principal, in_scope
 from controller.domain.metrics import summarise
 from controller.domain.opening import local_midnight, zone
@@ -199,8 +199,15 @@ def exhibit_page(db: Database, principal: Principal, exhibit_id: str, now: float
         stay["first_day"] = stay["starts"][:10]
         stay["last_day"] = datetime.fromtimestamp(ends - 1, zone(tz)).date().isoformat()
     hours = health_history.hourly(db, exhibit_id, now - 7 * 86400, now, tz)
+    # 使用率 means minutes played for a signage screen and hours with a visit for a touch exhibit.
+    kind = proof_of_play.usage_definition(db, principal, exhibit_id, flt)
+    if kind == "signage":
+        usage_rate = proof_of_play.signage_usage(db, principal, flt, tz, now)["usage_rate"]
+    else:
+        usage_rate = stats.availability(db, principal, flt, *stats.period_bounds(flt, tz, now), tz)["usage_rate"]
     return {
         "exhibit": exhibit,
+        "usage": {"kind": kind, "rate": usage_rate},
         "stays": stays,
         "daily": daily(db, principal, flt, days),
         "online": [
