@@ -20,6 +20,9 @@ class AttractScreen(Screen):
     def relayout(self) -> None:
         self._targets = [Target("start", self.area.copy())]
 
+    def animating(self) -> bool:
+        return True  # the drift and the pulsing call to touch never stop while nobody is here
+
     def draw(self, surface: pygame.Surface) -> None:
         ctx, theme, painter = self.ctx, self.ctx.theme, self.ctx.painter
         pal = theme.palette

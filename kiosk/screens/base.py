@@ -123,6 +123,17 @@ class Screen:
     def draw(self, surface: pygame.Surface) -> None:
         raise NotImplementedError
 
+    def animating(self) -> bool:
+        """True while this screen needs a new frame every tick (motion, a transition, a playing video).
+
+        The frame loop redraws only when something changed: after a touch, when `state_key()`
+        changes, or while this returns True. A still screen returns False (the default) and
+        then costs (almost) nothing: the loop sleeps until the next touch. A screen whose
+        picture moves — the attract loop, a pulse, a video while it plays — returns True for
+        exactly as long as it moves; it is asked after every `update(dt)`.
+        """
+        return False
+
     # A screen "state" distinguishes visually different moments for screenshots.
     def state_key(self) -> str:
         return self.scene_id

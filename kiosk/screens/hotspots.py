@@ -15,6 +15,9 @@ FOUND = ("已发现 {k} / {n}", "Found {k} of {n}")
 DONE = ("完成", "Done")
 ALL_FOUND = ("全部找到了！", "You found them all!")
 MORE = ("继续看 ›", "More ›")  # the reveal goes on in a next part
+# The rings pulse for a few seconds after the room opens and after each touch, then rest:
+# an invitation, not a perpetual animation (a Pi in a closed cabinet redraws nothing at rest).
+PULSE_SECONDS = 8.0
 
 
 class HotspotsScreen(Screen):
@@ -25,6 +28,7 @@ class HotspotsScreen(Screen):
         self.open: str | None = None
         self.part = 0  # a long reveal is shown in parts, never shrunk or clipped
         self.parts: list[str] = [""]
+        self._pulse_from = 0.0  # `elapsed` when the rings last started pulsing
         super().__init__(ctx, area)
 
     @property
@@ -134,7 +138,23 @@ class HotspotsScreen(Screen):
         )
         self.part = min(self.part, len(self.parts) - 1)
 
+    def _pulse(self) -> float | None:
+        """The rings' pulse now (0..1), or None once they rest."""
+        pace = self.ctx.theme.pace
+        if len(self.visited) == len(self.scene.spots):
+            return None
+        # Stop at a zero crossing of the sine, where the resting ring (0.5) is, so nothing jumps.
+        half = math.pi * pace / 3.0
+        rest_at = math.ceil((self._pulse_from + PULSE_SECONDS * pace) / half) * half
+        if self.elapsed >= rest_at:
+            return None
+        return 0.5 + 0.5 * math.sin(self.elapsed * 3.0 / pace)
+
+    def animating(self) -> bool:
+        return self._pulse() is not None
+
     def tap(self, name: str) -> list[Intent]:
+        self._pulse_from = self.elapsed
         if name == "more" and self.part + 1 < len(self.parts):
             self.part += 1
             self.relayout()
@@ -175,7 +195,8 @@ class HotspotsScreen(Screen):
             min_size=heading if full else None,
         )
         painter.image(surface, ctx.pack.path(self.scene.image) if self.scene.image else None, self.picture_rect, theme)
-        pulse = 0.5 + 0.5 * math.sin(self.elapsed * 3.0 / theme.pace)
+        pulse = self._pulse()
+        pulse = 0.5 if pulse is None else pulse
         for index, spot in enumerate(self.scene.spots):
             self._marker(surface, index, spot.id, pulse)
         self._card(surface)
