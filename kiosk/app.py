@@ -364,8 +364,12 @@ class KioskApp:
             self._draw_warning(surface)
 
     def animating(self) -> bool:
-        """True while the picture moves by itself and the frame loop must draw every tick."""
+        """True while the picture moves by itself: the frame loop ticks at full rate."""
         return self.screen.animating()
+
+    def redraws_every_frame(self) -> bool:
+        """Animating without a `motion_key()` (e.g. a playing video): every tick is a new frame."""
+        return self.screen.animating() and self.screen.motion_key() is None
 
     def frame_key(self) -> tuple:
         """Changes whenever the picture would change without a touch: the loop redraws only then.
@@ -385,6 +389,7 @@ class KioskApp:
             self.emergency,
             warning,
             seconds,
+            self.screen.motion_key() if self.screen.animating() else None,
         )
 
     def state_key(self) -> str:

@@ -95,7 +95,7 @@ class KioskHost:
         self._last_beat = -1.0
         self._last_key: tuple | None = None
         self._fps = 0.0
-        self._loop_hz = 0.0
+        self._draw_fps = 0.0
         self._fps_window = (time.monotonic(), 0, 0)
         self._last_drawn: float | None = None
         self.renderer = "software"  # "gpu" | "software": how frames reach the panel (the runtime says)
@@ -145,9 +145,10 @@ class KioskHost:
         started, frames, drawn = self._fps_window
         now = time.monotonic()
         if now - started >= 1.0:
-            self._loop_hz = (self._frames - frames) / (now - started)
-            # fps counts drawn frames when the loop skips unchanged ones: ~0 on a still screen.
-            self._fps = (self._drawn - drawn) / (now - started) if self._counts_draws else self._loop_hz
+            # fps: passes of the loop (60 while something moves, the idle wake rate when still);
+            # draw_fps: frames actually drawn and presented (~0 on a still screen).
+            self._fps = (self._frames - frames) / (now - started)
+            self._draw_fps = (self._drawn - drawn) / (now - started) if self._counts_draws else self._fps
             self._fps_window = (now, self._frames, self._drawn)
         self._beat()
 
@@ -220,7 +221,7 @@ class KioskHost:
             last_frame=time.time(),
             last_drawn=self._last_drawn,
             frames=self._drawn,
-            loop_hz=round(self._loop_hz, 1),
+            draw_fps=round(self._draw_fps, 1),
             animating=app.animating(),
             renderer=self.renderer,
             renderer_driver=self.renderer_driver,

@@ -157,7 +157,9 @@ def run(options: RunOptions) -> int:
             animating = app.animating()
             if options.debug_overlay:
                 key = (*key, int(time.monotonic() * 4), host.reload_error)  # the fps line, 4 times a second
-            if first_frame or touched or animating or was_animating or key != drawn_key or host.wants_frame:
+            # The frame after an animation ends shows where it came to rest.
+            settled = was_animating and not animating
+            if first_frame or touched or key != drawn_key or app.redraws_every_frame() or settled or host.wants_frame:
                 app.draw(display.canvas)
                 if options.debug_overlay:
                     _overlay(display.canvas, host, pacer.fps)

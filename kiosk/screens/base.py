@@ -134,6 +134,15 @@ class Screen:
         """
         return False
 
+    def motion_key(self) -> object:
+        """Optional, while animating: a value that changes exactly when the moving picture does.
+
+        None (the default) redraws every frame while `animating()`. A slow motion that
+        moves in whole pixels returns those pixels, so frames that would repeat the last
+        one are skipped (the loop still ticks at full rate, so the motion stays smooth).
+        """
+        return None
+
     # A screen "state" distinguishes visually different moments for screenshots.
     def state_key(self) -> str:
         return self.scene_id

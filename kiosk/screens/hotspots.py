@@ -153,6 +153,17 @@ class HotspotsScreen(Screen):
     def animating(self) -> bool:
         return self._pulse() is not None
 
+    def motion_key(self) -> int:
+        return self._ring_growth(self._pulse())
+
+    def _ring_growth(self, pulse: float | None) -> int:
+        """How far the rings reach beyond the markers now, in pixels (the same for every marker)."""
+        return round((0.5 if pulse is None else pulse) * self._radius() * 0.45)
+
+    def _radius(self) -> int:
+        theme = self.ctx.theme
+        return max(theme.min_target // 2, round(theme.font("button") * 0.9))
+
     def tap(self, name: str) -> list[Intent]:
         self._pulse_from = self.elapsed
         if name == "more" and self.part + 1 < len(self.parts):
@@ -195,10 +206,9 @@ class HotspotsScreen(Screen):
             min_size=heading if full else None,
         )
         painter.image(surface, ctx.pack.path(self.scene.image) if self.scene.image else None, self.picture_rect, theme)
-        pulse = self._pulse()
-        pulse = 0.5 if pulse is None else pulse
+        growth = self._ring_growth(self._pulse())
         for index, spot in enumerate(self.scene.spots):
-            self._marker(surface, index, spot.id, pulse)
+            self._marker(surface, index, spot.id, growth)
         self._card(surface)
         if self.more_rect is not None:
             painter.button(surface, self.more_rect, ctx.ui(MORE), theme, primary=True)
@@ -210,19 +220,19 @@ class HotspotsScreen(Screen):
             primary=len(self.visited) == len(self.scene.spots) and self.more_rect is None,
         )
 
-    def _marker(self, surface: pygame.Surface, index: int, spot: str, pulse: float) -> None:
+    def _marker(self, surface: pygame.Surface, index: int, spot: str, growth: int) -> None:
         theme, painter = self.ctx.theme, self.ctx.painter
         pal = theme.palette
         rect = self.spot_rects[spot]
         number = theme.font("button")
-        radius = max(theme.min_target // 2, round(number * 0.9))
+        radius = self._radius()
         centre = rect.center
         visited = spot in self.visited
         if spot == self.open:
             pygame.draw.rect(surface, pal.accent_text, rect, theme.outline_width + 2, theme.radius)
             pygame.draw.rect(surface, pal.accent, rect, theme.outline_width, theme.radius)
         if not visited:
-            ring = radius + round(pulse * radius * 0.45)
+            ring = radius + growth
             pygame.draw.circle(surface, pal.accent_text, centre, ring, max(2, theme.outline_width))
         fill = pal.good if visited else pal.accent
         pygame.draw.circle(surface, pal.accent_text, centre, radius + max(2, theme.outline_width // 2))
