@@ -52,6 +52,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--pack", type=Path, help="play this pack folder instead of DATA/packs/current")
     run.add_argument("--size", type=_size, help="window size WxH (default: full screen)")
     run.add_argument("--windowed", action="store_true", help="a window instead of full screen")
+    run.add_argument(
+        "--fullscreen",
+        action="store_true",
+        help="full screen, kiosk mode (the default without --size; with --size: that video mode)",
+    )
     run.add_argument("--config", type=Path, help="kiosk settings file (TOML, [kiosk] table; e.g. /etc/kepu/kiosk.toml)")
     run.add_argument("--idle", type=float, help="seconds without a touch before the reset (default 60)")
     run.add_argument("--dpi", type=float, help="screen DPI, for 9 mm touch targets (default 110)")
@@ -154,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
                     data=args.data,
                     pack=args.pack,
                     size=args.size,
-                    fullscreen=not args.windowed and args.size is None,
+                    fullscreen=args.fullscreen or (not args.windowed and args.size is None),
                     config=KioskConfig(idle_timeout=settings.idle, dpi=settings.dpi, default_lang=settings.lang),
                     rotation=settings.rotation,
                     calibration=settings.calibration,

@@ -5,8 +5,9 @@ size (portrait for a portrait cabinet), so screens, screenshots and reference im
 the same on both paths. `present()` gets it onto the panel:
 
 - "gpu": a `pygame._sdl2.video` Window + Renderer (OpenGL / GLES on the Pi's V3D, KMS/DRM
-  or a desktop) and one streaming Texture; a present uploads the changed rows and lets
-  the GPU scale and rotate. Chosen when SDL offers an accelerated renderer driver.
+  or a desktop) and one streaming Texture; a present uploads the canvas and lets the GPU
+  rotate it. Chosen when SDL offers an accelerated renderer driver whose GL is a real GPU
+  (Mesa's llvmpipe, the CPU pretending to be one, e.g. under Xvfb, is only used if asked).
 - "software": `pygame.display.set_mode` and flip/update; rotation by pygame.transform.
   The fallback (dummy/offscreen drivers, no GL), or when asked for.
 
@@ -82,6 +83,7 @@ class GpuDisplay:
 
         desktop = pygame.display.get_desktop_sizes()[0] if pygame.display.get_desktop_sizes() else (1280, 720)
         panel = request.size or (desktop if request.fullscreen else (1280, 720))
+        self.texture = self.renderer = None
         if request.fullscreen and request.size is None:
             self.window = video.Window(request.title, size=panel, fullscreen_desktop=True)
         else:
@@ -94,6 +96,7 @@ class GpuDisplay:
             self.canvas = pygame.Surface(self.size, 0, 32)
             self.texture = video.Texture(self.renderer, self.size, streaming=True)
         except Exception:
+            self.texture = self.renderer = None
             self.window.destroy()
             raise
         self.driver = driver_name
@@ -115,6 +118,9 @@ class GpuDisplay:
         self.renderer.present()
 
     def close(self) -> None:
+        # Texture and renderer go before their window: freed later, SDL would tear down
+        # whatever window lives at that address by then (the software fallback's).
+        self.texture = self.renderer = None
         self.window.destroy()
 
 
@@ -131,6 +137,31 @@ def gpu_drivers() -> list[tuple[int, str]]:
     return [(i, d.name) for i, d in enumerate(video.get_drivers()) if d.flags & accelerated and d.name != "software"]
 
 
+SOFTWARE_GL = ("llvmpipe", "softpipe", "swrast", "software rasterizer")
+
+
+def gl_renderer_name(driver: str) -> str | None:
+    """GL_RENDERER of the current context (e.g. "V3D 4.2", "llvmpipe (LLVM 15…)"), None if unknown."""
+    import ctypes
+    import ctypes.util
+
+    libraries = ("GLESv2", "GL") if driver.startswith("opengles") else ("GL", "GLESv2")
+    for name in libraries:
+        path = ctypes.util.find_library(name)
+        if not path:
+            continue
+        try:
+            gl = ctypes.CDLL(path)
+            gl.glGetString.restype = ctypes.c_char_p
+            gl.glGetString.argtypes = [ctypes.c_uint]
+            value = gl.glGetString(0x1F01)  # GL_RENDERER
+        except (OSError, AttributeError):
+            continue
+        if value:
+            return value.decode(errors="replace")
+    return None
+
+
 def open_display(request: DisplayRequest) -> Display:
     """The best display this platform gives for `request`: gpu when it works, else software."""
     if request.rotation not in ROTATIONS:
@@ -145,7 +176,14 @@ def open_display(request: DisplayRequest) -> Display:
             except Exception as exc:  # no GL context, no device: the next driver, then software
                 log.info("renderer %s unavailable: %s", name, exc)
                 continue
-            log.info("display: gpu (%s), panel %sx%s, rotation %s", name, *display.panel, request.rotation)
+            gl = gl_renderer_name(name)
+            display.driver = f"{name}: {gl}" if gl else name
+            if request.renderer == "auto" and gl and any(word in gl.lower() for word in SOFTWARE_GL):
+                # GL drawn by the CPU (Mesa llvmpipe: no GPU, e.g. Xvfb) costs more than SDL's own path.
+                log.info("renderer %s is software-rasterised (%s): using the software path", name, gl)
+                display.close()
+                break
+            log.info("display: gpu (%s), panel %sx%s, rotation %s", display.driver, *display.panel, request.rotation)
             return display
         if request.renderer == "gpu":
             log.warning("no GPU renderer works here; using the software path")
