@@ -162,7 +162,7 @@ def run(options: RunOptions) -> int:
             if first_frame or touched or key != drawn_key or app.redraws_every_frame() or settled or host.wants_frame:
                 app.draw(display.canvas)
                 if options.debug_overlay:
-                    _overlay(display.canvas, host, pacer.fps)
+                    _overlay(display.canvas, host, pacer.rate)
                 host.capture(display.canvas)  # screenshot requests, if any: a copy, encoded off the loop
                 display.present()
                 host.frame_shown()
