@@ -148,7 +148,8 @@ def run(options: RunOptions) -> int:
                 pointer = touch.translate(event)
                 if pointer:
                     app.pointer(pointer)
-                    touched = True
+                    # Gestures are decided when the finger lifts: only then can the picture change.
+                    touched = touched or pointer.kind in ("up", "cancel")
                 elif event.type in REDRAW_EVENTS:
                     touched = True  # the window was uncovered or resized: paint it again
             host.tick(dt)
