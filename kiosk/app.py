@@ -171,6 +171,9 @@ class KioskApp:
         if p.kind == "down":
             self._down = (p, self.target_at((p.x, p.y)))
             return
+        if p.kind == "cancel":  # a ghost or a palm (kiosk.touch): the finger that went down chose nothing
+            self._down = None
+            return
         if p.kind != "up" or self._down is None:
             return
         start, target = self._down
@@ -362,6 +365,35 @@ class KioskApp:
             self._draw_chrome(surface)
         if self._warning_visible():
             self._draw_warning(surface)
+
+    def animating(self) -> bool:
+        """True while the picture moves by itself: the frame loop ticks at full rate."""
+        return self.screen.animating()
+
+    def redraws_every_frame(self) -> bool:
+        """Animating without a `motion_key()` (e.g. a playing video): every tick is a new frame."""
+        return self.screen.animating() and self.screen.motion_key() is None
+
+    def frame_key(self) -> tuple:
+        """Changes whenever the picture would change without a touch: the loop redraws only then.
+
+        (Touches mark the frame dirty on their own, so a screen's inner state that only a
+        touch changes needs no place here.)
+        """
+        warning = self._warning_visible()
+        seconds = int(self.sessions.seconds_left(self.clock.monotonic()) + 0.999) if warning else None
+        return (
+            id(self.screen),
+            self.screen.state_key(),
+            self.mode,
+            self.lang,
+            self.theme.senior,
+            id(self.pack),
+            self.emergency,
+            warning,
+            seconds,
+            self.screen.motion_key() if self.screen.animating() else None,
+        )
 
     def state_key(self) -> str:
         """Names the visually distinct screen now showing (for screenshots)."""

@@ -22,6 +22,15 @@ def _size(text: str) -> tuple[int, int]:
     return w, h
 
 
+def _calibration(text: str):
+    from kiosk.touch import Calibration
+
+    try:
+        return Calibration.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _instant(text: str) -> float:
     from datetime import datetime
 
@@ -43,9 +52,29 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--pack", type=Path, help="play this pack folder instead of DATA/packs/current")
     run.add_argument("--size", type=_size, help="window size WxH (default: full screen)")
     run.add_argument("--windowed", action="store_true", help="a window instead of full screen")
-    run.add_argument("--idle", type=float, default=60.0, help="seconds without a touch before the reset (default 60)")
-    run.add_argument("--dpi", type=float, default=110.0, help="screen DPI, for 9 mm touch targets (default 110)")
-    run.add_argument("--lang", choices=["zh", "en"], default="zh", help="language a new visitor starts in")
+    run.add_argument(
+        "--fullscreen",
+        action="store_true",
+        help="full screen, kiosk mode (the default without --size; with --size: that video mode)",
+    )
+    run.add_argument("--config", type=Path, help="kiosk settings file (TOML, [kiosk] table; e.g. /etc/kepu/kiosk.toml)")
+    run.add_argument("--idle", type=float, help="seconds without a touch before the reset (default 60)")
+    run.add_argument("--dpi", type=float, help="screen DPI, for 9 mm touch targets (default 110)")
+    run.add_argument("--lang", choices=["zh", "en"], help="language a new visitor starts in (default zh)")
+    run.add_argument(
+        "--rotate",
+        type=int,
+        choices=[0, 90, 180, 270],
+        help="turn the picture this many degrees clockwise on the panel (portrait cabinets; default 0)",
+    )
+    run.add_argument(
+        "--touch-calibration",
+        type=_calibration,
+        help="touch panel mapping: 'x_min,x_max,y_min,y_max' or six affine numbers 'a,b,c,d,e,f' (normalised)",
+    )
+    run.add_argument(
+        "--renderer", choices=["auto", "gpu", "software"], help="how frames reach the panel (default auto: gpu if any)"
+    )
 
     preview = sub.add_parser(
         "preview",
@@ -110,13 +139,32 @@ def main(argv: list[str] | None = None) -> int:
         from kiosk.runtime import RunOptions, run
 
         if args.command == "run":
+            from kiosk.settings import KioskSettings, SettingsError, load_settings
+
+            try:
+                settings = load_settings(args.config) if args.config else KioskSettings()
+            except SettingsError as exc:
+                print(f"kepu-kiosk: {exc}", file=sys.stderr)
+                return 2
+            settings = settings.merged(
+                idle=args.idle,
+                dpi=args.dpi,
+                lang=args.lang,
+                rotation=args.rotate,
+                calibration=args.touch_calibration,
+                renderer=args.renderer,
+            )
             return run(
                 RunOptions(
                     data=args.data,
                     pack=args.pack,
                     size=args.size,
-                    fullscreen=not args.windowed and args.size is None,
-                    config=KioskConfig(idle_timeout=args.idle, dpi=args.dpi, default_lang=args.lang),
+                    fullscreen=args.fullscreen or (not args.windowed and args.size is None),
+                    config=KioskConfig(idle_timeout=settings.idle, dpi=settings.dpi, default_lang=settings.lang),
+                    rotation=settings.rotation,
+                    calibration=settings.calibration,
+                    renderer=settings.renderer,
+                    touch_filter=settings.touch,
                 )
             )
         if args.command == "preview":

@@ -91,11 +91,17 @@ class KioskHost:
                 "path": str(failed.path),
             }
         self._control_problems = 0
-        self._frames = 0
+        self._frames = 0  # passes of the loop (tick calls)
+        self._drawn = 0  # frames actually drawn and presented (frame_shown calls)
+        self._counts_draws = False  # a frame loop that skips unchanged frames reports them
         self._last_beat = -1.0
         self._last_key: tuple | None = None
         self._fps = 0.0
-        self._fps_window = (time.monotonic(), 0)
+        self._draw_fps = 0.0
+        self._fps_window = (time.monotonic(), 0, 0)
+        self._last_drawn: float | None = None
+        self.renderer = "software"  # "gpu" | "software": how frames reach the panel (the runtime says)
+        self.renderer_driver: str | None = None
         recorder.record(EventType.PACK_LOADED, id=pack.id, version=pack.version, path=str(pack.root))
         self._beat()
 
@@ -138,12 +144,21 @@ class KioskHost:
         if self.screenshots:
             self.screenshots.take_requests()
         self._frames += 1
-        started, frames = self._fps_window
+        started, frames, drawn = self._fps_window
         now = time.monotonic()
         if now - started >= 1.0:
+            # fps: passes of the loop (60 while something moves, the idle wake rate when still);
+            # draw_fps: frames actually drawn and presented (~0 on a still screen).
             self._fps = (self._frames - frames) / (now - started)
-            self._fps_window = (now, self._frames)
+            self._draw_fps = (self._drawn - drawn) / (now - started) if self._counts_draws else self._fps
+            self._fps_window = (now, self._frames, self._drawn)
         self._beat()
+
+    def frame_shown(self) -> None:
+        """The loop drew and presented a frame (it skips frames when nothing changed)."""
+        self._counts_draws = True
+        self._drawn += 1
+        self._last_drawn = time.time()
 
     @property
     def wants_frame(self) -> bool:
@@ -204,7 +219,14 @@ class KioskHost:
         self._last_beat, self._last_key = now, key
         self.heartbeat.update(
             fps=round(self._fps, 1),
+            # The loop's last pass: the picture on the panel was current then (drawn or unchanged).
             last_frame=time.time(),
+            last_drawn=self._last_drawn,
+            frames=self._drawn,
+            draw_fps=round(self._draw_fps, 1),
+            animating=app.animating(),
+            renderer=self.renderer,
+            renderer_driver=self.renderer_driver,
             mode=app.mode,
             session=app.session_id is not None,
             emergency=app.emergency.id if app.emergency else None,

@@ -1,5 +1,11 @@
 """The frame loop on a real display: pygame window, touch, heartbeat, watchdog.
 
+It draws only what changed: a frame is drawn and presented after a touch, when the
+app's `frame_key()` changes (a new screen, the countdown, an emergency, a pack swap) or
+while the screen is `animating()`; otherwise the loop sleeps on the event queue
+(kiosk.pacing) and a still screen costs almost nothing. Frames reach the panel through
+the GPU renderer where there is one (kiosk.display), reported in kiosk.json `renderer`.
+
 The loop never touches the disk or the network: events go to the recorder's queue,
 the heartbeat is written by its own thread, and control.json / packs/current are
 watched by threads whose results the host picks up without waiting.
@@ -8,9 +14,11 @@ watched by threads whose results the host picks up without waiting.
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,11 +31,14 @@ from kepu_contracts.datadir import DataDir
 from kepu_contracts.events import EventType
 from kepu_contracts.outbox import Outbox
 from kiosk.app import KioskApp, KioskConfig
+from kiosk.blanking import keep_screen_awake, prepare_sdl
+from kiosk.display import DisplayRequest, open_display
 from kiosk.heartbeat import sd_notify
 from kiosk.host import HostOptions, KioskHost
+from kiosk.pacing import REDRAW_EVENTS, FramePacer
 from kiosk.packs import PackFailed, describe, make_painter, pack_images
 from kiosk.recorder import Recorder
-from kiosk.touch import TouchInput
+from kiosk.touch import KIOSK_FILTER, Calibration, TouchFilter, TouchInput
 
 log = logging.getLogger(__name__)
 SAMPLES = Path(__file__).resolve().parent.parent / "content_packs" / "samples"
@@ -45,6 +56,12 @@ class RunOptions:
     watch: bool = False  # reload the pack when one of its files changes (preview)
     max_seconds: float | None = None  # stop after this long (smoke tests)
     audio: bool = True
+    rotation: int = 0  # degrees clockwise the picture is turned on the panel (portrait cabinets)
+    calibration: Calibration | None = None  # the touch panel's mapping onto the picture
+    touch_filter: TouchFilter = KIOSK_FILTER  # ghost touches and palms on a real panel
+    renderer: str = "auto"  # "auto" | "gpu" | "software"
+    # Called after each presented frame with the app and time.perf_counter() (benchmarks, tests).
+    on_present: Callable[[KioskApp, float], None] | None = None
 
 
 def pack_candidates(options: RunOptions) -> list[Path]:
@@ -82,14 +99,16 @@ def load_first_pack(options: RunOptions, recorder: Recorder) -> tuple[Pack, Pack
 def run(options: RunOptions) -> int:
     """Run the exhibit until the window closes (or `max_seconds`)."""
     started = time.monotonic()
+    prepare_sdl(os.environ, kiosk=options.fullscreen)
     pygame.init()
-    flags = pygame.FULLSCREEN if options.fullscreen else 0
-    screen = pygame.display.set_mode(
-        options.size or (0, 0) if options.fullscreen else (options.size or (1280, 720)), flags
+    display = open_display(
+        DisplayRequest(options.size, options.fullscreen, options.rotation, options.renderer, title="kepu")
     )
-    pygame.display.set_caption("kepu")
+    # A kiosk shows no pointer; a window (preview, windowed run) keeps it for the author's mouse.
     pygame.mouse.set_visible(not options.fullscreen)
-    size = screen.get_size()
+    if options.fullscreen:
+        keep_screen_awake(os.environ)
+    size = display.size
     clock = SystemClock()
     outbox = Outbox(DataDir(options.data).outbox)
     recorder = Recorder(outbox, clock)
@@ -99,13 +118,15 @@ def run(options: RunOptions) -> int:
     painter.preload(images[:1])  # the attract picture now; the rest while the attract loop plays
     threading.Thread(target=painter.preload, args=(images[1:],), name="image-preload", daemon=True).start()
     host_options = HostOptions(watch_current=not options.watch, watch_files=options.watch, audio=options.audio)
-    host = KioskHost(
-        options.data, pack, painter, recorder, clock, size, options.config, host_options, failed=failed
-    ).start()
-    touch = TouchInput(size)
-    ticker = pygame.time.Clock()
+    host = KioskHost(options.data, pack, painter, recorder, clock, size, options.config, host_options, failed=failed)
+    host.renderer, host.renderer_driver = display.kind, display.driver
+    host.start()
+    touch = TouchInput(size, options.rotation, options.calibration, options.touch_filter)
+    pacer = FramePacer(options.fps)
     last_watchdog = 0.0
     first_frame = True
+    drawn_key: tuple | None = None
+    was_animating = False
     sd_notify("READY=1")
     stopping = threading.Event()
     # systemd stops the kiosk with SIGTERM: finish the frame, end the visit, flush the outbox.
@@ -113,26 +134,49 @@ def run(options: RunOptions) -> int:
     try:
         running = True
         while running and not stopping.is_set():
-            dt = ticker.tick(options.fps) / 1000.0
             app: KioskApp = host.app
-            for event in pygame.event.get():
-                if event.type == pygame.QUIT or (
-                    event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE and not options.fullscreen
-                ):
-                    running = False
+            busy = first_frame or was_animating or options.debug_overlay
+            dt, events = pacer.next(busy)
+            touched = False
+            for event in events:
+                if event.type == pygame.QUIT or (event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE):
+                    if options.fullscreen:
+                        # A kiosk is not closed by a visitor's keyboard or a window manager's
+                        # close button: only systemd (SIGTERM) stops it.
+                        log.info("ignored %s in kiosk mode", pygame.event.event_name(event.type))
+                    else:
+                        running = False
+                    continue
                 pointer = touch.translate(event)
                 if pointer:
                     app.pointer(pointer)
+                    # Gestures are decided when the finger lifts: only then can the picture change.
+                    touched = touched or pointer.kind in ("up", "cancel")
+                elif event.type in REDRAW_EVENTS:
+                    touched = True  # the window was uncovered or resized: paint it again
             host.tick(dt)
-            app.draw(screen)
+            app = host.app
+            key = app.frame_key()
+            animating = app.animating()
             if options.debug_overlay:
-                _overlay(screen, host, ticker.get_fps())
-            host.capture(screen)  # screenshot requests, if any: a copy, encoded off the loop
-            pygame.display.flip()
+                key = (*key, int(time.monotonic() * 4), host.reload_error)  # the fps line, 4 times a second
+            # The frame after an animation ends shows where it came to rest.
+            settled = was_animating and not animating
+            if first_frame or touched or key != drawn_key or app.redraws_every_frame() or settled or host.wants_frame:
+                app.draw(display.canvas)
+                if options.debug_overlay:
+                    _overlay(display.canvas, host, pacer.rate)
+                host.capture(display.canvas)  # screenshot requests, if any: a copy, encoded off the loop
+                display.present()
+                host.frame_shown()
+                drawn_key = key
+                if observer := options.on_present:
+                    observer(app, time.perf_counter())
+            was_animating = animating
             now = time.monotonic()
             if first_frame:
                 first_frame = False
-                log.info("first frame %.3f s after start", now - started)
+                log.info("first frame %.3f s after start (%s renderer)", now - started, display.kind)
             if now - last_watchdog >= 1.0:
                 sd_notify("WATCHDOG=1")  # fed from the loop: a frozen frame loop gets restarted
                 last_watchdog = now
@@ -143,6 +187,7 @@ def run(options: RunOptions) -> int:
         host.stop("shutdown")
         recorder.close()
         outbox.close()
+        display.close()
         pygame.quit()
     return 0
 

@@ -20,17 +20,35 @@ class AttractScreen(Screen):
     def relayout(self) -> None:
         self._targets = [Target("start", self.area.copy())]
 
+    def animating(self) -> bool:
+        return True  # the drift and the pulsing call to touch never stop while nobody is here
+
+    def motion_key(self) -> tuple[int, int, int]:
+        # The drift moves a few pixels a second: most 60 Hz frames would repeat the last one.
+        return self._motion()
+
+    def _motion(self) -> tuple[int, int, int]:
+        """The picture's offset and the call to touch's growth now, in whole pixels."""
+        theme = self.ctx.theme
+        # A slow drift (Ken Burns) keeps the screen alive without distracting motion.
+        drift_x = math.sin(self.elapsed / (6.0 * theme.pace))
+        drift_y = math.cos(self.elapsed / (8.0 * theme.pace))
+        if theme.portrait:
+            dx, dy = round(drift_x * theme.margin * 0.5), round(drift_y * theme.margin * 0.5)
+        else:
+            dx, dy = round(drift_x * self.area.width * 0.035), round(drift_y * self.area.height * 0.035)
+        pulse = 0.5 + 0.5 * math.sin(self.elapsed * 2.4 / theme.pace)
+        return dx, dy, round(pulse * theme.vmin)
+
     def draw(self, surface: pygame.Surface) -> None:
         ctx, theme, painter = self.ctx, self.ctx.theme, self.ctx.painter
         pal = theme.palette
         surface.fill(pal.background)
         attract = ctx.pack.attract
-        # A slow drift (Ken Burns) keeps the screen alive without distracting motion.
         # A slow pan keeps the screen alive without distracting motion. The picture is scaled
         # once (a fixed size, so it is cached) and only moved: rescaling every frame costs
         # a frame's budget and fills the cache with full-screen copies.
-        drift_x = math.sin(self.elapsed / (6.0 * theme.pace))
-        drift_y = math.cos(self.elapsed / (8.0 * theme.pace))
+        dx, dy, grow = self._motion()
         band_h = round(self.area.height * (0.42 if theme.portrait else 0.40))
         band = pygame.Rect(self.area.left, self.area.bottom - band_h, self.area.width, band_h)
         if theme.portrait:
@@ -38,12 +56,12 @@ class AttractScreen(Screen):
             # above the text band instead, drifting gently inside that space.
             space = pygame.Rect(self.area.left, self.area.top, self.area.width, band.top - self.area.top)
             image_rect = space.inflate(-theme.margin, -theme.margin)
-            image_rect.move_ip(round(drift_x * theme.margin * 0.5), round(drift_y * theme.margin * 0.5))
+            image_rect.move_ip(dx, dy)
             mode = "contain"
         else:
             space = self.area
             image_rect = self.area.inflate(round(self.area.width * 0.08), round(self.area.height * 0.08))
-            image_rect.move_ip(round(drift_x * self.area.width * 0.035), round(drift_y * self.area.height * 0.035))
+            image_rect.move_ip(dx, dy)
             mode = "cover"
         if attract.image:
             old_clip = surface.get_clip()
@@ -82,12 +100,10 @@ class AttractScreen(Screen):
                 align="center",
                 valign="middle",
             )
-        pulse = 0.5 + 0.5 * math.sin(self.elapsed * 2.4 / theme.pace)
         cta_h = round(inner.height * 0.30)
         cta_w = min(inner.width, round(theme.vmin * 70 * theme.scale))
         cta = pygame.Rect(0, 0, cta_w, cta_h)
         cta.midbottom = (inner.centerx, inner.bottom)
-        grow = round(pulse * theme.vmin)
         pygame.draw.rect(surface, pal.accent, cta.inflate(grow * 2, grow), border_radius=cta_h // 2)
         painter.draw_text(
             surface,

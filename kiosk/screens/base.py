@@ -123,6 +123,26 @@ class Screen:
     def draw(self, surface: pygame.Surface) -> None:
         raise NotImplementedError
 
+    def animating(self) -> bool:
+        """True while this screen needs a new frame every tick (motion, a transition, a playing video).
+
+        The frame loop redraws only when something changed: after a touch, when `state_key()`
+        changes, or while this returns True. A still screen returns False (the default) and
+        then costs (almost) nothing: the loop sleeps until the next touch. A screen whose
+        picture moves — the attract loop, a pulse, a video while it plays — returns True for
+        exactly as long as it moves; it is asked after every `update(dt)`.
+        """
+        return False
+
+    def motion_key(self) -> object:
+        """Optional, while animating: a value that changes exactly when the moving picture does.
+
+        None (the default) redraws every frame while `animating()`. A slow motion that
+        moves in whole pixels returns those pixels, so frames that would repeat the last
+        one are skipped (the loop still ticks at full rate, so the motion stays smooth).
+        """
+        return None
+
     # A screen "state" distinguishes visually different moments for screenshots.
     def state_key(self) -> str:
         return self.scene_id

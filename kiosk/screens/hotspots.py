@@ -15,6 +15,9 @@ FOUND = ("已发现 {k} / {n}", "Found {k} of {n}")
 DONE = ("完成", "Done")
 ALL_FOUND = ("全部找到了！", "You found them all!")
 MORE = ("继续看 ›", "More ›")  # the reveal goes on in a next part
+# The rings pulse for a few seconds after the room opens and after each touch, then rest:
+# an invitation, not a perpetual animation (a Pi in a closed cabinet redraws nothing at rest).
+PULSE_SECONDS = 8.0
 
 
 class HotspotsScreen(Screen):
@@ -25,6 +28,7 @@ class HotspotsScreen(Screen):
         self.open: str | None = None
         self.part = 0  # a long reveal is shown in parts, never shrunk or clipped
         self.parts: list[str] = [""]
+        self._pulse_from = 0.0  # `elapsed` when the rings last started pulsing
         super().__init__(ctx, area)
 
     @property
@@ -134,7 +138,34 @@ class HotspotsScreen(Screen):
         )
         self.part = min(self.part, len(self.parts) - 1)
 
+    def _pulse(self) -> float | None:
+        """The rings' pulse now (0..1), or None once they rest."""
+        pace = self.ctx.theme.pace
+        if len(self.visited) == len(self.scene.spots):
+            return None
+        # Stop at a zero crossing of the sine, where the resting ring (0.5) is, so nothing jumps.
+        half = math.pi * pace / 3.0
+        rest_at = math.ceil((self._pulse_from + PULSE_SECONDS * pace) / half) * half
+        if self.elapsed >= rest_at:
+            return None
+        return 0.5 + 0.5 * math.sin(self.elapsed * 3.0 / pace)
+
+    def animating(self) -> bool:
+        return self._pulse() is not None
+
+    def motion_key(self) -> int:
+        return self._ring_growth(self._pulse())
+
+    def _ring_growth(self, pulse: float | None) -> int:
+        """How far the rings reach beyond the markers now, in pixels (the same for every marker)."""
+        return round((0.5 if pulse is None else pulse) * self._radius() * 0.45)
+
+    def _radius(self) -> int:
+        theme = self.ctx.theme
+        return max(theme.min_target // 2, round(theme.font("button") * 0.9))
+
     def tap(self, name: str) -> list[Intent]:
+        self._pulse_from = self.elapsed
         if name == "more" and self.part + 1 < len(self.parts):
             self.part += 1
             self.relayout()
@@ -175,9 +206,9 @@ class HotspotsScreen(Screen):
             min_size=heading if full else None,
         )
         painter.image(surface, ctx.pack.path(self.scene.image) if self.scene.image else None, self.picture_rect, theme)
-        pulse = 0.5 + 0.5 * math.sin(self.elapsed * 3.0 / theme.pace)
+        growth = self._ring_growth(self._pulse())
         for index, spot in enumerate(self.scene.spots):
-            self._marker(surface, index, spot.id, pulse)
+            self._marker(surface, index, spot.id, growth)
         self._card(surface)
         if self.more_rect is not None:
             painter.button(surface, self.more_rect, ctx.ui(MORE), theme, primary=True)
@@ -189,19 +220,19 @@ class HotspotsScreen(Screen):
             primary=len(self.visited) == len(self.scene.spots) and self.more_rect is None,
         )
 
-    def _marker(self, surface: pygame.Surface, index: int, spot: str, pulse: float) -> None:
+    def _marker(self, surface: pygame.Surface, index: int, spot: str, growth: int) -> None:
         theme, painter = self.ctx.theme, self.ctx.painter
         pal = theme.palette
         rect = self.spot_rects[spot]
         number = theme.font("button")
-        radius = max(theme.min_target // 2, round(number * 0.9))
+        radius = self._radius()
         centre = rect.center
         visited = spot in self.visited
         if spot == self.open:
             pygame.draw.rect(surface, pal.accent_text, rect, theme.outline_width + 2, theme.radius)
             pygame.draw.rect(surface, pal.accent, rect, theme.outline_width, theme.radius)
         if not visited:
-            ring = radius + round(pulse * radius * 0.45)
+            ring = radius + growth
             pygame.draw.circle(surface, pal.accent_text, centre, ring, max(2, theme.outline_width))
         fill = pal.good if visited else pal.accent
         pygame.draw.circle(surface, pal.accent_text, centre, radius + max(2, theme.outline_width // 2))
