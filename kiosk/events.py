@@ -26,6 +26,8 @@ EVENT_TYPES = (
     "pack_failed",
     "error",
     "footfall",
+    "media_start",
+    "media_end",
 )
 
 
