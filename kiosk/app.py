@@ -313,6 +313,11 @@ class KioskApp:
         self._down = None
         self._replace(self._attract_screen())
 
+    def close(self) -> None:
+        """Shutting down: the screen ends its film or playlist item (media_end), players stop."""
+        self._apply(self.screen.leave())
+        self.media.close_all()
+
     # -- emergencies and pack swaps ----------------------------------------------
 
     def _check_emergency(self) -> None:

@@ -63,6 +63,12 @@ class MediaDesk:
             if player in self.players:
                 self.players.remove(player)
 
+    def close_all(self) -> None:
+        """Stop every film and the background sound (before the mixer closes at shutdown)."""
+        for player in list(self.players):
+            self.close(player)
+        self.ambient(None)
+
     def subtitles(self, path: Path) -> tuple[list[Cue], str | None]:
         """The cues of a subtitle file (validated with the pack), and why not if it cannot be read now."""
         key = str(path)

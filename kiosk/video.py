@@ -47,6 +47,7 @@ class PlaybackStats:
     shown_at: list[float] = field(default_factory=list)  # monotonic time of each new picture
     drift: list[float] = field(default_factory=list)  # audio clock − picture time, seconds
     keep: bool = False  # the lists grow only when asked (benchmark)
+    audio_paced: int = 0  # pictures shown by the audio clock (the rest: by the wall clock)
 
 
 class _AudioClock:
@@ -101,6 +102,7 @@ class VideoPlayer:
         self._eof = False
         self._stop = False
         self._surface: pygame.Surface | None = None
+        self._pixels: object = None
         self._shown_pts = -1.0
         # Wall clock: position = base + (now − started) while playing.
         self._base = 0.0
@@ -226,14 +228,17 @@ class VideoPlayer:
                 self._wake.notify_all()
         if newest is not None:
             pts, size, pixels = newest
-            self._surface = pygame.image.frombuffer(pixels, size, "RGB")
+            # The surface reads `pixels` in place: keep them alive as long as it is shown.
+            self._surface = pygame.image.frombuffer(pixels, size, "RGBX")
+            self._pixels = pixels
             self._shown_pts = pts
             stats = self.stats
             stats.shown += 1
             if stats.keep:
                 stats.shown_at.append(time.monotonic())
-                audio = self._audio_clock.position() if self._channel is not None else None
+                audio = self._audio_clock.position() if self._channel is not None and not self._audio_done else None
                 stats.drift.append((audio if audio is not None else position) - pts)
+                stats.audio_paced += audio is not None
         return self._surface
 
     # -- decoder thread --------------------------------------------------------------------
@@ -345,64 +350,73 @@ class VideoPlayer:
             return  # decoded only to reach the seek point
         width, height = _fit(frame.width, frame.height, size)
         # The conversion (and any scaling) runs here, off the frame loop; FFmpeg releases the GIL.
-        picture = frame.reformat(width=width, height=height, format="rgb24")
+        # 4 bytes a pixel (R, G, B, pad): no alpha to blend and word-aligned rows, so pygame's blit
+        # is a plain copy with a channel swap — measurably cheaper than 24-bit RGB at 1080p.
+        picture = frame.reformat(width=width, height=height, format="rgb0")
         plane = picture.planes[0]
-        if plane.line_size == width * 3 and plane.buffer_size == width * height * 3:
+        if plane.line_size == width * 4 and plane.buffer_size == width * height * 4:
             pixels = plane  # shown as it is: pygame reads the decoder's own buffer
         else:  # rows padded for alignment: copy them out tight
             import numpy as np
 
             rows = np.frombuffer(plane, np.uint8).reshape(height, plane.line_size)
-            pixels = rows[:, : width * 3].tobytes()
+            pixels = rows[:, : width * 4].tobytes()
         with self._wake:
             if generation == self._generation and not self._stop:
                 self._frames.append((t, (width, height), pixels))
 
     def _push_sound(self, data: bytes, pts: float, generation: int) -> None:
-        sound = pygame.mixer.Sound(buffer=data)
         length = len(data) / self._bytes_per_second
         with self._wake:
             if generation == self._generation and not self._stop:
-                self._sound.append((pts, length, sound))
+                self._sound.append((pts, length, data))
                 self._sound_ahead += length
 
     # -- audio feeder thread ---------------------------------------------------------------
 
     def _feed(self) -> None:
-        """Keep one chunk queued behind the one playing; note when the mixer moves on."""
+        """Keep one chunk waiting in the channel's queue slot; when the slot empties, that chunk began.
+
+        Only play(), queue(), get_queue() and get_busy() are used: Channel.get_sound() races
+        with the mixer's end-of-chunk callback and can crash the process.
+        """
         channel = self._channel
-        playing = None
-        lengths: dict[int, tuple[float, float]] = {}
+        waiting: tuple[float, float] | None = None  # pts, length of the chunk in the queue slot
+        inflight: collections.deque = collections.deque(maxlen=8)  # our references to chunks in the mixer
+        started = False
         while not self._stop:
             time.sleep(0.004)
             if self.paused:
                 continue
+            if not pygame.mixer.get_init():
+                return  # the mixer closed under us (shutdown)
             try:
-                current = channel.get_sound()
-                if current is not None and current is not playing:
-                    playing = current
-                    if id(current) in lengths:
-                        self._audio_clock.anchor(*lengths.pop(id(current)))
-                if channel.get_queue() is None or not channel.get_busy():
-                    with self._wake:
-                        item = self._sound.popleft() if self._sound else None
-                        if item is not None:
-                            self._sound_ahead -= item[1]
-                            self._wake.notify_all()
-                    if item is None:
-                        if self._eof and not channel.get_busy() and not self._audio_done and playing is not None:
-                            self._audio_finished()
-                        continue
-                    pts, length, sound = item
-                    lengths[id(sound)] = (pts, length)
-                    if len(lengths) > 8:
-                        lengths.pop(next(iter(lengths)))
-                    if channel.get_busy():
-                        channel.queue(sound)
-                    else:
-                        channel.play(sound)
-                        playing = sound
-                        self._audio_clock.anchor(*lengths.pop(id(sound)))
+                busy = channel.get_busy()
+                if waiting is not None and (not busy or channel.get_queue() is None):
+                    if busy:
+                        self._audio_clock.anchor(*waiting)  # the mixer moved on to it just now
+                    waiting = None
+                if waiting is not None:
+                    continue
+                with self._wake:
+                    item = self._sound.popleft() if self._sound else None
+                    if item is not None:
+                        self._sound_ahead -= item[1]
+                        self._wake.notify_all()
+                if item is None:
+                    if self._eof and started and not busy and not self._audio_done:
+                        self._audio_finished()
+                    continue
+                pts, length, data = item
+                sound = pygame.mixer.Sound(buffer=data)
+                inflight.append(sound)
+                if busy:
+                    channel.queue(sound)
+                    waiting = (pts, length)
+                else:
+                    channel.play(sound)
+                    self._audio_clock.anchor(pts, length)
+                    started = True
             except pygame.error as exc:
                 self.error = f"{self.path.name}: audio failed: {exc}"
                 return
@@ -415,4 +429,5 @@ def _even(size: tuple[int, int]) -> tuple[int, int]:
 def _fit(width: int, height: int, box: tuple[int, int]) -> tuple[int, int]:
     """The largest even size with the film's shape inside `box` (never upscaled past 1:1 by much)."""
     ratio = min(box[0] / width, box[1] / height)
-    return max(2, round(width * ratio) // 2 * 2), max(2, round(height * ratio) // 2 * 2)
+    # Widths in multiples of 16 keep FFmpeg's rows unpadded (no copy before showing).
+    return max(16, round(width * ratio) // 16 * 16), max(2, round(height * ratio) // 2 * 2)

@@ -309,3 +309,19 @@ def test_touch_to_explore_opens_the_scenes_and_returns_to_the_playlist(tmp_path,
     assert app.mode == "attract" and isinstance(app.screen, SignageScreen)
     tour.advance(0.1)
     assert app.screen.item is not None
+
+
+def test_media_screenshots_at_every_size(tmp_path):
+    """The sample film (zh/en, standard/senior) and the sample playlist render at all four sizes."""
+    from kiosk import media_gallery
+
+    pygame.init()
+    shots = media_gallery.film_shots(load_pack(media_gallery.FILM), tmp_path)
+    shots += media_gallery.signage_shots(load_pack(media_gallery.SIGNAGE), tmp_path)
+    names = {p.name for p in shots}
+    for w, h in ((1920, 1080), (1280, 720), (1080, 1920), (800, 480)):
+        for variant in ("zh-video", "en-video", "zh-senior-video", "en-senior-video"):
+            assert f"{w}x{h}-{variant}.png" in names
+        for kind in ("video", "picture", "slide"):
+            assert f"{w}x{h}-signage-{kind}.png" in names
+    assert all(pygame.image.load(str(p)).get_size()[0] in (1920, 1280, 1080, 800) for p in shots)

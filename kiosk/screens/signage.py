@@ -158,7 +158,7 @@ class SignageScreen(AttractScreen):
             surface.fill((0, 0, 0), self.area)
             painter.image(surface, ctx.pack.path(item.file or ""), self.area, theme)
             if item.title:
-                subtitle_band(surface, ctx, f"{item.title.zh}  {item.title.en}", self.area, theme.font("heading"))
+                subtitle_band(surface, ctx, f"{item.title.zh}\n{item.title.en}", self.area, theme.font("heading"))
         else:
             self._slide(surface, item)
         if self._targets:

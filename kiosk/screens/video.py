@@ -26,14 +26,18 @@ def clock(seconds: float) -> str:
     return f"{seconds // 60}:{seconds % 60:02d}"
 
 
-def subtitle_band(surface: pygame.Surface, ctx: Context, text: str, box: pygame.Rect, size: int) -> None:
-    """Subtitles on a dark band at the bottom of `box`, as large as the theme asks (senior: larger)."""
+def subtitle_band(
+    surface: pygame.Surface, ctx: Context, text: str, box: pygame.Rect, size: int, top: bool = False
+) -> None:
+    """Subtitles on a dark band at the bottom (or top) of `box`, as large as the theme asks (senior: larger)."""
     if not text:
         return
     painter, theme = ctx.painter, ctx.theme
     width = box.width - 2 * theme.margin
     lines_h = min(painter.wrapped_height(text, width, size, bold=True), painter.line_height(size) * 3)
     band = pygame.Rect(box.left, box.bottom - lines_h - theme.gap * 2, box.width, lines_h + theme.gap * 2)
+    if top:
+        band.top = box.top
     shade = pygame.Surface(band.size, pygame.SRCALPHA)
     shade.fill((0, 0, 0, 170))
     surface.blit(shade, band.topleft)
@@ -80,7 +84,15 @@ class VideoScreen(Screen):
             inner.left, inner.top + title_h, inner.width, controls.top - theme.gap - inner.top - title_h
         )
         self.title_rect = pygame.Rect(inner.left, inner.top, inner.width, title_h)
-        self.video_rect = _fit_rect(space, (16, 9))
+        if theme.portrait:
+            # A tall screen has room under the picture: the subtitles go there, over nothing.
+            lines = self.ctx.painter.line_height(theme.font("body")) * 3 + theme.gap * 2
+            self.video_rect = _fit_rect(pygame.Rect(space.left, space.top, space.width, space.height - lines), (16, 9))
+            self.video_rect.top = space.top
+            self.subtitle_rect = pygame.Rect(space.left, self.video_rect.bottom + theme.gap, space.width, lines)
+        else:
+            self.video_rect = _fit_rect(space, (16, 9))
+            self.subtitle_rect = self.video_rect
         self.controls = controls
         toggle = pygame.Rect(controls.left, controls.top, max(theme.min_target, round(bh * 1.3)), bh)
         replay = pygame.Rect(toggle.right + theme.gap, controls.top, toggle.width, bh)
@@ -253,7 +265,10 @@ class VideoScreen(Screen):
         if not path or self.player is None:
             return
         cues, _ = self.desk.subtitles(self.ctx.pack.path(path))
-        subtitle_band(surface, self.ctx, cue_at(cues, self.player.position), box, self.ctx.theme.font("body"))
+        text = cue_at(cues, self.player.position)
+        subtitle_band(
+            surface, self.ctx, text, self.subtitle_rect, self.ctx.theme.font("body"), top=self.ctx.theme.portrait
+        )
 
     def _big_button(self, surface: pygame.Surface, box: pygame.Rect, replay: bool) -> None:
         theme = self.ctx.theme
@@ -301,6 +316,7 @@ class VideoScreen(Screen):
 def _fit_rect(space: pygame.Rect, shape: tuple[int, int]) -> pygame.Rect:
     """The largest rect of this shape inside `space`, centred (horizontally) at its top."""
     ratio = min(space.width / shape[0], space.height / shape[1])
-    rect = pygame.Rect(0, 0, max(2, round(shape[0] * ratio)), max(2, round(shape[1] * ratio)))
+    width = max(16, int(shape[0] * ratio) // 16 * 16)  # the decoder's picture fills it exactly
+    rect = pygame.Rect(0, 0, width, max(2, round(width * shape[1] / shape[0]) // 2 * 2))
     rect.midtop = (space.centerx, space.top + max(0, (space.height - rect.height) // 2))
     return rect
