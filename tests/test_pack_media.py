@@ -307,3 +307,29 @@ def _noisy_png(width: int, height: int) -> bytes:
 
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+
+
+def test_signage_sample_validates_builds_and_verifies(tmp_path):
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from content_packs.archive import build_pack, verify_kpack
+
+    root = Path(__file__).resolve().parent.parent / "content_packs" / "samples-signage" / "community-screen"
+    pack = load_pack(root)
+    signage = pack.signage
+    assert signage is not None and {d.id for d in signage.dayparts} == {"morning", "afternoon"}
+    kinds = {i.kind for d in signage.dayparts for i in d.items}
+    assert kinds == {"video", "picture", "slide"}
+    for part in signage.dayparts:
+        for item in part.items:
+            if item.kind == "video":
+                assert set(item.subtitles) == {"zh", "en"} and item.duration >= 15
+    key = Ed25519PrivateKey.generate()
+    assert verify_kpack(build_pack(root, key, tmp_path), [key.public_key()]).id == "community-screen"
+
+
+def test_the_film_sample_has_a_30_to_90_s_film_with_zh_and_en_subtitles():
+    root = Path(__file__).resolve().parent.parent / "content_packs" / "samples" / "earthquake-film"
+    film = next(s for s in load_pack(root).scenes if isinstance(s, VideoScene))
+    assert 30 <= film.duration <= 90 and set(film.subtitles) == {"zh", "en"}
+    assert (root / film.video).stat().st_size < 15 * 1024 * 1024
