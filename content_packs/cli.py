@@ -128,6 +128,13 @@ def _validate(args: argparse.Namespace) -> int:
     kinds = ", ".join(f"{s.id} ({s.type})" for s in pack.scenes)
     print(f"ok: {pack.id} {pack.version} — {pack.title.zh} / {pack.title.en}")
     print(f"    {len(pack.scenes)} scenes: {kinds}")
+    if pack.signage is not None:
+        parts = ", ".join(f"{d.id} {d.start}–{d.end} ({len(d.items)} items)" for d in pack.signage.dayparts)
+        print(
+            f"    signage ({pack.signage.timezone}): {len(pack.signage.items)} all-day items"
+            + (f"; dayparts: {parts}" if parts else "")
+            + ("; touch to explore" if pack.signage.explore else "")
+        )
     print(f"    {len(files)} files, {_mb(size)}")
     if pack.goal is None:
         print("    note: no goal scene; completion rates cannot be reported for this pack")

@@ -4,32 +4,52 @@ from __future__ import annotations
 
 import re
 import tomllib
+import zoneinfo
 from pathlib import Path
 from typing import Any
 
 from content_packs.errors import PackError, Problem, UnsafePackError
 from content_packs.manifest import SEMVER
+from content_packs.media import (
+    SUBTITLE_SUFFIXES,
+    VIDEO_SUFFIXES,
+    MediaProblem,
+    VideoInfo,
+    VideoLimits,
+    check_font,
+    check_picture,
+    check_subtitles_fit,
+    probe_sound,
+    probe_video,
+    read_subtitles,
+)
 from content_packs.model import (
     LANGUAGES,
+    PLAYLIST_KINDS,
     TOPICS,
     Attract,
+    Daypart,
     HotspotsScene,
     Pack,
+    PlaylistItem,
     Question,
     QuizScene,
     RatingScene,
     Scene,
+    Signage,
     Slide,
     SlidesScene,
     Spot,
     Text,
+    VideoScene,
 )
 from content_packs.safety import check_pack_path
 from content_packs.toml_lines import field_lines, line_of
 
 MANIFEST = "pack.toml"
 PACK_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
-SCENE_TYPES = ("slides", "quiz", "hotspots", "rating")
+SCENE_TYPES = ("slides", "quiz", "hotspots", "rating", "video")
+HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
 # A decoded RGBA image costs w*h*4 bytes; a Pi 3 with 1 GB shares that with the GPU.
 MAX_IMAGE_PIXELS = 4096 * 4096
 MiB = 1024 * 1024
@@ -39,10 +59,14 @@ AUDIO_SUFFIXES = (".ogg", ".wav", ".mp3")
 FONT_SUFFIXES = (".ttf", ".otf", ".ttc")
 
 
-def load_pack(root: str | Path) -> Pack:
-    """Read and validate `root/pack.toml`; raise PackError listing every problem."""
+def load_pack(root: str | Path, decode: bool = True) -> Pack:
+    """Read and validate `root/pack.toml`; raise PackError listing every problem.
+
+    `decode` also decodes every picture, sound, video, subtitle file and font (the default);
+    only a caller that has just done so for the same signed files may skip it.
+    """
     root = Path(root)
-    reader = _Reader(root)
+    reader = _Reader(root, decode=decode)
     pack = reader.read()
     if reader.problems:
         raise PackError(reader.problems)
@@ -66,8 +90,15 @@ _KNOWN_KEYS: dict[str, set[str]] = {
         "fonts",
         "attract",
         "scenes",
+        "signage",
+        "media",
     },
-    "attract": {"image", "headline", "tagline"},
+    "attract": {"image", "headline", "tagline", "video", "sound"},
+    "media": {"max_resolution", "max_bitrate_mbps"},
+    "video": {"id", "type", "title", "video", "poster", "subtitles", "loop", "autoplay", "next"},
+    "signage": {"timezone", "explore", "items", "dayparts"},
+    "daypart": {"id", "from", "until", "items"},
+    "item": {"id", "kind", "video", "image", "seconds", "title", "body", "subtitles"},
     "slides": {"id", "type", "title", "slides"},
     "quiz": {"id", "type", "title", "questions"},
     "hotspots": {"id", "type", "title", "image", "spots"},
@@ -95,6 +126,17 @@ def pack_warnings(root: str | Path) -> list[Problem]:
 
     check(doc, "pack", "")
     check(doc.get("attract"), "attract", "attract")
+    check(doc.get("media"), "media", "media")
+    signage = doc.get("signage")
+    check(signage, "signage", "signage")
+    if isinstance(signage, dict):
+        for i, item in enumerate(signage.get("items") or []):
+            check(item, "item", f"signage.items[{i}]")
+        for i, part in enumerate(signage.get("dayparts") or []):
+            check(part, "daypart", f"signage.dayparts[{i}]")
+            if isinstance(part, dict):
+                for j, item in enumerate(part.get("items") or []):
+                    check(item, "item", f"signage.dayparts[{i}].items[{j}]")
     for i, scene in enumerate(doc.get("scenes") or []):
         if not isinstance(scene, dict) or scene.get("type") not in SCENE_TYPES:
             continue
@@ -115,8 +157,12 @@ def pack_warnings(root: str | Path) -> list[Problem]:
 
 
 class _Reader:
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, decode: bool = True):
         self.root = root
+        self.decode = decode
+        self.limits = VideoLimits()
+        self.videos: dict[str, VideoInfo] = {}  # probed once per file, however often it is used
+        self.decoded: set[tuple[str, str]] = set()
         self.problems: list[Problem] = []
         self.field_lines: dict[str, int] = {}
         self.image_pixels: dict[str, int] = {}  # distinct images -> pixel count, for the memory budget
@@ -169,9 +215,21 @@ class _Reader:
                 self.problem("languages", f"{lang!r} is not supported (use {', '.join(LANGUAGES)})")
         fonts = tuple(self.string_list(doc, "fonts", required=False))
         for i, font in enumerate(fonts):
-            self.file_ref(font, f"fonts[{i}]", suffixes=FONT_SUFFIXES)
+            self.file_ref(font, f"fonts[{i}]", suffixes=FONT_SUFFIXES, kind="font")
+        self.limits = self.media_limits(doc.get("media"))
         attract = self.attract(doc.get("attract"))
-        scenes = self.scenes(doc.get("scenes"))
+        signage = self.signage(doc.get("signage"))
+        # A 科普大屏 pack may be only a playlist; every other pack needs scenes.
+        scenes = self.scenes(doc.get("scenes")) if signage is None or doc.get("scenes") is not None else []
+        if signage is not None and signage.explore and not scenes:
+            self.problem("signage.explore", "touch to explore needs at least one [[scenes]] to open")
+        for i, scene in enumerate(scenes):
+            if (
+                isinstance(scene, VideoScene)
+                and scene.next not in (None, "home")
+                and scene.next not in {s.id for s in scenes}
+            ):
+                self.problem(f"scenes[{i}].next", f'{scene.next!r} is not the id of any scene (or use "home")')
         goal = doc.get("goal")
         if goal is not None:
             if not isinstance(goal, str):
@@ -193,6 +251,7 @@ class _Reader:
             attract=attract,
             scenes=tuple(scenes),
             fonts=fonts,
+            signage=signage,
         )
 
     # -- typed field readers ---------------------------------------------
@@ -242,7 +301,14 @@ class _Reader:
             self.problem(field, f"unknown language(s) {', '.join(unknown)}")
         return Text(zh=value["zh"], en=value["en"])
 
-    def file_ref(self, relative: Any, field: str, image: bool = False, suffixes: tuple[str, ...] = ()) -> str | None:
+    def file_ref(
+        self,
+        relative: Any,
+        field: str,
+        image: bool = False,
+        suffixes: tuple[str, ...] = (),
+        kind: str | None = None,
+    ) -> str | None:
         if not isinstance(relative, str) or not relative:
             self.problem(field, "must be a path inside the pack")
             return None
@@ -279,7 +345,92 @@ class _Reader:
                         f"the pack's images together decode to {decoded / MiB:.0f} MiB, over the "
                         f"{MAX_DECODED_IMAGE_BYTES / MiB:.0f} MiB budget; use fewer or smaller images",
                     )
+            if size is not None and size[0] * size[1] <= MAX_IMAGE_PIXELS:
+                kind = "picture"
+        if kind and self.decode and not self.media_ok(relative, field, kind):
+            return None
         return relative
+
+    def media_ok(self, relative: str, field: str, kind: str) -> bool:
+        """Decode the file once per kind; a problem names the file and says why."""
+        if (relative, kind) in self.decoded:
+            return relative in self.videos if kind == "video" else True
+        self.decoded.add((relative, kind))
+        full = self.root / relative
+        try:
+            if kind == "picture":
+                check_picture(full)
+            elif kind == "font":
+                check_font(full)
+            elif kind == "sound":
+                probe_sound(full)
+            elif kind == "video":
+                self.videos[relative] = probe_video(full, self.limits)
+            elif kind == "subtitles":
+                read_subtitles(full)
+        except MediaProblem as exc:
+            self.problem(field, f"{relative!r} {exc}")
+            return False
+        except Exception as exc:  # a decoder bug or an odd file must still be a refusal, not a crash
+            self.problem(field, f"{relative!r} could not be checked: {type(exc).__name__}: {exc}")
+            return False
+        return True
+
+    def subtitles(self, raw: Any, field: str, video: str | None) -> dict[str, str]:
+        """`{ zh = "media/x.zh.vtt", en = "…" }`, parsed and inside the video's length."""
+        if raw is None:
+            return {}
+        if not isinstance(raw, dict):
+            self.problem(field, 'must be a table { zh = "media/….vtt", en = "media/….vtt" }')
+            return {}
+        found: dict[str, str] = {}
+        for lang, ref in raw.items():
+            at = f"{field}.{lang}"
+            if lang not in LANGUAGES:
+                self.problem(field, f"unknown language {lang!r}")
+            elif self.file_ref(ref, at, suffixes=SUBTITLE_SUFFIXES, kind="subtitles"):
+                found[lang] = ref
+                info = self.videos.get(video or "")
+                if info is not None and self.decode:
+                    try:
+                        check_subtitles_fit(read_subtitles(self.root / ref), info.duration)
+                    except MediaProblem as exc:
+                        self.problem(at, f"{ref!r} {exc}")
+        return found
+
+    def media_limits(self, raw: Any) -> VideoLimits:
+        if raw is None:
+            return VideoLimits()
+        if not isinstance(raw, dict):
+            self.problem("media", "must be a table")
+            return VideoLimits()
+        limits = VideoLimits()
+        size = raw.get("max_resolution")
+        if size is not None:
+            if (
+                isinstance(size, list)
+                and len(size) == 2
+                and all(isinstance(v, int) and not isinstance(v, bool) and 16 <= v <= 7680 for v in size)
+            ):
+                limits = VideoLimits(max_width=size[0], max_height=size[1], max_bitrate=limits.max_bitrate)
+            else:
+                self.problem("media.max_resolution", "must be [width, height] in pixels, e.g. [3840, 2160]")
+        cap = raw.get("max_bitrate_mbps")
+        if cap is not None:
+            if isinstance(cap, (int, float)) and not isinstance(cap, bool) and 0 < cap <= 100:
+                limits = VideoLimits(
+                    max_width=limits.max_width, max_height=limits.max_height, max_bitrate=int(cap * 1_000_000)
+                )
+            else:
+                self.problem("media.max_bitrate_mbps", "must be a number of Mbit/s between 0 and 100")
+        return limits
+
+    def flag(self, table: dict[str, Any], key: str, field: str, default: bool) -> bool:
+        value = table.get(key, default)
+        if not isinstance(value, bool):
+            self.problem(field, "must be true or false")
+            return default
+        return value
 
     # -- sections --------------------------------------------------------
 
@@ -292,7 +443,122 @@ class _Reader:
         image = self.file_ref(raw["image"], "attract.image", image=True) if "image" in raw else None
         headline = self.text(raw, "headline", "attract.headline", required=False) or Text("点击开始", "Touch to start")
         tagline = self.text(raw, "tagline", "attract.tagline", required=False)
-        return Attract(image=image, headline=headline, tagline=tagline)
+        video = (
+            self.file_ref(raw["video"], "attract.video", suffixes=VIDEO_SUFFIXES, kind="video")
+            if "video" in raw
+            else None
+        )
+        sound = (
+            self.file_ref(raw["sound"], "attract.sound", suffixes=AUDIO_SUFFIXES, kind="sound")
+            if "sound" in raw
+            else None
+        )
+        return Attract(image=image, headline=headline, tagline=tagline, video=video, sound=sound)
+
+    def signage(self, raw: Any) -> Signage | None:
+        if raw is None:
+            return None
+        if not isinstance(raw, dict):
+            self.problem("signage", "must be a table")
+            return None
+        timezone = raw.get("timezone", "Asia/Shanghai")
+        try:
+            if not isinstance(timezone, str):
+                raise ValueError
+            zoneinfo.ZoneInfo(timezone)
+        except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+            self.problem("signage.timezone", f'{timezone!r} is not a time zone name like "Asia/Shanghai"')
+            timezone = "Asia/Shanghai"
+        explore = self.flag(raw, "explore", "signage.explore", False)
+        items = self.playlist(raw.get("items"), "signage.items", required=False)
+        parts: list[Daypart] = []
+        raw_parts = raw.get("dayparts") or []
+        if not isinstance(raw_parts, list):
+            self.problem("signage.dayparts", "must be a list of [[signage.dayparts]]")
+            raw_parts = []
+        for i, part in enumerate(raw_parts):
+            at = f"signage.dayparts[{i}]"
+            if not isinstance(part, dict):
+                self.problem(at, "must be a table")
+                continue
+            part_id = self.string(part, "id", f"{at}.id") or f"part-{i}"
+            times = []
+            for key in ("from", "until"):
+                value = part.get(key)
+                if not isinstance(value, str) or not HHMM.match(value):
+                    self.problem(f"{at}.{key}", 'must be a time "HH:MM" (24-hour, venue time), e.g. "09:00"')
+                    value = "00:00"
+                times.append(value)
+            if times[0] == times[1]:
+                self.problem(f"{at}.until", "must differ from `from`")
+            part_items = self.playlist(part.get("items"), f"{at}.items", required=True)
+            daypart = Daypart(id=part_id, start=times[0], end=times[1], items=tuple(part_items))
+            for other in parts:
+                if any(other.covers(m) and daypart.covers(m) for m in range(0, 1440)):
+                    self.problem(f"{at}.from", f"overlaps the daypart {other.id!r}; dayparts must not overlap")
+                    break
+            parts.append(daypart)
+        if not items and not parts:
+            self.problem("signage", "a playlist needs [[signage.items]] or [[signage.dayparts]] with items")
+        return Signage(items=tuple(items), dayparts=tuple(parts), timezone=timezone, explore=explore)
+
+    def playlist(self, raw: Any, where: str, required: bool) -> list[PlaylistItem]:
+        if raw is None:
+            if required:
+                self.problem(where, "a playlist needs at least one item")
+            return []
+        if not isinstance(raw, list) or not raw:
+            self.problem(where, "must be a non-empty list of items")
+            return []
+        items: list[PlaylistItem] = []
+        seen: set[str] = set()
+        for i, item in enumerate(raw):
+            at = f"{where}[{i}]"
+            if not isinstance(item, dict):
+                self.problem(at, "must be a table")
+                continue
+            kind = item.get("kind")
+            if kind not in PLAYLIST_KINDS:
+                self.problem(f"{at}.kind", f"unknown item kind {kind!r} (use {', '.join(PLAYLIST_KINDS)})")
+                continue
+            file = None
+            if kind == "video":
+                file = self.file_ref(item.get("video"), f"{at}.video", suffixes=VIDEO_SUFFIXES, kind="video")
+            elif kind == "picture" or "image" in item:
+                file = self.file_ref(item.get("image"), f"{at}.image", image=True)
+            seconds = item.get("seconds", 0 if kind == "video" else 10)
+            if kind != "video" and (
+                not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or not 1 <= seconds <= 3600
+            ):
+                self.problem(f"{at}.seconds", "must be how long it stays on screen, 1 to 3600 seconds")
+                seconds = 10
+            title = self.text(item, "title", f"{at}.title", required=kind == "slide")
+            body = self.text(item, "body", f"{at}.body", required=False)
+            item_id = item.get("id")
+            if item_id is None:
+                # Proof of play counts per item: a stable default from the file, else the position.
+                item_id = Path(file).stem if file else f"{kind}-{i + 1}"
+            elif not isinstance(item_id, str) or not item_id.strip():
+                self.problem(f"{at}.id", "must be a non-empty string")
+                item_id = f"{kind}-{i + 1}"
+            if item_id in seen:
+                self.problem(f"{at}.id", f"duplicate item id {item_id!r} in this playlist; give each an `id`")
+            seen.add(item_id)
+            subtitles = self.subtitles(item.get("subtitles"), f"{at}.subtitles", file if kind == "video" else None)
+            info = self.videos.get(file or "") if kind == "video" else None
+            items.append(
+                PlaylistItem(
+                    id=item_id,
+                    kind=kind,
+                    file=file,
+                    seconds=float(seconds or 0),
+                    title=title,
+                    body=body,
+                    subtitles=subtitles,
+                    duration=info.duration if info else 0.0,
+                )
+            )
+        return items
 
     def scenes(self, raw: Any) -> list[Scene]:
         if not isinstance(raw, list) or not raw:
@@ -340,7 +606,7 @@ class _Reader:
                     for lang, ref in s["narration"].items():
                         if lang not in LANGUAGES:
                             self.problem(f"{at}.narration", f"unknown language {lang!r}")
-                        elif self.file_ref(ref, f"{at}.narration.{lang}", suffixes=AUDIO_SUFFIXES):
+                        elif self.file_ref(ref, f"{at}.narration.{lang}", suffixes=AUDIO_SUFFIXES, kind="sound"):
                             narration[lang] = ref
             slides.append(
                 Slide(
@@ -429,6 +695,28 @@ class _Reader:
                 )
             )
         return HotspotsScene(id=scene_id, type="hotspots", title=title, image=image, spots=tuple(spots))
+
+    def _video(self, item: dict[str, Any], where: str, scene_id: str, title: Text) -> Scene | None:
+        video = self.file_ref(item.get("video"), f"{where}.video", suffixes=VIDEO_SUFFIXES, kind="video")
+        poster = self.file_ref(item["poster"], f"{where}.poster", image=True) if "poster" in item else None
+        subtitles = self.subtitles(item.get("subtitles"), f"{where}.subtitles", video)
+        after = item.get("next")
+        if after is not None and (not isinstance(after, str) or not after.strip()):
+            self.problem(f"{where}.next", 'must be a scene id or "home"')
+            after = None
+        info = self.videos.get(video or "")
+        return VideoScene(
+            id=scene_id,
+            type="video",
+            title=title,
+            video=video or "",
+            poster=poster,
+            subtitles=subtitles,
+            loop=self.flag(item, "loop", f"{where}.loop", False),
+            autoplay=self.flag(item, "autoplay", f"{where}.autoplay", True),
+            next=after,
+            duration=info.duration if info else 0.0,
+        )
 
     def _rating(self, item: dict[str, Any], where: str, scene_id: str, title: Text) -> Scene | None:
         prompt = self.text(item, "prompt", f"{where}.prompt", required=False)

@@ -36,6 +36,8 @@ class Attract:
     image: str | None
     headline: Text
     tagline: Text | None = None
+    video: str | None = None  # plays (muted, looping) instead of the picture when given
+    sound: str | None = None  # background sound looping under the attract loop
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,74 @@ class RatingScene(Scene):
 
 
 @dataclass(frozen=True)
+class VideoScene(Scene):
+    """One film with a poster and subtitles per language."""
+
+    video: str = ""
+    poster: str | None = None
+    subtitles: dict[str, str] = field(default_factory=dict)  # lang -> .vtt / .srt path
+    loop: bool = False
+    autoplay: bool = True
+    next: str | None = None  # after the end: None = stay (replay button), "home", or a scene id
+    duration: float = 0.0  # seconds, when the loader decoded the file (0: not probed)
+
+
+PLAYLIST_KINDS = ("video", "picture", "slide")
+
+
+@dataclass(frozen=True)
+class PlaylistItem:
+    """One entry of a 科普大屏 playlist; `id` names it in proof-of-play reports."""
+
+    id: str
+    kind: str  # "video" | "picture" | "slide"
+    file: str | None = None  # the video, or the picture (slides may have one too)
+    seconds: float = 0.0  # how long a picture or slide stays; a video plays to its end
+    title: Text | None = None
+    body: Text | None = None
+    subtitles: dict[str, str] = field(default_factory=dict)
+    duration: float = 0.0  # a video's length when probed
+
+
+@dataclass(frozen=True)
+class Daypart:
+    """A playlist for part of the day, `start` ≤ time < `end` ("HH:MM", venue time)."""
+
+    id: str
+    start: str
+    end: str
+    items: tuple[PlaylistItem, ...]
+
+    def covers(self, minute_of_day: int) -> bool:
+        start, end = _minutes(self.start), _minutes(self.end)
+        if start <= end:
+            return start <= minute_of_day < end
+        return minute_of_day >= start or minute_of_day < end  # across midnight
+
+
+def _minutes(hhmm: str) -> int:
+    hours, minutes = hhmm.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+@dataclass(frozen=True)
+class Signage:
+    """A 科普大屏 schedule: the all-day playlist, dayparts that replace it, touch to explore."""
+
+    items: tuple[PlaylistItem, ...] = ()
+    dayparts: tuple[Daypart, ...] = ()
+    timezone: str = "Asia/Shanghai"
+    explore: bool = False  # a touch opens the pack's scenes; leaving returns to the playlist
+
+    def playlist_at(self, minute_of_day: int) -> tuple[str, tuple[PlaylistItem, ...]]:
+        """The daypart id ("all-day" outside every daypart) and its items at this venue time."""
+        for part in self.dayparts:
+            if part.covers(minute_of_day):
+                return part.id, part.items
+        return "all-day", self.items
+
+
+@dataclass(frozen=True)
 class Pack:
     """A validated pack source or installed pack directory."""
 
@@ -107,6 +177,7 @@ class Pack:
     attract: Attract
     scenes: tuple[Scene, ...]
     fonts: tuple[str, ...] = ()
+    signage: Signage | None = None
 
     def scene(self, scene_id: str) -> Scene:
         for scene in self.scenes:

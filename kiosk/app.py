@@ -17,6 +17,7 @@ from kepu_contracts.clock import Clock
 from kepu_contracts.control import Control, EmergencyNotice
 from kepu_contracts.events import EventType
 from kiosk.audio import Narrator
+from kiosk.media import MediaDesk
 from kiosk.painter import Painter
 from kiosk.recorder import EventSink
 from kiosk.screens.attract import AttractScreen
@@ -25,6 +26,7 @@ from kiosk.screens.emergency import EmergencyScreen
 from kiosk.screens.home import HomeScreen
 from kiosk.screens.rating import DOWN, UP, thumb_button
 from kiosk.screens.registry import build_screen, supported
+from kiosk.screens.signage import SignageScreen
 from kiosk.session import SessionTracker
 from kiosk.theme import Theme
 from kiosk.touch import Pointer
@@ -79,7 +81,8 @@ class KioskApp:
         self.on_pack_switched: Callable[[Pack], None] = lambda pack: None
         self._down: tuple[Pointer, Target | None] | None = None
         self._shade: pygame.Surface | None = None
-        self.screen: Screen = AttractScreen(self._context(), self._full_area())
+        self.media = MediaDesk(audio=self.narrator.enabled, now=clock.monotonic, wall=lambda: clock.stamp().ts)
+        self.screen: Screen = self._attract_screen()
         painter.on_error = self._asset_error
 
     # -- geometry ------------------------------------------------------------
@@ -92,7 +95,13 @@ class KioskApp:
         return pygame.Rect(0, bar, self.size[0], self.size[1] - bar)
 
     def _context(self) -> Context:
-        return Context(pack=self.pack, lang=self.lang, theme=self.theme, painter=self.painter)
+        return Context(pack=self.pack, lang=self.lang, theme=self.theme, painter=self.painter, media=self.media)
+
+    def _attract_screen(self) -> Screen:
+        """Between visits: the attract loop, or a 科普大屏 pack's playlist."""
+        if self.pack.signage is not None:
+            return SignageScreen(self._context(), self._full_area())
+        return AttractScreen(self._context(), self._full_area())
 
     def _chrome_targets(self) -> list[Target]:
         if self.mode != "visit":
@@ -189,6 +198,8 @@ class KioskApp:
         if self.mode == "emergency":
             return  # the notice is not interactive and no visit is running
         if self.mode == "attract":
+            if self.pack.signage is not None and not self.pack.signage.explore:
+                return  # a playlist-only screen: a touch starts no visit
             session, _ = self.sessions.interact(now)
             self.rated = False
             self._log(EventType.ATTRACT_INTERRUPT, session=session.id, scene="attract")
@@ -264,8 +275,14 @@ class KioskApp:
 
     # -- transitions -------------------------------------------------------------
 
+    def _replace(self, screen: Screen) -> None:
+        """Take the screen away (it ends its film, logging media_end) and put `screen` up."""
+        self._apply(self.screen.leave())
+        self.screen = screen
+
     def _show(self, screen: Screen) -> None:
         sid = self.session_id
+        self._apply(self.screen.leave())
         if self.mode == "visit" and not isinstance(self.screen, (AttractScreen, EmergencyScreen)):
             self._log(
                 EventType.SCENE_LEAVE, session=sid, scene=self.screen.scene_id, dwell=round(self.screen.elapsed, 3)
@@ -285,7 +302,7 @@ class KioskApp:
         session = self.sessions.current
         if session is None:
             return
-        self._show(AttractScreen(self._context(), self._full_area()))
+        self._show(self._attract_screen())
         self.sessions.end()
         self._log(
             EventType.SESSION_END,
@@ -300,7 +317,12 @@ class KioskApp:
         self.rated = False
         self.mode = "attract"
         self._down = None
-        self.screen = AttractScreen(self._context(), self._full_area())
+        self._replace(self._attract_screen())
+
+    def close(self) -> None:
+        """Shutting down: the screen ends its film or playlist item (media_end), players stop."""
+        self._apply(self.screen.leave())
+        self.media.close_all()
 
     # -- emergencies and pack swaps ----------------------------------------------
 
@@ -318,7 +340,7 @@ class KioskApp:
             self.emergency = active
             self.mode = "emergency"
             self.narrator.stop()
-            self.screen = EmergencyScreen(self._context(), self._full_area(), active)
+            self._replace(EmergencyScreen(self._context(), self._full_area(), active))
         elif active is None and self.emergency is not None:
             expired = (
                 notice is not None
@@ -329,7 +351,7 @@ class KioskApp:
             self._log(EventType.EMERGENCY_CLEARED, id=self.emergency.id, reason="expired" if expired else "ended")
             self.emergency = None
             self.mode = "attract"
-            self.screen = AttractScreen(self._context(), self._full_area())
+            self._replace(self._attract_screen())
 
     def offer_pack(self, pack: Pack, painter: Painter) -> None:
         """A new verified pack: it replaces the current one at the next attract moment."""
@@ -342,7 +364,7 @@ class KioskApp:
         self.next_pack = None
         self.pack, self.painter = pack, painter
         painter.on_error = self._asset_error
-        self.screen = AttractScreen(self._context(), self._full_area())
+        self._replace(self._attract_screen())
         self.on_pack_switched(pack)
 
     # -- frame -------------------------------------------------------------------
@@ -351,7 +373,10 @@ class KioskApp:
         """Advance animations, the idle clock, emergencies and pack swaps by `dt` seconds."""
         self._check_emergency()
         self._maybe_switch_pack()
+        watching = self.mode == "visit" and self.screen.watching()
         self._apply(self.screen.update(dt))
+        if watching or (self.mode == "visit" and self.screen.watching()):
+            self.sessions.hold(self.clock.monotonic())  # watching a film is visiting, touch or not
         if self.mode == "visit" and self.sessions.expired(self.clock.monotonic()):
             self.end_session("idle")
         for kind, detail in self.narrator.drain_errors():

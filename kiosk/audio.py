@@ -13,6 +13,33 @@ import threading
 from pathlib import Path
 
 log = logging.getLogger(__name__)
+_MIXER_LOCK = threading.Lock()
+_MIXER_STATE: dict[str, object] = {}
+
+
+def open_mixer():
+    """pygame.mixer, opened once for narration and video alike; None without a sound device.
+
+    A small buffer (512 frames, ~12 ms) keeps the audio clock that paces video pictures fine.
+    """
+    with _MIXER_LOCK:
+        try:
+            import pygame.mixer
+
+            if not pygame.mixer.get_init():
+                pygame.mixer.init(frequency=44100, size=-16, channels=2, buffer=512)
+                pygame.mixer.set_num_channels(16)
+            _MIXER_STATE.pop("error", None)
+            return pygame.mixer
+        except Exception as exc:  # no sound card must never stop the exhibit
+            _MIXER_STATE["error"] = str(exc)
+            return None
+
+
+def mixer_error() -> str | None:
+    """Why the last open_mixer() failed, if it did."""
+    error = _MIXER_STATE.get("error")
+    return str(error) if error else None
 
 
 class Narrator:
@@ -24,6 +51,7 @@ class Narrator:
         self.playing: Path | None = None
         self._sounds: dict[str, object] = {}
         self._mixer_ok: bool | None = None
+        self._channel = None
         self._queue: queue.Queue[tuple[str, Path | None] | None] = queue.Queue()
         self._lock = threading.Lock()
         self._busy = 0
@@ -67,15 +95,10 @@ class Narrator:
 
     def _mixer(self):
         if self._mixer_ok is None:
-            try:
-                import pygame.mixer
-
-                if not pygame.mixer.get_init():
-                    pygame.mixer.init()
-                self._mixer_ok = True
-            except Exception as exc:  # no sound card must never stop the exhibit
-                self._mixer_ok = False
-                self._error("audio", f"no audio output: {exc}")
+            mixer = open_mixer()
+            self._mixer_ok = mixer is not None
+            if mixer is None:
+                self._error("audio", f"no audio output: {mixer_error()}")
         if not self._mixer_ok:
             return None
         import pygame.mixer
@@ -100,7 +123,10 @@ class Narrator:
         mixer = self._mixer()
         if mixer is None:
             return
-        mixer.stop()
+        # Only narration stops: a film or the attract sound on other channels plays on.
+        if self._channel is not None:
+            self._channel.stop()
+            self._channel = None
         self.playing = None
         if path is None:
             return
@@ -115,5 +141,5 @@ class Narrator:
             if len(self._sounds) > 16:
                 self._sounds.clear()
             self._sounds[key] = sound
-        sound.play()  # type: ignore[attr-defined]
+        self._channel = sound.play()  # type: ignore[attr-defined]
         self.playing = path

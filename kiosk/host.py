@@ -122,6 +122,7 @@ class KioskHost:
 
     def stop(self, reason: str = "shutdown") -> None:
         self.app.end_session(reason)
+        self.app.close()
         self.control.stop()
         if self.packs:
             self.packs.stop()

@@ -17,6 +17,7 @@ class Session:
     last_interaction: float
     interactions: int = 1
     scenes: list[str] = field(default_factory=list)
+    watched_until: float = 0.0  # a film kept the visitor here until then, without a touch
 
     @property
     def duration(self) -> float:
@@ -45,8 +46,15 @@ class SessionTracker:
         self.current.last_interaction = now
         return self.current, False
 
+    def hold(self, now: float) -> None:
+        """The visitor is watching a film: the idle gap starts again from now, no interaction counted."""
+        if self.current is not None:
+            self.current.watched_until = now
+
     def idle(self, now: float) -> float:
-        return 0.0 if self.current is None else now - self.current.last_interaction
+        if self.current is None:
+            return 0.0
+        return now - max(self.current.last_interaction, self.current.watched_until)
 
     def warning_due(self, now: float) -> bool:
         return self.current is not None and self.idle(now) >= self.idle_timeout - self.warning

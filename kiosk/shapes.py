@@ -133,6 +133,11 @@ def scene_icon(surface: pygame.Surface, kind: str, rect: pygame.Rect, ink: Color
         pygame.draw.circle(surface, ink, centre, max(2, round(s * 0.09)))
     elif kind == "rating":
         thumb(surface, box, True, ink)
+    elif kind == "video":
+        frame = pygame.Rect(0, 0, round(s * 0.92), round(s * 0.66))
+        frame.center = box.center
+        pygame.draw.rect(surface, ink, frame, border_radius=round(s * 0.12))
+        play(surface, frame.inflate(-s * 0.5, -s * 0.3), paper)
     else:
         pygame.draw.circle(surface, ink, box.center, s // 3, line)
 
@@ -183,3 +188,33 @@ def star(surface: pygame.Surface, rect: pygame.Rect, color: Color) -> None:
         angle = -math.pi / 2 + i * math.pi / 5
         points.append((cx + radius * math.cos(angle), cy + radius * math.sin(angle)))
     pygame.draw.polygon(surface, color, points)
+
+
+def play(surface: pygame.Surface, rect: pygame.Rect, color: Color) -> None:
+    """A play triangle, its weight centred in `rect`."""
+    box = _square(rect, 0.8)
+    s = box.width
+    points = [(box.left + s * 0.18, box.top), (box.left + s * 0.18, box.bottom), (box.right, box.centery)]
+    pygame.draw.polygon(surface, color, points)
+
+
+def pause(surface: pygame.Surface, rect: pygame.Rect, color: Color) -> None:
+    box = _square(rect, 0.75)
+    bar = max(2, round(box.width * 0.32))
+    pygame.draw.rect(surface, color, (box.left, box.top, bar, box.height), border_radius=max(1, bar // 4))
+    pygame.draw.rect(surface, color, (box.right - bar, box.top, bar, box.height), border_radius=max(1, bar // 4))
+
+
+def replay(surface: pygame.Surface, rect: pygame.Rect, color: Color) -> None:
+    """A circular arrow: play it again."""
+    import math
+
+    box = _square(rect, 0.85)
+    r = box.width // 2
+    width = max(2, r // 4)
+    pygame.draw.arc(surface, color, box, math.radians(100), math.radians(420), width)
+    tip = (box.centerx + round(r * math.cos(math.radians(100))), box.centery - round(r * math.sin(math.radians(100))))
+    a = r * 0.55
+    pygame.draw.polygon(
+        surface, color, [(tip[0] - a, tip[1] - a * 0.7), (tip[0] - a, tip[1] + a * 0.7), (tip[0] + a * 0.5, tip[1])]
+    )

@@ -47,12 +47,14 @@ def packs(tmp_path_factory):
 class Rig:
     """A host over a real data dir, outbox and recorder, with time injected."""
 
-    def __init__(self, data: Path, pack_dir: Path, threads: bool = False):
+    def __init__(self, data: Path, pack_dir: Path, threads: bool = False, damage=None):
         self.data = data
         self.clock = ManualClock(start=WALL0)
         self.outbox = Outbox(data / "outbox.db")
         self.recorder = Recorder(self.outbox, self.clock)
         pack = load_pack(pack_dir.resolve())
+        if damage is not None:
+            damage()  # a file broken after validation (a failing SD card)
         self.host = KioskHost(
             data,
             pack,
@@ -299,9 +301,11 @@ def test_kiosk_json_is_written_by_the_heartbeat_thread(rig):
 
 def test_broken_image_and_missing_audio_become_error_events_not_crashes(tmp_path):
     pygame.init()
-    pack_dir = write_showcase_pack(tmp_path / "pack", broken_image=True)
+    pack_dir = write_showcase_pack(tmp_path / "pack")
     data = tmp_path / "data"
-    r = Rig(data, pack_dir)
+    # Validation decodes every picture, so the picture breaks after it (as on a failing SD card).
+    cover = pack_dir / "media" / "cover.png"
+    r = Rig(data, pack_dir, damage=lambda: cover.write_bytes(cover.read_bytes()[:60]))
     try:
         r.host.narrator.enabled = True
         r.touch("start")

@@ -280,7 +280,7 @@ def test_missing_file_refused(tmp_path, pack_files):
 
 def test_signed_but_invalid_pack_refused_at_extract(tmp_path, pack_files):
     """A correctly signed pack whose pack.toml is broken still never reaches the kiosk."""
-    files = pack_files | {"pack.toml": pack_files["pack.toml"].replace(b'type = "quiz"', b'type = "video"')}
+    files = pack_files | {"pack.toml": pack_files["pack.toml"].replace(b'type = "quiz"', b'type = "hologram"')}
     kpack = craft(tmp_path / "bad.kpack", files)
     verify_kpack(kpack, TRUSTED)  # intact and signed…
     with pytest.raises(PackError, match="unknown scene type"):

@@ -67,10 +67,10 @@ def test_missing_image_names_field_and_line(tmp_path):
 
 def test_unknown_scene_type(tmp_path):
     root = make_pack(tmp_path / "p")
-    edit(root, 'type = "hotspots"', 'type = "video"')
+    edit(root, 'type = "hotspots"', 'type = "hologram"')
     found = problems(root)
-    assert any(p.field == "scenes[2].type" and "unknown scene type 'video'" in p.message for p in found)
-    assert [p.line for p in found if p.field == "scenes[2].type"] == [line_containing(root, 'type = "video"')]
+    assert any(p.field == "scenes[2].type" and "unknown scene type 'hologram'" in p.message for p in found)
+    assert [p.line for p in found if p.field == "scenes[2].type"] == [line_containing(root, 'type = "hologram"')]
 
 
 def test_language_missing_from_a_string(tmp_path):

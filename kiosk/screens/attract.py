@@ -10,7 +10,8 @@ from typing import ClassVar
 
 import pygame
 
-from kiosk.screens.base import Screen, Target
+from kiosk.media import silent_desk
+from kiosk.screens.base import Intent, Record, Screen, Target
 
 
 class AttractScreen(Screen):
@@ -19,6 +20,51 @@ class AttractScreen(Screen):
 
     def relayout(self) -> None:
         self._targets = [Target("start", self.area.copy())]
+        if getattr(self, "_film", None) is not None:
+            self._film.resize(self._film_box().size)
+
+    # An attract video (muted, looping) plays where the picture would; a background sound loops.
+
+    def _film_box(self) -> pygame.Rect:
+        theme = self.ctx.theme
+        if theme.portrait:
+            band_h = round(self.area.height * 0.42)
+            return pygame.Rect(self.area.left, self.area.top, self.area.width, self.area.height - band_h)
+        return self.area.copy()
+
+    def update(self, dt: float) -> list[Intent]:
+        super().update(dt)
+        intents: list[Intent] = []
+        attract = self.ctx.pack.attract
+        desk = self.ctx.media or silent_desk()
+        if not getattr(self, "_media_started", False):
+            self._media_started = True
+            self._film = self._film_frame = None
+            if attract.video and self.ctx.pack.path(attract.video).is_file():
+                self._film = desk.player(
+                    self.ctx.pack.path(attract.video), self._film_box().size, loop=True, muted=True
+                )
+            if attract.sound:
+                problem = desk.ambient(self.ctx.pack.path(attract.sound))
+                if problem:
+                    intents.append(Record("error", {"kind": "audio", "detail": problem}))
+        film = getattr(self, "_film", None)
+        if film is not None:
+            if film.error:
+                intents.append(Record("error", {"kind": "video", "detail": film.error}))
+                desk.close(film)
+                self._film = None  # the picture takes over
+            else:
+                self._film_frame = film.frame() or self._film_frame
+        return intents
+
+    def leave(self) -> list[Intent]:
+        desk = self.ctx.media or silent_desk()
+        desk.close(getattr(self, "_film", None))
+        self._film = None
+        if self.ctx.pack.attract.sound:
+            desk.ambient(None)
+        return []
 
     def animating(self) -> bool:
         return True  # the drift and the pulsing call to touch never stop while nobody is here
@@ -63,7 +109,11 @@ class AttractScreen(Screen):
             image_rect = self.area.inflate(round(self.area.width * 0.08), round(self.area.height * 0.08))
             image_rect.move_ip(dx, dy)
             mode = "cover"
-        if attract.image:
+        frame = getattr(self, "_film_frame", None) if getattr(self, "_film", None) is not None else None
+        if frame is not None:
+            surface.fill((0, 0, 0), space)
+            surface.blit(frame, frame.get_rect(center=self._film_box().center))
+        elif attract.image:
             old_clip = surface.get_clip()
             surface.set_clip(space)
             painter.image(surface, ctx.pack.path(attract.image), image_rect, theme, mode=mode)

@@ -64,6 +64,7 @@ class Context:
     theme: Theme
     painter: Painter
     goal_reached: bool = False
+    media: Any = None  # kiosk.media.MediaDesk: players, subtitles, background sound
 
     def t(self, text: Text | None) -> str:
         return text.get(self.lang) if text else ""
@@ -119,6 +120,14 @@ class Screen:
     def enter(self) -> list[Intent]:
         """Called when the screen is shown (and again after a language change)."""
         return []
+
+    def leave(self) -> list[Intent]:
+        """Called when the screen is taken away (by the visitor, the idle reset or an emergency)."""
+        return []
+
+    def watching(self) -> bool:
+        """True while the visitor may be watching without touching (a film): the idle clock waits."""
+        return False
 
     def draw(self, surface: pygame.Surface) -> None:
         raise NotImplementedError

@@ -6,7 +6,7 @@ import math
 
 import pygame
 
-from content_packs.model import HotspotsScene, QuizScene, Scene, SlidesScene
+from content_packs.model import HotspotsScene, QuizScene, Scene, SlidesScene, VideoScene
 from kiosk import shapes
 from kiosk.screens.base import Intent, OpenScene, Screen, Target
 
@@ -15,6 +15,7 @@ TYPE_LABELS = {
     "quiz": ("答一答", "Quiz"),
     "hotspots": ("找一找", "Discover"),
     "rating": ("评一评", "Rate us"),
+    "video": ("看视频", "Watch"),
 }
 
 
@@ -27,6 +28,9 @@ def scene_detail(scene: Scene, lang: str) -> str:
     if isinstance(scene, QuizScene):
         n = len(scene.questions)
         return f"{n} 道题" if zh else f"{n} question{'s' * (n != 1)}"
+    if isinstance(scene, VideoScene) and scene.duration > 0:
+        minutes = max(1, round(scene.duration / 60))
+        return f"{minutes} 分钟" if zh else f"{minutes} min"
     if isinstance(scene, HotspotsScene):
         n = len(scene.spots)
         return f"{n} 处发现" if zh else f"{n} thing{'s' * (n != 1)} to find"

@@ -10,12 +10,14 @@ from kiosk.screens.hotspots import HotspotsScreen
 from kiosk.screens.quiz import QuizScreen
 from kiosk.screens.rating import RatingScreen
 from kiosk.screens.slides import SlidesScreen
+from kiosk.screens.video import VideoScreen
 
 SCREENS: dict[str, type[Screen]] = {
     "slides": SlidesScreen,
     "quiz": QuizScreen,
     "hotspots": HotspotsScreen,
     "rating": RatingScreen,
+    "video": VideoScreen,
 }
 
 

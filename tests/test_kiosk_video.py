@@ -1,0 +1,327 @@
+"""Video scenes in the real app: a film keeps the visit alive, emergencies pre-empt it, broken files show the poster."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import pygame
+import pytest
+
+from content_packs import load_pack
+from content_packs.mediawriter import colour_frames, tone, write_video
+from content_packs.testing import make_pack
+from kepu_contracts.control import Control
+from kiosk.gallery import NOTICE, Tour
+from kiosk.packs import prepare
+from kiosk.screens.signage import SignageScreen
+from kiosk.screens.video import VideoScreen
+
+SIZE = (160, 90)
+FPS = 5
+SECONDS = 62
+
+FILM = """
+[[scenes]]
+id = "film"
+type = "video"
+title = { zh = "短片", en = "Short film" }
+video = "media/film.mp4"
+poster = "media/attract.png"
+subtitles = { zh = "media/film.zh.vtt", en = "media/film.en.vtt" }
+"""
+
+
+@pytest.fixture(scope="module")
+def film_mp4(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("film") / "film.mp4"
+    return write_video(path, colour_frames(SIZE, SECONDS * FPS), SIZE, fps=FPS, sound=tone())
+
+
+def film_pack(root: Path, film_mp4: Path) -> Path:
+    make_pack(root)
+    shutil.copyfile(film_mp4, root / "media" / "film.mp4")
+    (root / "media" / "film.zh.vtt").write_text(
+        "WEBVTT\n\n00:00:01.000 --> 00:00:30.000\n地震来了，先保护头部。\n", encoding="utf-8"
+    )
+    (root / "media" / "film.en.vtt").write_text(
+        "WEBVTT\n\n00:00:01.000 --> 00:00:30.000\nProtect your head first.\n", encoding="utf-8"
+    )
+    text = (
+        (root / "pack.toml")
+        .read_text(encoding="utf-8")
+        .replace('[[scenes]]\nid = "rate"', FILM + '\n[[scenes]]\nid = "rate"')
+    )
+    (root / "pack.toml").write_text(text, encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def tour(tmp_path, film_mp4):
+    pygame.init()
+    pack = load_pack(film_pack(tmp_path / "pack", film_mp4))
+    return Tour(pack, (1280, 720), "zh", painter=prepare(pack))
+
+
+def of(tour, kind):
+    return [e for e in tour.recorder.events if e.type == kind]
+
+
+def wait_for(condition, seconds: float = 5.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.01)
+    return condition()
+
+
+def test_a_visitor_watching_a_60_s_film_without_touching_stays_in_the_visit(tour):
+    app = tour.app
+    tour.tap("start")
+    tour.tap("scene:film")  # the last touch
+    assert isinstance(app.screen, VideoScreen) and app.screen.state == "playing"
+    session = app.session_id
+    start = of(tour, "media_start")[0]
+    assert start.session == session and start.scene == "film"
+    assert start.data == {
+        "item": "media/film.mp4",
+        "pack": "test-pack",
+        "version": "1.0.0",
+        "language": "zh",
+        "kind": "video",
+        "source": "scene",
+    }
+    surface = pygame.Surface(app.size)
+    for _ in range(SECONDS - 1):  # 61 s, one second at a time, not a single touch
+        tour.advance(1.0)
+        app.draw(surface)
+        assert app.mode == "visit" and app.session_id == session
+        assert not app._warning_visible(), "no 'still there?' while the film plays"
+    tour.advance(1.5)  # the film ends
+    end = of(tour, "media_end")[0]
+    assert end.data["completed"] is True and end.data["seconds"] == pytest.approx(SECONDS, abs=1.0)
+    assert end.session == session and app.screen.state == "ended"
+    # Then the normal idle gap, counted from the end of the film.
+    tour.advance(app.sessions.idle_timeout - app.sessions.warning - 1)
+    assert not app._warning_visible() and app.mode == "visit"
+    tour.advance(2)
+    assert app._warning_visible()
+    tour.advance(app.sessions.warning)
+    assert app.mode == "attract"
+    assert of(tour, "session_end")[0].data["reason"] == "idle"
+    assert len(of(tour, "media_start")) == len(of(tour, "media_end")) == 1
+
+
+def test_a_paused_film_lets_the_idle_clock_run(tour):
+    app = tour.app
+    tour.tap("start")
+    tour.tap("scene:film")
+    tour.tap("toggle")
+    assert app.screen.state == "paused" and not app.screen.watching()
+    tour.advance(app.sessions.idle_timeout - app.sessions.warning + 0.5)
+    assert app._warning_visible()
+
+
+def test_seek_pause_resume_and_replay(tour):
+    app = tour.app
+    tour.tap("start")
+    tour.tap("scene:film")
+    screen = app.screen
+    tour.tap("seek:10")  # the middle of the bar
+    assert screen.player.position == pytest.approx(SECONDS / 2, abs=1.0)
+    tour.tap("video")  # tapping the picture pauses
+    at = screen.player.position
+    tour.advance(5)
+    assert screen.state == "paused" and screen.player.position == pytest.approx(at)
+    tour.tap("toggle")
+    assert screen.state == "playing"
+    tour.tap("replay")
+    assert screen.player.position < 1.0
+    ends = of(tour, "media_end")
+    assert len(ends) == 1 and ends[0].data["completed"] is False  # the first play, cut short by replay
+    assert len(of(tour, "media_start")) == 2
+
+
+def test_subtitles_follow_the_visitors_language_and_grow_in_senior_mode(tour):
+    app = tour.app
+    tour.tap("start")
+    tour.tap("scene:film")
+    tour.advance(2)
+    assert wait_for(lambda: app.screen.update(0) is not None and app.screen.surface is not None)
+    surface = pygame.Surface(app.size)
+    app.painter.record = True
+    try:
+        app.draw(surface)
+        zh = next(d for d in app.painter.drawn if d.text == "地震来了，先保护头部。")
+        tour.tap("chrome:lang")
+        tour.tap("chrome:senior")
+        app.painter.drawn = []
+        app.draw(surface)
+        en = next(d for d in app.painter.drawn if d.text == "Protect your head first.")
+    finally:
+        app.painter.record = False
+        app.painter.drawn = []
+    assert en.requested > zh.requested
+
+
+def test_an_emergency_pre_empts_the_film_and_playback_restarts_cleanly_after(tour):
+    app = tour.app
+    tour.tap("start")
+    tour.tap("scene:film")
+    player = app.screen.player
+    session = app.session_id
+    tour.advance(5)
+    tour.control = Control(NOTICE)
+    tour.advance(0.1)
+    assert app.mode == "emergency"
+    assert wait_for(lambda: not player.alive), "the decoder thread ends with the film"
+    end = of(tour, "media_end")[0]
+    assert (
+        end.session == session and end.data["completed"] is False and end.data["seconds"] == pytest.approx(5.5)
+    )  # 0.5 s after the tap, then 5 s
+    assert of(tour, "session_end")[0].data["reason"] == "emergency"
+    assert not any(p.alive for p in app.media.players)
+    tour.control = Control()
+    tour.advance(0.1)
+    assert app.mode == "attract"
+    tour.tap("start")
+    tour.tap("scene:film")
+    assert app.screen.state == "playing" and app.screen.player.position < 1.0
+    assert len(of(tour, "media_start")) == 2 and of(tour, "media_start")[1].session != session
+
+
+def test_a_broken_film_shows_the_poster_and_logs_an_error(tmp_path, film_mp4):
+    pygame.init()
+    pack = load_pack(film_pack(tmp_path / "pack", film_mp4))
+    (tmp_path / "pack" / "media" / "film.mp4").write_bytes(
+        b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 500
+    )  # after validation
+    tour = Tour(pack, (1280, 720), "en", painter=prepare(pack))
+    app = tour.app
+    tour.tap("start")
+    tour.tap("scene:film")
+    assert wait_for(lambda: (tour.advance(0.05), app.screen.state == "error")[1])
+    errors = [e.data for e in of(tour, "error")]
+    assert errors and errors[0]["kind"] == "video" and "film.mp4" in errors[0]["detail"]
+    end = of(tour, "media_end")[0]
+    assert end.data["completed"] is False and "error" in end.data
+    surface = pygame.Surface(app.size)
+    app.draw(surface)  # the poster and a calm message, not a crash or a black screen
+    poster = app.screen.video_rect.center
+    assert surface.get_at(poster)[:3] != (0, 0, 0)
+    assert app.mode == "visit"
+
+
+def test_a_missing_film_is_an_error_event_and_no_play(tmp_path, film_mp4):
+    pygame.init()
+    pack = load_pack(film_pack(tmp_path / "pack", film_mp4))
+    (tmp_path / "pack" / "media" / "film.mp4").unlink()
+    tour = Tour(pack, (800, 480), "zh", painter=prepare(pack))
+    tour.tap("start")
+    tour.tap("scene:film")
+    assert tour.app.screen.state == "error"
+    assert [e.data["kind"] for e in of(tour, "error")] == ["video"]
+    assert not of(tour, "media_start") and not of(tour, "media_end")
+
+
+SIGNAGE = """
+[signage]
+timezone = "Asia/Shanghai"
+explore = {explore}
+
+[[signage.items]]
+id = "calm"
+kind = "picture"
+image = "media/room.png"
+seconds = 10
+
+[[signage.dayparts]]
+id = "morning"
+from = "09:00"
+until = "12:00"
+
+[[signage.dayparts.items]]
+kind = "video"
+video = "media/film.mp4"
+subtitles = {{ zh = "media/film.zh.vtt" }}
+
+[[signage.dayparts.items]]
+id = "tip"
+kind = "slide"
+title = {{ zh = "小贴士", en = "Tip" }}
+body = {{ zh = "家里备一个应急包。", en = "Keep an emergency kit at home." }}
+seconds = 12
+"""
+
+
+def signage_tour(tmp_path, film_mp4, explore: bool) -> Tour:
+    pygame.init()
+    root = film_pack(tmp_path / "pack", film_mp4)
+    with (root / "pack.toml").open("a", encoding="utf-8") as f:
+        f.write(SIGNAGE.format(explore="true" if explore else "false"))
+    pack = load_pack(root)
+    return Tour(pack, (1920, 1080), "zh", painter=prepare(pack))  # the tour's clock starts at 08:00 in Shanghai
+
+
+def test_signage_plays_the_daypart_playlist_with_proof_of_play(tmp_path, film_mp4):
+    tour = signage_tour(tmp_path, film_mp4, explore=False)
+    app = tour.app
+    assert isinstance(app.screen, SignageScreen) and app.targets() == []
+    tour.advance(0.1)
+    assert app.screen.item.id == "calm"  # 08:00: before the morning daypart
+    tour.advance(3600)  # 09:00: the next item comes from the morning list
+    tour.advance(0.1)
+    assert app.screen.part == "morning" and app.screen.item.id == "film"
+    x, y = app.size[0] // 2, app.size[1] // 2
+    from kiosk.touch import Pointer
+
+    app.pointer(Pointer("down", x, y))
+    app.pointer(Pointer("up", x, y))
+    assert app.mode == "attract" and not of(tour, "session_start"), "a playlist-only screen starts no visit"
+    for _ in range(SECONDS + 1):
+        tour.advance(1.0)
+    assert app.screen.item.id == "tip"
+    starts, ends = of(tour, "media_start"), of(tour, "media_end")
+    assert [e.data["item"] for e in starts] == ["calm", "film", "tip"]
+    assert [(e.data["item"], e.data["completed"]) for e in ends] == [("calm", True), ("film", True)]
+    assert ends[1].data["seconds"] == pytest.approx(SECONDS, abs=1.5)
+    assert all(e.session is None and e.scene == "signage" and e.data["source"] == "signage" for e in starts + ends)
+    assert starts[1].data["kind"] == "video" and starts[1].data["daypart"] == "morning"
+    tour.control = Control(NOTICE)
+    tour.advance(0.1)
+    assert of(tour, "media_end")[-1].data == of(tour, "media_end")[-1].data | {"item": "tip", "completed": False}
+    tour.control = Control()
+    tour.advance(0.1)
+    tour.advance(0.1)
+    assert isinstance(app.screen, SignageScreen) and app.screen.item.id == "film"  # the playlist starts again
+
+
+def test_touch_to_explore_opens_the_scenes_and_returns_to_the_playlist(tmp_path, film_mp4):
+    tour = signage_tour(tmp_path, film_mp4, explore=True)
+    app = tour.app
+    tour.advance(0.1)
+    tour.tap("start")
+    assert app.mode == "visit" and any(t.name == "scene:film" for t in app.targets())
+    assert of(tour, "media_end")[-1].data["completed"] is False
+    tour.advance(app.sessions.idle_timeout + 1)
+    assert app.mode == "attract" and isinstance(app.screen, SignageScreen)
+    tour.advance(0.1)
+    assert app.screen.item is not None
+
+
+def test_media_screenshots_at_every_size(tmp_path):
+    """The sample film (zh/en, standard/senior) and the sample playlist render at all four sizes."""
+    from kiosk import media_gallery
+
+    pygame.init()
+    shots = media_gallery.film_shots(load_pack(media_gallery.FILM), tmp_path)
+    shots += media_gallery.signage_shots(load_pack(media_gallery.SIGNAGE), tmp_path)
+    names = {p.name for p in shots}
+    for w, h in ((1920, 1080), (1280, 720), (1080, 1920), (800, 480)):
+        for variant in ("zh-video", "en-video", "zh-senior-video", "en-senior-video"):
+            assert f"{w}x{h}-{variant}.png" in names
+        for kind in ("video", "picture", "slide"):
+            assert f"{w}x{h}-signage-{kind}.png" in names
+    assert all(pygame.image.load(str(p)).get_size()[0] in (1920, 1280, 1080, 800) for p in shots)
