@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 # The interchange format every authoring tool exports, and what the kiosk's decoder plays.
 VIDEO_SUFFIXES = (".mp4", ".m4v")
@@ -63,7 +64,7 @@ class Cue:
     text: str
 
 
-def _av():
+def _av() -> Any:
     import av  # imported here: a controller that never validates media does not load FFmpeg
 
     return av
@@ -178,7 +179,7 @@ def check_subtitles_fit(cues: list[Cue], duration: float) -> None:
         )
 
 
-def _pygame():
+def _pygame() -> Any:
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")  # no banner in kepu-pack's output
     import pygame
     import pygame.freetype
@@ -225,15 +226,15 @@ def _clock(seconds: float) -> str:
     return f"{int(minutes):02d}:{rest:06.3f}"
 
 
-def _duration(container, stream) -> float:
+def _duration(container: Any, stream: Any) -> float:
     if stream.duration is not None and stream.time_base:
         return float(stream.duration * stream.time_base)
     if container.duration:
-        return container.duration / 1_000_000
+        return float(container.duration) / 1_000_000
     return 0.0
 
 
-def _scan_packets(container, video) -> tuple[float, list[float], int]:
+def _scan_packets(container: Any, video: Any) -> tuple[float, list[float], int]:
     """Demux every packet (no decoding): where the video data really ends, its keyframes, bytes."""
     av = _av()
     end, keyframes, total = 0.0, [], 0
@@ -298,9 +299,9 @@ def _parse_vtt(text: str) -> list[Cue]:
     return [Cue(_vtt_seconds(c.start_time), _vtt_seconds(c.end_time), c.text.strip()) for c in captions]
 
 
-def _vtt_seconds(stamp) -> float:
+def _vtt_seconds(stamp: Any) -> float:
     ms = stamp.in_milliseconds
-    return (ms() if callable(ms) else ms) / 1000.0
+    return float(ms() if callable(ms) else ms) / 1000.0
 
 
 def _parse_srt(text: str) -> list[Cue]:

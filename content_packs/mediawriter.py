@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -40,7 +41,7 @@ def write_video(
         options.pop("movflags")
     out = av.open(str(path), "w", format=container_format, options=options)
     try:
-        video = out.add_stream(codec, rate=fps)
+        video: Any = out.add_stream(codec, rate=fps)  # a VideoStream (PyAV types add_stream as any stream)
         video.width, video.height = width, height
         video.pix_fmt = "yuv420p"
         video.codec_context.time_base = Fraction(1, fps)
@@ -55,7 +56,7 @@ def write_video(
             }
         else:
             video.codec_context.options = {"threads": "1", "flags": "+bitexact"}
-        audio = None
+        audio: Any = None
         if sound is not None:
             audio = out.add_stream("aac", rate=AUDIO_RATE)
             audio.layout = "stereo"
@@ -70,18 +71,18 @@ def write_video(
             count += 1
         for packet in video.encode():
             out.mux(packet)
-        if audio is not None:
+        if audio is not None and sound is not None:
             total = round((seconds if seconds is not None else count / fps) * AUDIO_RATE)
             step = 1024
             for start in range(0, total, step):
                 n = min(step, total - start)
                 t = (start + np.arange(n)) / AUDIO_RATE
                 mono = np.clip(sound(t), -1.0, 1.0).astype(np.float32)
-                frame = av.AudioFrame.from_ndarray(np.vstack([mono, mono]), format="fltp", layout="stereo")
-                frame.sample_rate = AUDIO_RATE
-                frame.pts = start
-                frame.time_base = Fraction(1, AUDIO_RATE)
-                for packet in audio.encode(frame):
+                chunk = av.AudioFrame.from_ndarray(np.vstack([mono, mono]), format="fltp", layout="stereo")
+                chunk.sample_rate = AUDIO_RATE
+                chunk.pts = start
+                chunk.time_base = Fraction(1, AUDIO_RATE)
+                for packet in audio.encode(chunk):
                     out.mux(packet)
             for packet in audio.encode():
                 out.mux(packet)

@@ -10,11 +10,13 @@ in the player's thread, so each shot waits (in real time) for the picture of tha
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
@@ -57,17 +59,17 @@ def film_shots(pack: Pack, out: Path, sizes=SIZES, at: float = 12.5) -> list[Pat
                 if senior:
                     tour.tap("chrome:senior")
                 tour.tap(f"scene:{scene.id}")
-                screen = tour.app.screen
+                screen: Any = tour.app.screen  # a VideoScreen: its player and picture are looked at
                 screen.player.seek(at)
-                settle(tour, lambda s=screen: s.player.position >= at and s.surface is not None)
+                settle(tour, functools.partial(lambda s: s.player.position >= at and s.surface is not None, screen))
                 screen._last_position = screen.player.position
-                settle(tour, lambda s=screen: s.player._shown_pts >= at - 0.2)
+                settle(tour, functools.partial(lambda s: s.player._shown_pts >= at - 0.2, screen))
                 tour.tap("video")  # paused: the picture, the subtitle and the ▶ over it
                 path = out / f"{size[0]}x{size[1]}-{lang}{'-senior' if senior else ''}-video.png"
                 pygame.image.save(render(tour.app), str(path))
                 written.append(path)
                 tour.tap("video")  # playing again: subtitle, no ▶
-                settle(tour, lambda s=screen: s.surface is not None)
+                settle(tour, functools.partial(lambda s: s.surface is not None, screen))
                 path = out / f"{size[0]}x{size[1]}-{lang}{'-senior' if senior else ''}-video-playing.png"
                 pygame.image.save(render(tour.app), str(path))
                 written.append(path)
@@ -83,15 +85,17 @@ def signage_shots(pack: Pack, out: Path, sizes=SIZES) -> list[Path]:
         tour = Tour(pack, size, "zh", painter=painter)
         tour.clock.set(TEN_AM_SHANGHAI)
         tour.advance(0.01)
-        screen = tour.app.screen
+        screen: Any = tour.app.screen  # the SignageScreen
         seen = set()
         for _ in range(400):
             item = screen.item
             if item is not None and item.kind not in seen:
                 if item.kind == "video":
                     screen.player.seek(8.0)
-                    settle(tour, lambda s=screen: s.player.position >= 8.0 and s.surface is not None)
-                    settle(tour, lambda s=screen: s.player._shown_pts >= 7.8)
+                    settle(
+                        tour, functools.partial(lambda s: s.player.position >= 8.0 and s.surface is not None, screen)
+                    )
+                    settle(tour, functools.partial(lambda s: s.player._shown_pts >= 7.8, screen))
                 path = out / f"{size[0]}x{size[1]}-signage-{item.kind}.png"
                 pygame.image.save(render(tour.app), str(path))
                 written.append(path)

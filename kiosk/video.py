@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pygame
 
@@ -108,7 +109,7 @@ class VideoPlayer:
         self._base = 0.0
         self._started = now()
         self._audio_clock = _AudioClock(time.monotonic)
-        self._channel = None
+        self._channel: Any = None  # a pygame.mixer.Channel while the film has sound
         self._audio_done = not audio  # True: the wall clock paces the picture
         self._bytes_per_second = 176_400
         self._thread = threading.Thread(target=self._decode, name=f"video:{self.path.name}", daemon=True)
@@ -229,7 +230,7 @@ class VideoPlayer:
         if newest is not None:
             pts, size, pixels = newest
             # The surface reads `pixels` in place: keep them alive as long as it is shown.
-            self._surface = pygame.image.frombuffer(pixels, size, "RGBX")
+            self._surface = pygame.image.frombuffer(pixels, size, "RGBX")  # type: ignore[arg-type]  # a numpy buffer
             self._pixels = pixels
             self._shown_pts = pts
             stats = self.stats

@@ -20,8 +20,9 @@ class AttractScreen(Screen):
 
     def relayout(self) -> None:
         self._targets = [Target("start", self.area.copy())]
-        if getattr(self, "_film", None) is not None:
-            self._film.resize(self._film_box().size)
+        film = getattr(self, "_film", None)
+        if film is not None:
+            film.resize(self._film_box().size)
 
     # An attract video (muted, looping) plays where the picture would; a background sound loops.
 

@@ -15,6 +15,7 @@ from typing import ClassVar
 import pygame
 
 from content_packs.model import PlaylistItem
+from kepu_contracts.events import EventType
 from kiosk.media import MediaDesk, cue_at, play_data, silent_desk
 from kiosk.screens.attract import AttractScreen
 from kiosk.screens.base import Intent, Record, Target
@@ -73,7 +74,7 @@ class SignageScreen(AttractScreen):
         data = self._data(item) | {"seconds": round(self.item_elapsed, 3), "completed": completed}
         if error:
             data["error"] = error
-        return [Record("media_end", data)]
+        return [Record(EventType.MEDIA_END, data)]
 
     def _advance(self) -> list[Intent]:
         """End the current item and start the next, from the daypart the venue's clock is in now."""
@@ -94,7 +95,7 @@ class SignageScreen(AttractScreen):
                 self.item = None
                 return [*intents, *self._error(f"{item.file}: the file is missing")]
             self.player = self.desk.player(path, self.area.size, duration=item.duration)
-        return [*intents, Record("media_start", self._data(item))]
+        return [*intents, Record(EventType.MEDIA_START, self._data(item))]
 
     def _error(self, reason: str) -> list[Intent]:
         """Log a broken item once per playlist run (it is skipped on every round)."""

@@ -8,14 +8,18 @@ logs an `error`; every play is one `media_start` and exactly one `media_end`.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import pygame
 
 from content_packs.model import VideoScene
+from kepu_contracts.events import EventType
 from kiosk import shapes
 from kiosk.media import MediaDesk, cue_at, play_data, silent_desk
 from kiosk.screens.base import Context, GoHome, Intent, OpenScene, Record, Screen, Target
+
+if TYPE_CHECKING:
+    from kiosk.video import VideoPlayer
 
 SEEK_STEPS = 20  # the seek bar is twenty touch targets: a finger needs no precision
 CANNOT_PLAY = ("视频暂时无法播放", "This video cannot play right now")
@@ -60,7 +64,7 @@ class VideoScreen(Screen):
     def __init__(self, ctx: Context, area: pygame.Rect, scene: VideoScene):
         self.scene = scene
         self.scene_id = scene.id
-        self.player = None
+        self.player: VideoPlayer | None = None
         self.state = "poster"  # poster | playing | paused | ended | error
         self.played = 0.0  # seconds of this play actually watched (pauses and jumps excluded)
         self.surface: pygame.Surface | None = None
@@ -140,7 +144,7 @@ class VideoScreen(Screen):
             return self._fail(f"{self.scene.video}: the file is missing")
         self.player = self.desk.player(path, self.video_rect.size, loop=self.scene.loop, duration=self.scene.duration)
         self.state, self.played, self._last_position = "playing", 0.0, 0.0
-        return [Record("media_start", self._data())]
+        return [Record(EventType.MEDIA_START, self._data())]
 
     def _data(self) -> dict:
         return play_data(self.scene.video, self.ctx.pack, self.ctx.lang, "video", "scene")
@@ -149,7 +153,7 @@ class VideoScreen(Screen):
         data = self._data() | {"seconds": round(self.played, 3), "completed": completed}
         if error:
             data["error"] = error
-        return [Record("media_end", data)]
+        return [Record(EventType.MEDIA_END, data)]
 
     def _fail(self, reason: str) -> list[Intent]:
         intents = self._end(completed=False, error=reason) if self.state in ("playing", "paused") else []
@@ -208,7 +212,7 @@ class VideoScreen(Screen):
             intents = self._end(completed=True)
             self.played = 0.0
             self._last_position = position
-            return [*intents, Record("media_start", self._data())]
+            return [*intents, Record(EventType.MEDIA_START, self._data())]
         self._last_position = position
         if player.ended:
             intents = self._end(completed=True)
