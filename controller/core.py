@@ -54,9 +54,9 @@ class Controller:
 
     # -- messages ----------------------------------------------------------------
 
-    def handle_message(self, topic: str, raw: bytes) -> Outcome:
+    def handle_message(self, topic: str, raw: bytes, retained: bool = False) -> Outcome:
         """Ingest one MQTT message (the bridge publishes the returned acks)."""
-        return self.ingester.handle(topic, raw)
+        return self.ingester.handle(topic, raw, retained)
 
     def publish(self, message: Outgoing) -> None:
         if self.bridge:

@@ -48,7 +48,6 @@ from kepu_contracts.protocol import (
     exhibit_topic,
     parse_broker_url,
     parse_topic,
-    venue_topic,
 )
 
 log = logging.getLogger(__name__)
@@ -84,7 +83,18 @@ class Agent:
         ex = config.exhibit
         self.topics = {
             name: exhibit_topic(ex, name)
-            for name in ("events", "ack", "state", "health", "desired", "reported", "commands", "command_results")
+            for name in (
+                "events",
+                "ack",
+                "footfall",
+                "footfall_ack",
+                "state",
+                "health",
+                "desired",
+                "reported",
+                "commands",
+                "command_results",
+            )
         }
         self.link = MqttLink(
             f"kepu-agent-{ex}",
@@ -103,6 +113,8 @@ class Agent:
             clock=mono,
         )
         self.events = Drainer(self.outbox, "events", ex, lambda: self.topics["events"], self.link, **common)
+        # Door counts go on the exhibit's own topic (only this device may write it); the controller
+        # books them at the venue where its rotations say the exhibit stood.
         self.footfall = Drainer(
             self.outbox, "footfall", ex, self._footfall_topic, self.link, venue=lambda: self.venue, **common
         )
@@ -131,7 +143,7 @@ class Agent:
         self._install_cancel = threading.Event()
         self._installing: PackRef | None = None
         self.serial = None
-        for channel in ("ack", "desired", "commands"):
+        for channel in ("ack", "footfall_ack", "desired", "commands"):
             self.link.subscribe(self.topics[channel])
         # The last desired state is cached so that, after a restart without the broker, footfall
         # still names its venue; the retained message replaces it as soon as we connect.
@@ -296,8 +308,8 @@ class Agent:
         parts = parse_topic(topic)
         if topic == self.topics["ack"]:
             self.events.on_ack(parse_ack(payload), trust_unknown=True)
-        elif parts.kind == "venues" and parts.channel == "footfall_ack":
-            self.footfall.on_ack(parse_ack(payload), trust_unknown=False)
+        elif topic == self.topics["footfall_ack"]:
+            self.footfall.on_ack(parse_ack(payload), trust_unknown=True)
         else:
             self.on_other_message(parts.channel, payload)
 
@@ -406,18 +418,14 @@ class Agent:
             self.publish_reported()
 
     def set_venue(self, venue: str | None) -> None:
-        """Follow the exhibit to a new venue: footfall goes to, and acks come from, its topics."""
-        if venue == self.venue:
-            return
-        if self.venue:
-            self.link.unsubscribe(venue_topic(self.venue, "footfall_ack"))
-        self.venue = venue
-        self.footfall.reset()
-        if venue:
-            self.link.subscribe(venue_topic(venue, "footfall_ack"))
+        """Follow the exhibit to a new venue: door counts name it (the controller checks the claim)."""
+        if venue != self.venue:
+            self.venue = venue
+            self.footfall.reset()  # resend unacked batches naming the new venue
 
     def _footfall_topic(self) -> str | None:
-        return venue_topic(self.venue, "footfall") if self.venue else None
+        # Counts wait in the outbox until the exhibit knows its venue, so every batch names one.
+        return self.topics["footfall"] if self.venue else None
 
 
 def _desired_doc(desired: Desired) -> dict[str, Any]:

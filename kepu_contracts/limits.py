@@ -11,3 +11,7 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 BATCH_MAX_EVENTS = 10_000
 EVENT_ID_MAX = 128
 EVENT_TYPE_MAX = 64
+
+# Door-counter footfall: one event counts at most this many people (a busy door, a counter that
+# reports every few minutes); more is a fault or a forgery and is quarantined, never added.
+FOOTFALL_MAX_COUNT = 100_000

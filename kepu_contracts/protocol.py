@@ -19,8 +19,24 @@ VERSION = 1
 EXHIBIT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 # Per-exhibit channels and their direction; see DESIGN.md "Protocol (contract)".
-EXHIBIT_CHANNELS = ("events", "ack", "state", "health", "desired", "reported", "commands", "command_results")
+EXHIBIT_CHANNELS = (
+    "events",
+    "ack",
+    "state",
+    "health",
+    "desired",
+    "reported",
+    "commands",
+    "command_results",
+    "footfall",
+    "footfall_ack",
+)
+# Retired: any device could write any venue's footfall there (and ack away another exhibit's rows).
+# Door counts now travel on the exhibit's own `footfall` / `footfall_ack` channels; the broker ACL
+# no longer grants these topics and the controller ignores them.
 VENUE_CHANNELS = ("footfall", "footfall_ack")
+# Channels whose messages are one-off data: a retained copy would be replayed to every new subscriber.
+NEVER_RETAINED = ("events", "footfall", "command_results")
 
 
 class ProtocolError(ValueError):

@@ -7,9 +7,12 @@ import threading
 from collections.abc import Callable
 
 import paho.mqtt.client as mqtt
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from controller.ingest.ingester import Outcome, Outgoing
-from kepu_contracts.protocol import ROOT, exhibit_subscription, parse_broker_url
+from kepu_contracts.protocol import exhibit_subscription, parse_broker_url
 
 log = logging.getLogger(__name__)
 
@@ -19,21 +22,26 @@ SUBSCRIPTIONS = [
     exhibit_subscription("health"),
     exhibit_subscription("reported"),
     exhibit_subscription("command_results"),
-    f"{ROOT}/venues/+/footfall",
+    exhibit_subscription("footfall"),
 ]
+# Kept across restarts (an exhibit's batches queue at the broker while we are down): the
+# MQTT 5 form of MQTT 3's clean_session=False.
+SESSION_EXPIRY = 0xFFFFFFFF
 
 
 class MqttBridge:
     """Keeps one paho client connected; subscriptions are (re)made in on_connect so they survive reconnects."""
 
-    def __init__(self, url: str, handler: Callable[[str, bytes], Outcome], client_id: str = "kepu-controller"):
+    def __init__(
+        self, url: str, handler: Callable[[str, bytes, bool], Outcome], client_id: str = "kepu-controller"
+    ) -> None:
         self.url = parse_broker_url(url)
         self.handler = handler
         self.connected = threading.Event()
         self.subscribed = threading.Event()  # set once the broker confirmed our subscriptions
-        self.client = mqtt.Client(
-            mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=False, protocol=mqtt.MQTTv311
-        )
+        # MQTT 5 for "retain as published": a retained batch is told apart from a live one, even when
+        # it arrives while we are subscribed, so it can be ignored instead of replayed at every restart.
+        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5)
         if self.url.username:
             self.client.username_pw_set(self.url.username, self.url.password)
         if self.url.tls:
@@ -48,7 +56,9 @@ class MqttBridge:
 
     def start(self, timeout: float = 10.0) -> MqttBridge:
         """Connect in the background; wait up to `timeout` for the first connection."""
-        self.client.connect_async(self.url.host, self.url.port, keepalive=30)
+        properties = Properties(PacketTypes.CONNECT)
+        properties.SessionExpiryInterval = SESSION_EXPIRY
+        self.client.connect_async(self.url.host, self.url.port, keepalive=30, clean_start=False, properties=properties)
         self.client.loop_start()
         if not self.subscribed.wait(timeout):
             log.warning("MQTT broker %s:%s not reachable yet; retrying in the background", self.url.host, self.url.port)
@@ -66,7 +76,8 @@ class MqttBridge:
         if reason_code.is_failure:
             log.error("MQTT connection refused: %s", reason_code)
             return
-        client.subscribe([(topic, 1) for topic in SUBSCRIPTIONS])
+        options = SubscribeOptions(qos=1, retainAsPublished=True)
+        client.subscribe([(topic, options) for topic in SUBSCRIPTIONS])
         self.connected.set()
 
     def _on_subscribe(self, client, userdata, mid, reason_codes, properties) -> None:
@@ -79,7 +90,7 @@ class MqttBridge:
             log.warning("MQTT disconnected (%s); reconnecting", reason_code)
 
     def _on_message(self, client, userdata, message) -> None:
-        outcome = self.handler(message.topic, message.payload)
+        outcome = self.handler(message.topic, message.payload, bool(message.retain))
         # The handler returns only after its transaction committed: acks are never early.
         for out in outcome.outgoing:
             self.publish(out)
