@@ -12,6 +12,7 @@ from sqlite_utils import Database
 
 from controller.domain import health_history
 from controller.domain.rollups import Itinerary, RollupDelta, accrue_online, counts_as_completion, event_counts
+from controller.ingest.storage import StorageUnavailable, is_storage_error
 from controller.store.db import Store
 from kepu_contracts.clock import Clock
 from kepu_contracts.events import EventType
@@ -88,7 +89,10 @@ class Ingester:
         except ProtocolError as exc:
             self._reject(topic, raw, str(exc))
             outcome.rejected += 1
-        except Exception:  # the loop must survive anything a device sends
+        except Exception as exc:  # the loop must survive anything a device sends
+            if is_storage_error(exc):
+                # Not the message's fault: nothing is acked or quarantined; the caller retries it.
+                raise StorageUnavailable(str(exc)) from exc
             log.exception("ingest failed for %s", topic)
             self._reject(topic, raw, "internal error while ingesting (see the controller log)")
             outcome.rejected += 1
@@ -262,8 +266,13 @@ class Ingester:
 
     def _reject(self, topic: str, raw: bytes, reason: str) -> None:
         log.warning("rejected message on %s: %s", topic, reason)
-        with self.store.write() as db:
-            _quarantine(db, topic, reason, raw, self.clock.now())
+        try:
+            with self.store.write() as db:
+                _quarantine(db, topic, reason, raw, self.clock.now())
+        except Exception as exc:
+            if is_storage_error(exc):
+                raise StorageUnavailable(str(exc)) from exc  # retried later, and quarantined then
+            log.exception("could not quarantine a message on %s", topic)
 
 
 def _quarantine(db: Database, topic: str, reason: str, payload: Any, now: float) -> None:

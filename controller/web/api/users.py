@@ -83,4 +83,17 @@ def ingest_health(
         {**r, "received": iso(r["received"], tz)}
         for r in db.query("SELECT * FROM quarantine ORDER BY id DESC LIMIT ?", [limit])
     ]
-    return {"rejected": rejected[0] if rejected else 0, "quarantine": quarantine}
+    storage = controller.storage.report()
+    return {
+        "rejected": rejected[0] if rejected else 0,
+        "quarantine": quarantine,
+        # Can ingest write? While not, nothing is acked and messages wait (at the broker) to be retried.
+        "storage": {
+            "ok": storage.ok,
+            "error": storage.error,
+            "since": iso(storage.since, tz),
+            "failures": storage.failures,
+            "pending": storage.pending,
+            "last_ok": iso(storage.last_ok, tz),
+        },
+    }

@@ -266,6 +266,12 @@ LABELS: dict[str, tuple[str, str]] = {
         "Definitions: visits = exhibit sessions; power-on rate = online minutes in opening hours ÷ opening minutes; usage rate = opening hours with a visit ÷ opening hours; satisfaction = good ÷ (good + poor) ratings.",
     ),
     "notfound": ("没有找到，或不在您的权限范围内。", "Not found, or outside your region."),
+    # -- hardening (issue 11) --
+    "storage.down": (
+        "数据库无法写入，接收已暂停（未确认的数据会自动重试，无需重启）：",
+        "The database cannot be written; ingest is paused (unacknowledged data is retried by itself, no restart needed):",
+    ),
+    "storage.pending": ("等待中的消息", "messages waiting"),
 }
 
 

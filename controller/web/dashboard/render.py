@@ -126,6 +126,7 @@ def render(
         "flash_error": request.query_params.get("error"),
         "path": request.url.path,
         "query": dict(request.query_params),
+        "storage": request.app.state.controller.storage.report() if principal is not None else None,
     }
     response = templates.TemplateResponse(request, name, {**base, **context}, status_code=status)
     if request.query_params.get("lang") in ("zh", "en"):
