@@ -88,7 +88,8 @@ class Broker:
             # private (0700) work folders. A child broker runs as whoever started it.
             lines.append("user root")
         if self.password_file:
-            lines += ["allow_anonymous false", f"password_file {self.password_file}"]
+            # The client id is the username: nobody can take over another's session (and fire its LWT).
+            lines += ["allow_anonymous false", f"password_file {self.password_file}", "use_username_as_clientid true"]
         else:
             lines.append("allow_anonymous true")
         if self.acl_file:

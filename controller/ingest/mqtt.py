@@ -60,6 +60,9 @@ class MqttBridge:
         storage: StorageHealth | None = None,
     ) -> None:
         self.url = parse_broker_url(url)
+        # With `use_username_as_clientid` (our broker config) the broker names the session after
+        # the username anyway; asking for the same id keeps the persistent session one and the same.
+        client_id = self.url.username or client_id
         self.handler = handler
         self.storage = storage or StorageHealth()
         # paho's network thread only queues; one worker handles messages in order, so a slow or
