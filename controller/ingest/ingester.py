@@ -16,7 +16,7 @@ from controller.ingest.storage import StorageUnavailable, is_storage_error
 from controller.store.db import Store
 from kepu_contracts.clock import Clock
 from kepu_contracts.events import EventType
-from kepu_contracts.limits import FOOTFALL_MAX_COUNT
+from kepu_contracts.limits import FOOTFALL_MAX_COUNT, INT64_MAX
 from kepu_contracts.messages import ack as ack_payload
 from kepu_contracts.protocol import (
     NEVER_RETAINED,
@@ -107,7 +107,11 @@ class Ingester:
         payload = decode(raw)
         batch = parse_event_batch(payload, exhibit, "exhibit")
         now = self.clock.now()
-        seqs = [e["seq"] for e in batch.events if isinstance(e, dict) and _is_int(e.get("seq")) and e["seq"] > 0]
+        seqs = [
+            e["seq"]
+            for e in batch.events
+            if isinstance(e, dict) and _is_int(e.get("seq")) and 0 < e["seq"] <= INT64_MAX
+        ]
         bad: list[tuple[Any, str]] = []
         with self.store.write() as db:
             self._touch(db, exhibit, now, outcome)
