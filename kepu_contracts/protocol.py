@@ -133,7 +133,7 @@ def validate_event(event: Any) -> str | None:
     if not 0 < len(event["id"]) <= EVENT_ID_MAX:
         return f"field 'id' must be 1-{EVENT_ID_MAX} characters"
     if not 1 <= event["seq"] <= INT64_MAX:
-        return "field 'seq' must be from 1 to 2^63-1"
+        return "field 'seq' must be positive (at most 2^63-1)"
     for name in ("ts", "mono"):
         if not math.isfinite(event[name]):
             return f"field {name!r} must be a finite number"
