@@ -139,7 +139,7 @@ def validate_event(event: Any) -> str | None:
             return f"field {name!r} must be a finite number"
     if not 0 <= event["ts"] <= EVENT_TS_MAX:
         return "field 'ts' must be Unix seconds between 1970 and 2100"
-    problem = _unstorable(event.get("data"))
+    problem = unstorable(event.get("data"))
     if problem:
         return f"field 'data' {problem}"
     if not 0 < len(event["type"]) <= EVENT_TYPE_MAX:
@@ -154,7 +154,7 @@ def validate_event(event: Any) -> str | None:
     return None
 
 
-def _unstorable(value: Any, depth: int = 0) -> str | None:
+def unstorable(value: Any, depth: int = 0) -> str | None:
     """Why a JSON value cannot be stored and summed safely (NaN, ±Infinity, > 64-bit ints, too deep)."""
     if depth > 32:
         return "is nested too deeply"
@@ -171,7 +171,7 @@ def _unstorable(value: Any, depth: int = 0) -> str | None:
     else:
         return f"holds a {type(value).__name__}"
     for item in items:
-        problem = _unstorable(item, depth + 1)
+        problem = unstorable(item, depth + 1)
         if problem:
             return problem
     return None

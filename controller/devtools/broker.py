@@ -82,6 +82,8 @@ class Broker:
             "log_type warning",
             "max_queued_messages 100000",
             "max_inflight_messages 100",
+            # A device cannot make the broker (or us) hold huge messages: batches are ≤ 4 MiB.
+            "max_packet_size 8388608",
         ]
         if os.geteuid() == 0:
             # Started as root, mosquitto drops to the `mosquitto` user, which cannot read our

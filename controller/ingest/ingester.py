@@ -16,7 +16,7 @@ from controller.ingest.storage import StorageUnavailable, is_storage_error
 from controller.store.db import Store
 from kepu_contracts.clock import Clock
 from kepu_contracts.events import EventType
-from kepu_contracts.limits import FOOTFALL_MAX_COUNT, INT64_MAX
+from kepu_contracts.limits import BATCH_MAX_BYTES, FOOTFALL_MAX_COUNT, INT64_MAX
 from kepu_contracts.messages import ack as ack_payload
 from kepu_contracts.protocol import (
     NEVER_RETAINED,
@@ -26,12 +26,15 @@ from kepu_contracts.protocol import (
     exhibit_topic,
     parse_event_batch,
     parse_topic,
+    unstorable,
     validate_event,
 )
 
 log = logging.getLogger(__name__)
 
-MAX_QUARANTINED_PAYLOAD = 64_000  # keep enough to debug, not enough to fill the disk
+MAX_QUARANTINED_PAYLOAD = 16_000  # keep enough to debug, not enough to fill the disk
+QUARANTINE_MAX_ROWS = 5_000  # the newest are kept; older ones are dropped and counted
+STATUS_MAX_BYTES = 64 * 1024  # state, health, reported, command_results: small documents
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,9 @@ class Ingester:
                 raise ProtocolError(f"retained publish on {parts.channel} ignored (and cleared)")
             if retained and not raw:
                 return outcome  # the clearing message itself
+            limit = BATCH_MAX_BYTES if parts.channel in ("events", "footfall") else STATUS_MAX_BYTES
+            if len(raw) > limit:
+                raise ProtocolError(f"{parts.channel} message of {len(raw):,} bytes is over the {limit:,}-byte cap")
             if parts.channel in ("events", "footfall"):
                 self._batch(topic, raw, parts.ident, parts.channel, outcome)
             elif parts.channel in ("state", "health", "reported", "command_results"):
@@ -208,6 +214,9 @@ class Ingester:
         if channel == "state" and raw == b"":
             return  # a cleared retained message
         payload = decode(raw)
+        problem = unstorable(payload)
+        if problem:
+            raise ProtocolError(f"{channel} message {problem}")
         now = self.clock.now()
         with self.store.write() as db:
             row = self._touch(db, exhibit, now, outcome)
@@ -284,12 +293,23 @@ def _quarantine(db: Database, topic: str, reason: str, payload: Any, now: float)
         text = payload.decode("utf-8", errors="replace")
     else:
         text = json.dumps(payload, ensure_ascii=False, default=str)
-    db.conn.execute(
+    cur = db.conn.execute(
         "INSERT INTO quarantine (received, topic, reason, payload) VALUES (?,?,?,?)",
-        (now, topic, reason, text[:MAX_QUARANTINED_PAYLOAD]),
+        (now, topic, reason[:1000], text[:MAX_QUARANTINED_PAYLOAD]),
     )
+    _count(db, "rejected", 1)
+    # Bounded: a device that only sends garbage must not fill the disk. The newest rows are kept.
+    dropped = db.conn.execute(
+        "DELETE FROM quarantine WHERE id <= ?", ((cur.lastrowid or 0) - QUARANTINE_MAX_ROWS,)
+    ).rowcount
+    if dropped:
+        _count(db, "quarantine_dropped", dropped)
+
+
+def _count(db: Database, name: str, n: int) -> None:
     db.conn.execute(
-        "INSERT INTO counters (name, value) VALUES ('rejected', 1) ON CONFLICT(name) DO UPDATE SET value = value + 1"
+        "INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = value + ?",
+        (name, n, n),
     )
 
 

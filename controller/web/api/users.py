@@ -79,6 +79,7 @@ def ingest_health(
     user.require("technician")
     db, tz = controller.store.db, controller.settings.timezone
     rejected = db.execute("SELECT value FROM counters WHERE name = 'rejected'").fetchone()
+    dropped = db.execute("SELECT value FROM counters WHERE name = 'quarantine_dropped'").fetchone()
     quarantine = [
         {**r, "received": iso(r["received"], tz)}
         for r in db.query("SELECT * FROM quarantine ORDER BY id DESC LIMIT ?", [limit])
@@ -87,6 +88,7 @@ def ingest_health(
     return {
         "rejected": rejected[0] if rejected else 0,
         "quarantine": quarantine,
+        "quarantine_dropped": dropped[0] if dropped else 0,  # oldest rows removed to bound its size
         # Can ingest write? While not, nothing is acked and messages wait (at the broker) to be retried.
         "storage": {
             "ok": storage.ok,
