@@ -18,6 +18,7 @@ from kepu_contracts.clock import Clock
 from kepu_contracts.events import EventType
 from kepu_contracts.limits import BATCH_MAX_BYTES, FOOTFALL_MAX_COUNT, INT64_MAX
 from kepu_contracts.messages import ack as ack_payload
+from kepu_contracts.messages import parse_health, parse_pack_brief, parse_reported, parse_state
 from kepu_contracts.protocol import (
     NEVER_RETAINED,
     ProtocolError,
@@ -222,23 +223,21 @@ class Ingester:
             row = self._touch(db, exhibit, now, outcome)
             doc = json.dumps(payload, ensure_ascii=False)
             if channel == "state":
-                online = payload.get("online")
-                if not isinstance(online, bool):
-                    raise ProtocolError("state needs a boolean 'online'")
-                self._set_online(db, exhibit, row, online, now)
-                pack = payload.get("pack")
+                state = parse_state(payload)
+                self._set_online(db, exhibit, row, state.online, now)
                 updates: dict[str, Any] = {"state": doc}
-                if isinstance(pack, dict):
-                    updates["pack_id"], updates["pack_version"] = pack.get("id"), pack.get("version")
+                if state.pack is not None:
+                    updates["pack_id"], updates["pack_version"] = state.pack.id, state.pack.version
                 db["exhibits"].update(exhibit, updates)
             elif channel == "health":
                 db["exhibits"].update(exhibit, {"health": doc})
-                health_history.record(db, exhibit, payload, now)
+                health_history.record(db, exhibit, parse_health(payload), now)
             elif channel == "reported":
                 updates = {"reported": doc}
-                pack = payload.get("pack") or payload.get("installed")
-                if isinstance(pack, dict) and isinstance(pack.get("id"), str):
-                    updates["pack_id"], updates["pack_version"] = pack.get("id"), pack.get("version")
+                reported = parse_reported(payload)
+                pack = reported.installed or parse_pack_brief(payload.get("pack"))
+                if pack is not None:
+                    updates["pack_id"], updates["pack_version"] = pack.id, pack.version
                 db["exhibits"].update(exhibit, updates)
             elif channel == "command_results":
                 command = payload.get("id")
