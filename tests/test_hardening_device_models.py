@@ -9,7 +9,7 @@ import pytest
 
 from kepu_contracts import messages
 from kepu_contracts.clock import ManualClock
-from tests.test_controller_support import ADMIN, Stack, at
+from tests.test_controller_support import ADMIN, Stack, at, session_cookies
 
 ODD_HEALTH = [
     {},
@@ -54,7 +54,7 @@ def test_odd_health_and_reported_messages_never_break_the_fleet_and_exhibit_page
             handle(f"kepu/v1/exhibits/{exhibit}/state", json.dumps({"v": 1, "online": True, "pack": "x"}).encode())
             handle(f"kepu/v1/exhibits/{exhibit}/health", json.dumps({"v": 1, **health}).encode())
             handle(f"kepu/v1/exhibits/{exhibit}/reported", json.dumps({"v": 1, **reported}).encode())
-        cookies = {"kepu_token": ADMIN}
+        cookies = session_cookies(stack.server.url, ADMIN)
         with httpx.Client(base_url=stack.server.url, cookies=cookies) as browser:
             page = browser.get("/fleet")
             assert page.status_code == 200, page.text[-2000:]

@@ -17,7 +17,7 @@ import pytest
 
 from controller.devtools.broker import Broker
 from kepu_contracts.clock import ManualClock
-from tests.test_controller_support import ADMIN, Device, Stack, at, batch, session_events
+from tests.test_controller_support import ADMIN, Device, Stack, at, batch, session_cookies, session_events
 
 
 @pytest.fixture
@@ -84,7 +84,9 @@ def test_a_full_disk_pauses_ingest_reports_it_and_resumes_with_exactly_the_groun
             assert health["storage"]["ok"] is False, health["storage"]
             assert "full" in health["storage"]["error"]
             assert health["storage"]["pending"] >= 1
-            page = httpx.get(f"{stack.server.url}/", cookies={"kepu_token": ADMIN}, follow_redirects=False)
+            page = httpx.get(
+                f"{stack.server.url}/", cookies=session_cookies(stack.server.url, ADMIN), follow_redirects=False
+            )
             assert page.status_code == 200 and 'data-testid="storage-alert"' in page.text
             # The rest of the controller still answers.
             assert stack.http.get("/api/v1/exhibits").status_code == 200

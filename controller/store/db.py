@@ -53,7 +53,8 @@ class Store:
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # Private by default: the database holds visitor data and token hashes.
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         check_file(self.path)
         self._local = threading.local()
         # One writer at a time inside this process: WAL readers never block, and writers never
@@ -64,6 +65,12 @@ class Store:
         try:
             with self._write_lock:
                 migrations.apply(self.db)
+            # SQLite creates its -wal and -shm files with the database file's mode.
+            for suffix in ("", "-wal", "-shm"):
+                side = Path(f"{self.path}{suffix}")
+                if side.exists() and side.stat().st_mode & 0o077:
+                    with contextlib.suppress(OSError):
+                        side.chmod(0o600)
         except sqlite3.DatabaseError as exc:
             self.close()
             if "full" in str(exc) or "locked" in str(exc):

@@ -289,3 +289,20 @@ def m004_health_samples(db: Database) -> None:
 def m005_pack_questions(db: Database) -> None:
     """Each pack's quiz wording, so item analysis can say what was asked and which answer misled."""
     db.execute("ALTER TABLE packs ADD COLUMN questions TEXT")
+
+
+@migrations()
+def m006_dashboard_sessions(db: Database) -> None:
+    """Server-side dashboard sessions: the cookie holds a random secret (stored hashed), never the API token."""
+    db.executescript(
+        """
+        CREATE TABLE sessions (
+            hash TEXT PRIMARY KEY,
+            token_hash TEXT NOT NULL,
+            created REAL NOT NULL,
+            expires REAL NOT NULL,
+            revoked REAL
+        );
+        CREATE INDEX sessions_token ON sessions(token_hash);
+        """
+    )
