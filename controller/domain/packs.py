@@ -17,7 +17,7 @@ from content_packs.signing import KeyLike
 from content_packs.store import BlobStore
 from controller.domain import audit
 from controller.domain.auth import Principal
-from controller.errors import Conflict, Invalid, NotFound
+from controller.errors import Conflict, DomainError, Invalid, NotFound
 from controller.store.db import Store
 from kepu_contracts.times import iso
 
@@ -141,11 +141,21 @@ MAX_UPLOAD = 2 * 1024**3  # a .kpack bigger than this is refused while it is sti
 
 
 def upload_stream(
-    store: Store, data_dir: Path, key_files: list[Path], stream: BinaryIO, user: Principal, now: float
+    store: Store,
+    data_dir: Path,
+    key_files: list[Path],
+    stream: BinaryIO,
+    user: Principal,
+    now: float,
+    filename: str | None = None,
 ) -> tuple[dict[str, Any], bool]:
-    """Spool an uploaded .kpack to the store's tmp folder (capped as it arrives), then `upload` it."""
+    """Spool an uploaded .kpack to the store's tmp folder (capped as it arrives), then `upload` it.
+
+    A refusal names the file as the uploader called it, never where it was spooled.
+    """
     user.require("technician")
     blobs = BlobStore(data_dir / "store")
+    shown = Path(filename or "").name or "the upload"
     with tempfile.TemporaryDirectory(dir=blobs.root / "tmp") as tmp:
         path = Path(tmp) / "upload.kpack"
         written = 0
@@ -153,9 +163,13 @@ def upload_stream(
             while chunk := stream.read(1024 * 1024):
                 written += len(chunk)
                 if written > MAX_UPLOAD:
-                    raise Invalid("the upload is larger than 2 GiB")
+                    raise Invalid(f"{shown} is larger than 2 GiB")
                 out.write(chunk)
-        return upload(store, blobs, trusted_keys(key_files, data_dir), path, user, now)
+        try:
+            return upload(store, blobs, trusted_keys(key_files, data_dir), path, user, now)
+        except DomainError as exc:
+            text = str(exc).replace(str(path), shown).replace(str(tmp), "").replace(str(data_dir), "DATA")
+            raise type(exc)(text) from None
 
 
 def review(store: Store, pack_id: str, version: str, status: str, user: Principal, now: float) -> dict[str, Any]:

@@ -53,7 +53,13 @@ def list_packs(controller: ControllerDep, user: CurrentUser) -> list[dict[str, A
 def upload_pack(file: UploadFile, response: Response, controller: ControllerDep, user: CurrentUser) -> dict[str, Any]:
     settings = controller.settings
     row, created = packs.upload_stream(
-        controller.store, settings.data_dir, settings.trusted_keys, file.file, user, controller.clock.now()
+        controller.store,
+        settings.data_dir,
+        settings.trusted_keys,
+        file.file,
+        user,
+        controller.clock.now(),
+        file.filename,
     )
     if not created:
         response.status_code = 200
