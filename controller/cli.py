@@ -6,6 +6,7 @@ import argparse
 import logging
 import os
 import secrets
+import signal
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -14,6 +15,28 @@ from urllib.parse import quote, urlsplit, urlunsplit
 from controller.errors import DomainError
 
 log = logging.getLogger("controller.cli")
+
+
+BROKER_PID_FILES = (Path("/run/mosquitto/mosquitto.pid"), Path("/var/run/mosquitto.pid"))
+
+
+def reload_broker(pid_file: Path | None) -> str:
+    """SIGHUP the broker so it rereads passwd and acl; say what happened, or what to do instead."""
+    candidates = [pid_file] if pid_file else [p for p in BROKER_PID_FILES if p.exists()]
+    for path in candidates:
+        try:
+            pid = int(path.read_text().split()[0])
+            os.kill(pid, signal.SIGHUP)
+        except (OSError, ValueError, IndexError) as exc:
+            reason = f"{path}: {exc.strerror if isinstance(exc, OSError) else 'no pid in it'}"
+            break
+        return f"reloaded (SIGHUP to pid {pid} from {path})"
+    else:
+        reason = "no Mosquitto pid file found"
+    return (
+        f"not reloaded ({reason}): run `systemctl reload mosquitto` or send SIGHUP to Mosquitto"
+        " before the exhibit logs in"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -64,6 +87,13 @@ def build_parser() -> argparse.ArgumentParser:
     enroll.add_argument("--data", required=True, type=Path, help="the controller's data directory")
     enroll.add_argument("--name", default="", help="display name")
     enroll.add_argument("--region", default="", help="owning region path province/city/district/community")
+    enroll.add_argument(
+        "--broker-pid-file",
+        type=Path,
+        default=None,
+        help="Mosquitto's pid file, to reload it (SIGHUP) so the exhibit can log in at once"
+        f" (default: the first of {', '.join(str(p) for p in BROKER_PID_FILES)} that exists)",
+    )
 
     again = sub.add_parser(
         "reattribute",
@@ -165,6 +195,7 @@ def enroll(args: argparse.Namespace) -> int:
     print(f"api_token: {result.api_token}")
     print(f"password_file: {result.password_file}")
     print(f"acl_file: {result.acl_file}")
+    print(f"mosquitto: {reload_broker(args.broker_pid_file)}")
     return 0
 
 

@@ -76,6 +76,8 @@ class Broker:
             f"listener {self.port} 127.0.0.1",
             f"persistence {'true' if self.persistence else 'false'}",
             f"persistence_location {self.workdir}/",
+            # `kepu-controller enroll --broker-pid-file` sends SIGHUP here to reload passwd and acl.
+            f"pid_file {self.workdir}/mosquitto.pid",
             "autosave_interval 1",
             "log_dest stderr",
             "log_type error",
