@@ -6,11 +6,37 @@ import argparse
 import logging
 import os
 import secrets
+import signal
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from controller.errors import DomainError
+
+log = logging.getLogger("controller.cli")
+
+
+BROKER_PID_FILES = (Path("/run/mosquitto/mosquitto.pid"), Path("/var/run/mosquitto.pid"))
+
+
+def reload_broker(pid_file: Path | None) -> str:
+    """SIGHUP the broker so it rereads passwd and acl; say what happened, or what to do instead."""
+    candidates = [pid_file] if pid_file else [p for p in BROKER_PID_FILES if p.exists()]
+    for path in candidates:
+        try:
+            pid = int(path.read_text().split()[0])
+            os.kill(pid, signal.SIGHUP)
+        except (OSError, ValueError, IndexError) as exc:
+            reason = f"{path}: {exc.strerror if isinstance(exc, OSError) else 'no pid in it'}"
+            break
+        return f"reloaded (SIGHUP to pid {pid} from {path})"
+    else:
+        reason = "no Mosquitto pid file found"
+    return (
+        f"not reloaded ({reason}): run `systemctl reload mosquitto` or send SIGHUP to Mosquitto"
+        " before the exhibit logs in"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -26,7 +52,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--data", required=True, type=Path, help="directory for the database, admin token and broker files"
     )
     serve.add_argument(
-        "--mqtt", default=None, help="broker URL, e.g. mqtt://127.0.0.1:1883 (mqtt://user:pass@host:port)"
+        "--mqtt",
+        default=None,
+        help="broker URL without the password, e.g. mqtt://kepu-controller@127.0.0.1:1883"
+        " (or env KEPU_MQTT_URL, which may hold the password: argv is visible to every user in `ps`)",
+    )
+    serve.add_argument(
+        "--mqtt-password-file",
+        type=Path,
+        default=None,
+        help="file holding the broker password (e.g. DATA/mosquitto/controller.password)",
     )
     serve.add_argument("--port", type=int, default=8000, help="HTTP port (default 8000)")
     serve.add_argument("--host", default="127.0.0.1", help="HTTP address to listen on (default 127.0.0.1)")
@@ -52,6 +87,13 @@ def build_parser() -> argparse.ArgumentParser:
     enroll.add_argument("--data", required=True, type=Path, help="the controller's data directory")
     enroll.add_argument("--name", default="", help="display name")
     enroll.add_argument("--region", default="", help="owning region path province/city/district/community")
+    enroll.add_argument(
+        "--broker-pid-file",
+        type=Path,
+        default=None,
+        help="Mosquitto's pid file, to reload it (SIGHUP) so the exhibit can log in at once"
+        f" (default: the first of {', '.join(str(p) for p in BROKER_PID_FILES)} that exists)",
+    )
 
     again = sub.add_parser(
         "reattribute",
@@ -80,11 +122,36 @@ def admin_token(data: Path, given: str | None, environ: Mapping[str, str]) -> tu
     if path.exists():
         return path.read_text().strip(), True
     token = secrets.token_urlsafe(32)
-    data.mkdir(parents=True, exist_ok=True)
+    data.mkdir(mode=0o700, parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as f:
         f.write(token + "\n")
     return token, True
+
+
+def mqtt_url_from(args: argparse.Namespace, environ: Mapping[str, str]) -> str | None:
+    """The broker URL: --mqtt or KEPU_MQTT_URL, with the password from --mqtt-password-file if given."""
+    url = args.mqtt or environ.get("KEPU_MQTT_URL") or None
+    if url and args.mqtt_password_file:
+        password = args.mqtt_password_file.read_text().strip()
+        parsed = urlsplit(url)
+        user = parsed.username or "kepu-controller"
+        host = parsed.hostname or ""
+        netloc = f"{quote(user, safe='')}:{quote(password, safe='')}@{host}" + (
+            f":{parsed.port}" if parsed.port else ""
+        )
+        url = urlunsplit(parsed._replace(netloc=netloc))
+    elif args.mqtt and urlsplit(args.mqtt).password:
+        log.warning(
+            "the MQTT password is on the command line, visible in `ps`: use --mqtt-password-file or KEPU_MQTT_URL"
+        )
+    return url
+
+
+def announce_admin_token(data: Path, token: str, generated: bool) -> None:
+    """Say where the admin token is, never the token itself (stdout ends up in the journal)."""
+    if generated:
+        print(f"admin token: in {data / 'admin_token'} (mode 0600); read it from there", flush=True)
 
 
 def serve(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
@@ -97,7 +164,7 @@ def serve(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     settings = Settings.from_env(
         environ,
         data_dir=args.data,
-        mqtt_url=args.mqtt,
+        mqtt_url=mqtt_url_from(args, environ),
         host=args.host,
         port=args.port,
         admin_token=token,
@@ -105,8 +172,7 @@ def serve(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         timezone=args.timezone,
         trusted_keys=args.trusted_key,
     )
-    if show:
-        print(f"token: {token}", flush=True)
+    announce_admin_token(args.data, token, show)
     print(f"dashboard: http://{args.host}:{args.port}/  API docs: http://{args.host}:{args.port}/docs", flush=True)
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
     return 0
@@ -129,6 +195,7 @@ def enroll(args: argparse.Namespace) -> int:
     print(f"api_token: {result.api_token}")
     print(f"password_file: {result.password_file}")
     print(f"acl_file: {result.acl_file}")
+    print(f"mosquitto: {reload_broker(args.broker_pid_file)}")
     return 0
 
 

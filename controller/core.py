@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from controller.domain.rollups import backfill_online_spans
 from controller.ingest.ingester import Ingester, Outcome, Outgoing
+from controller.ingest.storage import StorageHealth
 from controller.settings import Settings
 from controller.store.db import Store
 from kepu_contracts.clock import Clock, SystemClock
@@ -25,6 +26,7 @@ class Controller:
         self.settings = settings
         self.clock = clock or SystemClock()
         self.store = Store(settings.db_path)
+        self.storage = StorageHealth()  # can the store be written? (ingest reports, API and dashboard show)
         with self.store.write() as db:
             backfill_online_spans(db, settings.timezone)
         self.ingester = Ingester(self.store, self.clock, settings.timezone, on_new_exhibit=self._exhibit_appeared)
@@ -43,7 +45,9 @@ class Controller:
         if self.settings.mqtt_url:
             from controller.ingest.mqtt import MqttBridge
 
-            self.bridge = MqttBridge(self.settings.mqtt_url, self.handle_message, self.settings.mqtt_client_id).start()
+            self.bridge = MqttBridge(
+                self.settings.mqtt_url, self.handle_message, self.settings.mqtt_client_id, storage=self.storage
+            ).start()
         self.changed()
         if scheduler:
             self.scheduler.start()
@@ -58,9 +62,9 @@ class Controller:
 
     # -- messages ----------------------------------------------------------------
 
-    def handle_message(self, topic: str, raw: bytes) -> Outcome:
+    def handle_message(self, topic: str, raw: bytes, retained: bool = False) -> Outcome:
         """Ingest one MQTT message (the bridge publishes the returned acks)."""
-        return self.ingester.handle(topic, raw)
+        return self.ingester.handle(topic, raw, retained)
 
     def publish(self, message: Outgoing) -> None:
         if self.bridge:

@@ -52,7 +52,6 @@ from kepu_contracts.protocol import (
     exhibit_topic,
     parse_broker_url,
     parse_topic,
-    venue_topic,
 )
 
 log = logging.getLogger(__name__)
@@ -89,7 +88,18 @@ class Agent:
         ex = config.exhibit
         self.topics = {
             name: exhibit_topic(ex, name)
-            for name in ("events", "ack", "state", "health", "desired", "reported", "commands", "command_results")
+            for name in (
+                "events",
+                "ack",
+                "footfall",
+                "footfall_ack",
+                "state",
+                "health",
+                "desired",
+                "reported",
+                "commands",
+                "command_results",
+            )
         }
         self.link = MqttLink(
             f"kepu-agent-{ex}",
@@ -100,6 +110,8 @@ class Agent:
             will=(self.topics["state"], encode(state_offline(ex, "lost"))),
             keepalive=config.keepalive,
         )
+        # Door counts go on the exhibit's own topic (only this device may write it); the controller
+        # books them at the venue where its rotations say the exhibit stood.
 
         def drainer(stream: str, topic: Callable[[], str | None], venue: Callable[[], str | None] | None) -> Drainer:
             return Drainer(
@@ -143,7 +155,7 @@ class Agent:
         self._install_cancel = threading.Event()
         self._installing: PackRef | None = None
         self.serial: SerialReader | None = None
-        for channel in ("ack", "desired", "commands"):
+        for channel in ("ack", "footfall_ack", "desired", "commands"):
             self.link.subscribe(self.topics[channel])
         # The last desired state is cached so that, after a restart without the broker, footfall
         # still names its venue; the retained message replaces it as soon as we connect.
@@ -307,8 +319,8 @@ class Agent:
         parts = parse_topic(topic)
         if topic == self.topics["ack"]:
             self.events.on_ack(parse_ack(payload), trust_unknown=True)
-        elif parts.kind == "venues" and parts.channel == "footfall_ack":
-            self.footfall.on_ack(parse_ack(payload), trust_unknown=False)
+        elif topic == self.topics["footfall_ack"]:
+            self.footfall.on_ack(parse_ack(payload), trust_unknown=True)
         else:
             self.on_other_message(parts.channel, payload)
 
@@ -417,18 +429,14 @@ class Agent:
             self.publish_reported()
 
     def set_venue(self, venue: str | None) -> None:
-        """Follow the exhibit to a new venue: footfall goes to, and acks come from, its topics."""
-        if venue == self.venue:
-            return
-        if self.venue:
-            self.link.unsubscribe(venue_topic(self.venue, "footfall_ack"))
-        self.venue = venue
-        self.footfall.reset()
-        if venue:
-            self.link.subscribe(venue_topic(venue, "footfall_ack"))
+        """Follow the exhibit to a new venue: door counts name it (the controller checks the claim)."""
+        if venue != self.venue:
+            self.venue = venue
+            self.footfall.reset()  # resend unacked batches naming the new venue
 
     def _footfall_topic(self) -> str | None:
-        return venue_topic(self.venue, "footfall") if self.venue else None
+        # Counts wait in the outbox until the exhibit knows its venue, so every batch names one.
+        return self.topics["footfall"] if self.venue else None
 
 
 def _desired_doc(desired: Desired) -> dict[str, Any]:

@@ -289,3 +289,208 @@ def command_result(command_id: str, ok: bool, error: str | None = None, **fields
     if error is not None:
         body["error"] = error
     return body
+
+
+# -- typed views of what devices report (health, state, reported) ---------------------
+#
+# Parsed at the edge so nothing downstream indexes raw device JSON: every field has a default,
+# and a field of the wrong type reads as missing (an older or different agent must never take a
+# page down). Only `state.online` is required, as the ingester needs it.
+
+
+def _num(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value)
+
+
+def _int(value: Any, default: int = 0) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else default
+
+
+def _flag(value: Any) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _obj(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+@dataclass(frozen=True)
+class PackBrief:
+    id: str
+    version: str
+
+
+def parse_pack_brief(value: Any) -> PackBrief | None:
+    """`{id, version}` when both are text, else None."""
+    if not isinstance(value, dict):
+        return None
+    pack_id, version = value.get("id"), value.get("version")
+    if not isinstance(pack_id, str) or not pack_id:
+        return None
+    return PackBrief(pack_id, version if isinstance(version, str) else "")
+
+
+@dataclass(frozen=True)
+class KioskHealth:
+    pid: int | None = None
+    fps: float | None = None
+    last_frame_age: float | None = None
+    heartbeat_age: float | None = None
+    alive: bool | None = None
+
+
+@dataclass(frozen=True)
+class Backlog:
+    events: int = 0
+    footfall: int = 0
+
+
+@dataclass(frozen=True)
+class OutboxHealth:
+    backlog: Backlog = Backlog()
+    bytes: int | None = None
+    over_cap: bool = False
+
+
+@dataclass(frozen=True)
+class Health:
+    exhibit: str | None = None
+    at: str | None = None
+    uptime: float | None = None
+    fps: float | None = None
+    kiosk: KioskHealth | None = None  # None: the message said nothing about the kiosk
+    kiosk_reported: bool = False  # the message had a `kiosk` key (null there means no heartbeat)
+    cpu_temp: float | None = None
+    disk_free: float | None = None
+    undervoltage: bool | None = None
+    throttled: dict[str, Any] | None = None
+    screen_on: bool | None = None
+    last_touch: str | None = None
+    outbox: OutboxHealth = OutboxHealth()
+    outbox_reported: bool = False  # the message gave an outbox backlog count
+
+
+def parse_health(payload: dict[str, Any]) -> Health:
+    """A health message with defaults for whatever is missing or malformed; never raises."""
+    raw_kiosk = payload.get("kiosk")
+    kiosk = None
+    if isinstance(raw_kiosk, dict):
+        pid = raw_kiosk.get("pid")
+        kiosk = KioskHealth(
+            pid=pid if isinstance(pid, int) and not isinstance(pid, bool) else None,
+            fps=_num(raw_kiosk.get("fps")),
+            last_frame_age=_num(raw_kiosk.get("last_frame_age")),
+            heartbeat_age=_num(raw_kiosk.get("heartbeat_age")),
+            alive=_flag(raw_kiosk.get("alive")),
+        )
+    outbox = _obj(payload.get("outbox"))
+    backlog = _obj(outbox.get("backlog"))
+    size = outbox.get("bytes")
+    throttled = payload.get("throttled")
+    return Health(
+        exhibit=_text(payload.get("exhibit")),
+        at=_text(payload.get("at")),
+        uptime=_num(payload.get("uptime")),
+        fps=_num(payload.get("fps")),
+        kiosk=kiosk,
+        kiosk_reported="kiosk" in payload,
+        cpu_temp=_num(payload.get("cpu_temp")),
+        disk_free=_num(payload.get("disk_free")),
+        undervoltage=_flag(payload.get("undervoltage")),
+        throttled=throttled if isinstance(throttled, dict) else None,
+        screen_on=_flag(payload.get("screen_on")),
+        last_touch=_text(payload.get("last_touch")),
+        outbox=OutboxHealth(
+            backlog=Backlog(events=_int(backlog.get("events")), footfall=_int(backlog.get("footfall"))),
+            bytes=size if isinstance(size, int) and not isinstance(size, bool) else None,
+            over_cap=outbox.get("over_cap") is True,
+        ),
+        outbox_reported=isinstance(backlog.get("events"), int) and not isinstance(backlog.get("events"), bool),
+    )
+
+
+@dataclass(frozen=True)
+class State:
+    online: bool
+    exhibit: str | None = None
+    agent_version: str | None = None
+    kiosk_version: str | None = None
+    since: str | None = None
+    reason: str | None = None
+    pack: PackBrief | None = None
+
+
+def parse_state(payload: dict[str, Any]) -> State:
+    """The retained availability message; raise ProtocolError unless `online` is a boolean."""
+    online = payload.get("online")
+    if not isinstance(online, bool):
+        raise ProtocolError("state needs a boolean 'online'")
+    return State(
+        online=online,
+        exhibit=_text(payload.get("exhibit")),
+        agent_version=_text(payload.get("agent_version")),
+        kiosk_version=_text(payload.get("kiosk_version")),
+        since=_text(payload.get("since")),
+        reason=_text(payload.get("reason")),
+        pack=parse_pack_brief(payload.get("pack")),
+    )
+
+
+@dataclass(frozen=True)
+class InstallResult:
+    result: str = ""  # ok, rolled_back, refused, retrying ("" when the agent did not say)
+    pack: PackBrief | None = None
+    reason: str | None = None
+    at: str | None = None
+
+
+@dataclass(frozen=True)
+class Reported:
+    installed: PackBrief | None = None
+    playing: dict[str, Any] | None = None
+    last_install: InstallResult | None = None
+    outbox_over_cap: bool = False
+    emergency: str | None = None
+    emergency_shown: str | None = None
+    says_shown: bool = False  # newer agents report `emergency_shown`; older ones only `emergency`
+
+    @property
+    def showing_emergency(self) -> str | None:
+        """The broadcast the kiosk confirms on its screen (older agents: the one handed over)."""
+        return self.emergency_shown if self.says_shown else self.emergency
+
+
+def _emergency_id(value: Any) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        return None
+    return str(value)
+
+
+def parse_reported(payload: dict[str, Any]) -> Reported:
+    """The retained `reported` message with defaults for whatever is missing or malformed; never raises."""
+    raw_last = payload.get("last_install")
+    last = None
+    if isinstance(raw_last, dict):
+        result = raw_last.get("result")
+        last = InstallResult(
+            result=result if isinstance(result, str) else "",
+            pack=parse_pack_brief(raw_last.get("pack")),
+            reason=_text(raw_last.get("reason")),
+            at=_text(raw_last.get("at")),
+        )
+    playing = payload.get("playing")
+    return Reported(
+        installed=parse_pack_brief(payload.get("installed")),
+        playing=playing if isinstance(playing, dict) else None,
+        last_install=last,
+        outbox_over_cap=payload.get("outbox_over_cap") is True,
+        emergency=_emergency_id(payload.get("emergency")),
+        emergency_shown=_emergency_id(payload.get("emergency_shown")),
+        says_shown="emergency_shown" in payload,
+    )

@@ -7,20 +7,44 @@ field is defined in exactly one place. Nothing here imports paho.
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from kepu_contracts.limits import BATCH_MAX_EVENTS, EVENT_ID_MAX, EVENT_TYPE_MAX
+from kepu_contracts.limits import (
+    BATCH_MAX_EVENTS,
+    EVENT_ID_MAX,
+    EVENT_MAX_BYTES,
+    EVENT_TS_MAX,
+    EVENT_TYPE_MAX,
+    INT64_MAX,
+)
 
 ROOT = "kepu/v1"
 VERSION = 1
 EXHIBIT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 # Per-exhibit channels and their direction; see DESIGN.md "Protocol (contract)".
-EXHIBIT_CHANNELS = ("events", "ack", "state", "health", "desired", "reported", "commands", "command_results")
+EXHIBIT_CHANNELS = (
+    "events",
+    "ack",
+    "state",
+    "health",
+    "desired",
+    "reported",
+    "commands",
+    "command_results",
+    "footfall",
+    "footfall_ack",
+)
+# Retired: any device could write any venue's footfall there (and ack away another exhibit's rows).
+# Door counts now travel on the exhibit's own `footfall` / `footfall_ack` channels; the broker ACL
+# no longer grants these topics and the controller ignores them.
 VENUE_CHANNELS = ("footfall", "footfall_ack")
+# Channels whose messages are one-off data: a retained copy would be replayed to every new subscriber.
+NEVER_RETAINED = ("events", "footfall", "command_results")
 
 
 class ProtocolError(ValueError):
@@ -108,8 +132,16 @@ def validate_event(event: Any) -> str | None:
             return f"field {name!r} missing or not {'/'.join(t.__name__ for t in types)}"
     if not 0 < len(event["id"]) <= EVENT_ID_MAX:
         return f"field 'id' must be 1-{EVENT_ID_MAX} characters"
-    if event["seq"] < 1:
-        return "field 'seq' must be positive"
+    if not 1 <= event["seq"] <= INT64_MAX:
+        return "field 'seq' must be positive (at most 2^63-1)"
+    for name in ("ts", "mono"):
+        if not math.isfinite(event[name]):
+            return f"field {name!r} must be a finite number"
+    if not 0 <= event["ts"] <= EVENT_TS_MAX:
+        return "field 'ts' must be Unix seconds between 1970 and 2100"
+    problem = unstorable(event.get("data"))
+    if problem:
+        return f"field 'data' {problem}"
     if not 0 < len(event["type"]) <= EVENT_TYPE_MAX:
         return f"field 'type' must be 1-{EVENT_TYPE_MAX} characters"
     for name in ("session", "scene"):
@@ -117,6 +149,31 @@ def validate_event(event: Any) -> str | None:
             return f"field {name!r} must be a string or null"
     if not isinstance(event.get("data", {}), dict):
         return "field 'data' must be an object"
+    if len(json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode("utf-8")) > EVENT_MAX_BYTES:
+        return f"event is larger than {EVENT_MAX_BYTES:,} bytes"
+    return None
+
+
+def unstorable(value: Any, depth: int = 0) -> str | None:
+    """Why a JSON value cannot be stored and summed safely (NaN, ±Infinity, > 64-bit ints, too deep)."""
+    if depth > 32:
+        return "is nested too deeply"
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return None
+    if isinstance(value, float):
+        return None if math.isfinite(value) else "holds NaN or Infinity"
+    if isinstance(value, int):
+        return None if -INT64_MAX - 1 <= value <= INT64_MAX else "holds an integer beyond 64 bits"
+    if isinstance(value, dict):
+        items: list[Any] = list(value.values())
+    elif isinstance(value, list):
+        items = value
+    else:
+        return f"holds a {type(value).__name__}"
+    for item in items:
+        problem = unstorable(item, depth + 1)
+        if problem:
+            return problem
     return None
 
 

@@ -280,13 +280,13 @@ class KioskApp:
         self._apply(self.screen.leave())
         self.screen = screen
 
-    def _show(self, screen: Screen) -> None:
+    def _show(self, screen: Screen, idle_tail: float = 0.0) -> None:
         sid = self.session_id
         self._apply(self.screen.leave())
         if self.mode == "visit" and not isinstance(self.screen, (AttractScreen, EmergencyScreen)):
-            self._log(
-                EventType.SCENE_LEAVE, session=sid, scene=self.screen.scene_id, dwell=round(self.screen.elapsed, 3)
-            )
+            # Left at the idle reset: the minute nobody touched it is not dwell (as for the session).
+            dwell = self.screen.elapsed - min(self.screen.elapsed, idle_tail)
+            self._log(EventType.SCENE_LEAVE, session=sid, scene=self.screen.scene_id, dwell=round(dwell, 3))
         self.narrator.stop()
         self.screen = screen
         if self.mode == "visit" and not isinstance(screen, (AttractScreen, EmergencyScreen)):
@@ -302,7 +302,8 @@ class KioskApp:
         session = self.sessions.current
         if session is None:
             return
-        self._show(self._attract_screen())
+        tail = self.sessions.idle(self.clock.monotonic()) if reason == "idle" else 0.0
+        self._show(self._attract_screen(), idle_tail=tail)
         self.sessions.end()
         self._log(
             EventType.SESSION_END,

@@ -122,7 +122,7 @@ def test_cli_agent_sigterm_is_clean_and_kill_9_fires_the_retained_lwt(tmp_path, 
         watch.stop()
 
 
-def test_door_counter_footfall_goes_to_the_venue_and_is_deleted_on_its_ack(tmp_path, broker, run_agent):
+def test_door_counter_footfall_goes_on_the_exhibits_own_topic_and_is_deleted_on_its_ack(tmp_path, broker, run_agent):
     import os
 
     from tests.support.agent import publish_retained
@@ -139,7 +139,7 @@ def test_door_counter_footfall_goes_to_the_venue_and_is_deleted_on_its_ack(tmp_p
         publish_retained(broker.url, "kepu/v1/exhibits/ex-door/desired", {"venue": "venue-9", "pack": None})
         os.write(master, b"TOTAL 10\nTOTAL 13\n")
         assert wait_until(lambda: len(ctl.ids("footfall")) == 4, 10)
-        assert wait_until(lambda: outbox.count("footfall") == 0, 5), "deleted after the venue ack"
+        assert wait_until(lambda: outbox.count("footfall") == 0, 5), "deleted after the footfall ack"
         assert {b.get("venue") for b in ctl.batches} == {"venue-9"}
         assert wait_until(lambda: watch.get("kepu/v1/exhibits/ex-door/health") is not None, 5)
         health = watch.get("kepu/v1/exhibits/ex-door/health")

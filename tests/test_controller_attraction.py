@@ -63,8 +63,11 @@ def month(tmp_path):
             "scene": None,
             "data": {"count": count},
         }
+        # On the exhibit's own footfall topic: the controller books it at the venue where the exhibit stood.
+        door["data"]["venue"] = venue
         send(
-            f"kepu/v1/venues/{venue}/footfall", {"venue": venue, "exhibit": exhibit, "batch": f"b{n}", "events": [door]}
+            f"kepu/v1/exhibits/{exhibit}/footfall",
+            {"venue": venue, "exhibit": exhibit, "batch": f"b{n}", "events": [door]},
         )
     stack.clock.set(at("2025-06-02 09:00"))
     yield stack

@@ -267,14 +267,10 @@ def test_rollups_equal_a_recount_after_random_itinerary_changes(tmp_path, seed):
         seq = {e: 1 for e in exhibits}
         online = {e: False for e in exhibits}
 
-        def send(exhibit: str, channel: str, payload: dict) -> None:
+        def send(exhibit: str, channel: str, payload: dict, rejected: int = 0) -> None:
             raw = json.dumps({"v": 1, **payload}).encode()
-            topic = (
-                f"kepu/v1/venues/{payload['venue']}/footfall"
-                if channel == "footfall"
-                else f"kepu/v1/exhibits/{exhibit}/{channel}"
-            )
-            assert stack.controller.handle_message(topic, raw).rejected == 0
+            topic = f"kepu/v1/exhibits/{exhibit}/{channel}"
+            assert stack.controller.handle_message(topic, raw).rejected == rejected
 
         for e in exhibits:
             send(e, "state", {"online": False, "pack": {"id": "quake-basics", "version": "1.0.0"}})
@@ -331,8 +327,13 @@ def test_rollups_equal_a_recount_after_random_itinerary_changes(tmp_path, seed):
                 online[exhibit] = not online[exhibit]
                 send(exhibit, "state", {"online": online[exhibit], "pack": {"id": "quake-basics", "version": "1.0.0"}})
             else:
-                venue = rng.choice(("venue-a", "venue-b"))
+                # Door counts are booked where the exhibit stands (its own topic); in transit they are refused.
                 ts = random_instant()
+                with closing(sqlite3.connect(stack.settings.db_path)) as conn:
+                    itinerary = list(
+                        conn.execute("SELECT starts, ends, venue FROM rotations WHERE exhibit = ?", [exhibit])
+                    )
+                venue = naive_venue(itinerary, ts)
                 send(
                     exhibit,
                     "footfall",
@@ -355,6 +356,7 @@ def test_rollups_equal_a_recount_after_random_itinerary_changes(tmp_path, seed):
                             }
                         ],
                     },
+                    rejected=0 if venue else 1,
                 )
             stack.controller.ingester.tick()
             assert_rollups_match_raw_events(stack.settings.db_path)

@@ -13,6 +13,7 @@ from controller.settings import Settings
 from controller.web.app import create_app
 from kepu_contracts.clock import ManualClock
 from kepu_contracts.protocol import encode, exhibit_topic
+from tests.support.controller import session_cookies
 
 T0 = 1_747_000_800.0  # 2025-05-12 06:00 in Shanghai
 EXHIBIT = "ex-hh-01"
@@ -97,7 +98,9 @@ def test_exhibit_page_shows_the_hourly_chart_data_and_table(tmp_path):
         core.handle_message(exhibit_topic(EXHIBIT, "health"), _health(40 + minutes // 60 * 10, alive=minutes < 120))
     with ServerThread(app) as server:
         page = httpx.get(
-            f"{server.url}/exhibits/{EXHIBIT}", cookies={"kepu_token": "hh", "kepu_lang": "en"}, timeout=20
+            f"{server.url}/exhibits/{EXHIBIT}",
+            cookies={**session_cookies(server.url, "hh"), "kepu_lang": "en"},
+            timeout=20,
         ).text
     data = json.loads(
         re.search(r'<script type="application/json" id="ex-health-data">(.*?)</script>', page, re.S).group(1)

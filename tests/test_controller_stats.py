@@ -139,7 +139,7 @@ def test_dwell_percentiles_interpolate_inside_buckets():
     assert dwell_percentile([0] * len(DWELL_COLUMNS), 0.5) is None
 
 
-def test_door_counter_footfall_is_acked_on_the_venue_topic_and_counted(day):
+def test_door_counter_footfall_is_acked_on_the_exhibits_own_topic_and_counted(day):
     events = [
         {
             "id": f"door-{i}",
@@ -156,11 +156,13 @@ def test_door_counter_footfall_is_acked_on_the_venue_topic_and_counted(day):
         for i in (1, 2)
     ]
     raw = json.dumps({"v": 1, "venue": "v-a", "exhibit": "ex-1", "batch": "door-1", "events": events}).encode()
-    outcome = day.controller.handle_message("kepu/v1/venues/v-a/footfall", raw)
+    # Door counts travel on the exhibit's own topic (the venue topics are retired) and are booked
+    # at the venue where the exhibit stands.
+    outcome = day.controller.handle_message("kepu/v1/exhibits/ex-1/footfall", raw)
     assert [(m.topic, json.loads(m.payload)["upto_seq"]) for m in outcome.outgoing] == [
-        ("kepu/v1/venues/v-a/footfall_ack", 2)
+        ("kepu/v1/exhibits/ex-1/footfall_ack", 2)
     ]
-    day.controller.handle_message("kepu/v1/venues/v-a/footfall", raw)  # a resend counts nothing
+    day.controller.handle_message("kepu/v1/exhibits/ex-1/footfall", raw)  # a resend counts nothing
     [row] = day.ok(
         "GET",
         "/api/v1/stats/usage",

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import SAMPLES
+from tests.support.controller import session_cookies
 from tests.support.e2e import Controller, Service
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -595,8 +596,9 @@ def test_screenshot_every_page_in_both_sizes_and_languages(browser, tmp_path, sc
                         context.add_cookies([{"name": "kepu_lang", "value": lang, "url": server.url}])
                     elif not context.cookies():
                         pass
-                    if name != "login" and not any(c["name"] == "kepu_token" for c in context.cookies()):
-                        context.add_cookies([{"name": "kepu_token", "value": "shots", "url": server.url}])
+                    if name != "login" and not any(c["name"] == "kepu_session" for c in context.cookies()):
+                        session = session_cookies(server.url, "shots")["kepu_session"]
+                        context.add_cookies([{"name": "kepu_session", "value": session, "url": server.url}])
                     page.goto(server.url + path)
                     page.wait_for_load_state("networkidle")
                     if page.locator("[data-chart]").count():

@@ -15,6 +15,7 @@ from controller.web.app import create_app
 from controller.web.dashboard.queries import showing_emergency
 from kepu_contracts.clock import ManualClock
 from kepu_contracts.protocol import exhibit_topic
+from tests.support.controller import session_cookies
 from tests.support.dashboard import NOW, TZ, seed
 
 ADMIN = Principal("admin", "admin")
@@ -55,7 +56,9 @@ def test_campaigns_page_counts_only_confirmed_screens(tmp_path):
         core.handle_message(
             exhibit_topic("ex-quake-01", "reported"), json.dumps({"v": 1, "installed": None, **fields}).encode()
         )
-        return httpx.get(server.url + "/campaigns", cookies={"kepu_token": "t", "kepu_lang": "en"}, timeout=20).text
+        return httpx.get(
+            server.url + "/campaigns", cookies={**session_cookies(server.url, "t"), "kepu_lang": "en"}, timeout=20
+        ).text
 
     with ServerThread(app) as server:
         assert 'data-showing="ex-quake-01:0"' in report(emergency=str(em["id"]), emergency_shown=None)

@@ -106,7 +106,8 @@ def test_viewer_sees_no_write_controls(site):
             forms = re.findall(r'<form[^>]*method="post"[^>]*action="([^"]+)"', page)
             assert forms == ["/logout"], (path, forms)
         # And the server refuses anyway.
-        token = hmac.new(users["li.viewer"].encode(), b"kepu-dashboard-form", hashlib.sha256).hexdigest()
+        # The form token is bound to the login cookie (a server-side session, not the API token).
+        token = hmac.new(c.cookies["kepu_session"].encode(), b"kepu-dashboard-form", hashlib.sha256).hexdigest()
         refused = c.post(
             "/emergencies",
             data={"csrf": token, "region": "", "minutes": "5", "message_zh": "x", "confirm": "all"},

@@ -76,19 +76,24 @@ class Broker:
             f"listener {self.port} 127.0.0.1",
             f"persistence {'true' if self.persistence else 'false'}",
             f"persistence_location {self.workdir}/",
+            # `kepu-controller enroll --broker-pid-file` sends SIGHUP here to reload passwd and acl.
+            f"pid_file {self.workdir}/mosquitto.pid",
             "autosave_interval 1",
             "log_dest stderr",
             "log_type error",
             "log_type warning",
             "max_queued_messages 100000",
             "max_inflight_messages 100",
+            # A device cannot make the broker (or us) hold huge messages: batches are ≤ 4 MiB.
+            "max_packet_size 8388608",
         ]
         if os.geteuid() == 0:
             # Started as root, mosquitto drops to the `mosquitto` user, which cannot read our
             # private (0700) work folders. A child broker runs as whoever started it.
             lines.append("user root")
         if self.password_file:
-            lines += ["allow_anonymous false", f"password_file {self.password_file}"]
+            # The client id is the username: nobody can take over another's session (and fire its LWT).
+            lines += ["allow_anonymous false", f"password_file {self.password_file}", "use_username_as_clientid true"]
         else:
             lines.append("allow_anonymous true")
         if self.acl_file:

@@ -230,18 +230,16 @@ def main(argv: list[str] | None = None) -> int:
                 "serve",
                 "--data",
                 str(data / "controller"),
-                "--mqtt",
-                controller_mqtt,
                 "--port",
                 str(port),
                 "--host",
                 args.host,
-                "--admin-token",
-                token,
                 "--trusted-key",
                 str(public_key),
             ],
             logs / "controller.log",
+            # Secrets through the environment, not argv (which every user sees in `ps`).
+            env={"KEPU_MQTT_URL": controller_mqtt, "KEPU_ADMIN_TOKEN": token},
         )
     ]
     exhibit_packs: dict[str, str] = {}

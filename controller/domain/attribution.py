@@ -6,7 +6,7 @@ the events in that interval are given the venue the new itinerary says (or in tr
 exhibit-hour (and, for quiz answers, exhibit-day) the interval touches is rebuilt from the raw
 events and online spans — inside the caller's transaction, so no report ever sees half of it.
 
-Door-counter footfall is not moved: it was counted at the venue whose topic carried it.
+Door-counter footfall is not moved: it stays at the venue where it was booked when it arrived.
 """
 
 from __future__ import annotations

@@ -77,10 +77,15 @@ def authenticate(db: Database, token: str | None, admin_token: str | None) -> Pr
         raise Unauthorized("missing token: send Authorization: Bearer TOKEN")
     if admin_token and hmac.compare_digest(token.encode(), admin_token.encode()):
         return Principal(id="admin", role="admin", region="")
+    return authenticate_hash(db, hash_token(token))
+
+
+def authenticate_hash(db: Database, token_hash: str) -> Principal:
+    """The caller behind a stored token hash (a dashboard session keeps only that); Unauthorized if revoked."""
     row = db.execute(
         "SELECT t.user, t.exhibit, u.role, u.region FROM tokens t LEFT JOIN users u ON u.id = t.user"
         " WHERE t.hash = ? AND t.revoked IS NULL",
-        [hash_token(token)],
+        [token_hash],
     ).fetchone()
     if row is None:
         raise Unauthorized("unknown or revoked token")

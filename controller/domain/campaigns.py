@@ -50,7 +50,7 @@ def create(
     user.require("technician", region)
     if ends <= starts:
         raise Invalid("a campaign must end after it starts")
-    require_deployable(db, data["pack"]["id"], data["pack"]["version"])
+    require_deployable(db, data["pack"]["id"], data["pack"]["version"], region)
     campaign = (
         db.table("campaigns")
         .insert(

@@ -8,31 +8,27 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from controller.domain import packs
 from controller.domain.auth import in_scope
 from controller.ingest.ingester import Outgoing
 from kepu_contracts import messages
 from kepu_contracts.protocol import encode, exhibit_topic
 
 
-def pack_ref(db: Database, base_url: str, pack_id: str | None, version: str | None) -> dict[str, Any] | None:
-    """The desired-state pack reference, only for an approved pack (drafts and retired packs never deploy)."""
+def pack_ref(
+    db: Database, base_url: str, pack_id: str | None, version: str | None, region: str = ""
+) -> dict[str, Any] | None:
+    """The desired-state pack reference, only for an approved pack usable in `region` (its own or an ancestor's).
+
+    No version pinned: the newest approved one usable there (uploaded last wins; versions only go up),
+    so another region's newer upload under the same id never reaches these exhibits.
+    """
     if not pack_id:
         return None
-    if version:
-        row = db.execute(
-            "SELECT id, version, manifest_sha256 FROM packs WHERE id = ? AND version = ? AND status = 'approved'",
-            [pack_id, version],
-        ).fetchone()
-    else:
-        # No version pinned: the newest approved one (uploaded last wins; versions only go up).
-        row = db.execute(
-            "SELECT id, version, manifest_sha256 FROM packs WHERE id = ? AND status = 'approved'"
-            " ORDER BY uploaded_at DESC LIMIT 1",
-            [pack_id],
-        ).fetchone()
+    row = packs.resolve(db, pack_id, version, region)
     if row is None:
         return None
-    return messages.pack_ref(row[0], row[1], row[2], base_url)
+    return messages.pack_ref(row["id"], row["version"], row["manifest_sha256"], base_url)
 
 
 def compute(db: Database, exhibit: str, now: float, base_url: str, tz: str) -> dict[str, Any]:
@@ -55,7 +51,11 @@ def compute(db: Database, exhibit: str, now: float, base_url: str, tz: str) -> d
             venue = {"id": row[0], "name": row[1]}
             region = row[2]
             opening_hours = json.loads(row[3])
-            pack = pack_ref(db, base_url, stay[1], stay[2]) if stay[1] else pack_ref(db, base_url, row[4], row[5])
+            pack = (
+                pack_ref(db, base_url, stay[1], stay[2], region)
+                if stay[1]
+                else pack_ref(db, base_url, row[4], row[5], region)
+            )
     if region is not None:
         campaigns = db.execute(
             "SELECT region, pack_id, pack_version FROM campaigns WHERE starts <= ? AND ends > ?"
@@ -63,7 +63,7 @@ def compute(db: Database, exhibit: str, now: float, base_url: str, tz: str) -> d
             [now, now],
         ).fetchall()
         for c_region, c_pack, c_version in campaigns:
-            ref = pack_ref(db, base_url, c_pack, c_version) if in_scope(c_region, region) else None
+            ref = pack_ref(db, base_url, c_pack, c_version, c_region) if in_scope(c_region, region) else None
             if ref:
                 pack = ref
                 break
@@ -77,7 +77,7 @@ def compute(db: Database, exhibit: str, now: float, base_url: str, tz: str) -> d
         # A nationwide broadcast (region "") reaches exhibits in transit too.
         if e_region == "" or (region is not None and in_scope(e_region, region)):
             emergency = messages.emergency_ref(e_id, zh, en, starts, expires, tz)
-            ref = pack_ref(db, base_url, e_pack, e_version)
+            ref = pack_ref(db, base_url, e_pack, e_version, e_region)
             if ref:
                 pack = ref
             break

@@ -52,7 +52,7 @@ def create(
     if expires <= starts:
         raise Invalid("an emergency broadcast must expire after it starts")
     if pack:
-        require_deployable(db, pack["id"], pack.get("version"))
+        require_deployable(db, pack["id"], pack.get("version"), region)
     emergency = (
         db.table("emergencies")
         .insert(

@@ -26,8 +26,8 @@ from kepu_contracts.protocol import EXHIBIT_ID, ROOT
 CONTROLLER_USER = "kepu-controller"
 PBKDF2_ITERATIONS = 101  # mosquitto_passwd's own default for $7$
 # A device may publish what it reports and read what is meant for it — never another device's topics.
-DEVICE_WRITES = ("events", "state", "health", "reported", "command_results")
-DEVICE_READS = ("ack", "desired", "commands")
+DEVICE_WRITES = ("events", "footfall", "state", "health", "reported", "command_results")
+DEVICE_READS = ("ack", "footfall_ack", "desired", "commands")
 
 
 @dataclass(frozen=True)
@@ -81,8 +81,8 @@ def acl_text() -> str:
     ]
     lines += [f"pattern write {ROOT}/exhibits/%u/{c}" for c in DEVICE_WRITES]
     lines += [f"pattern read {ROOT}/exhibits/%u/{c}" for c in DEVICE_READS]
-    # Door counters report for the venue the exhibit currently stands at, which moves with rotations.
-    lines += [f"pattern write {ROOT}/venues/+/footfall", f"pattern read {ROOT}/venues/+/footfall_ack"]
+    # Door counts go on the exhibit's own topics too (the controller finds the venue from its rotations):
+    # the retired `venues/+/footfall` topics are granted to no device.
     return "\n".join(lines) + "\n"
 
 

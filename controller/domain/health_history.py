@@ -14,7 +14,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from controller.domain.opening import zone
-from kepu_contracts.messages import number
+from kepu_contracts.messages import Health, parse_health
 
 INTERVAL = 300.0  # s: one sample per exhibit per 5 minutes
 KEEP_DAYS = 30
@@ -22,37 +22,32 @@ KEEP_DAYS = 30
 COLUMNS = ("cpu_temp", "disk_free", "fps", "kiosk_fps", "kiosk_alive", "undervoltage", "screen_on", "uptime", "backlog")
 
 
-def _flag(value: Any) -> int | None:
-    return int(value) if isinstance(value, bool) else None
-
-
-def _object(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def sample(health: dict[str, Any]) -> dict[str, Any]:
+def sample(message: Health | dict[str, Any]) -> dict[str, Any]:
     """The figures worth a history from one health message; what is missing or malformed stays None."""
-    kiosk = _object(health.get("kiosk"))
-    backlog = _object(_object(health.get("outbox")).get("backlog"))
-    undervoltage = _flag(health.get("undervoltage"))
-    throttled = health.get("throttled")
-    if undervoltage is None and isinstance(throttled, dict):
-        undervoltage = _flag(throttled.get("undervoltage"))
+    health = message if isinstance(message, Health) else parse_health(message)
+    kiosk = health.kiosk
+    undervoltage = health.undervoltage
+    if undervoltage is None and health.throttled is not None:
+        flag = health.throttled.get("undervoltage")
+        undervoltage = flag if isinstance(flag, bool) else None
+    if kiosk is not None:
+        kiosk_alive = None if kiosk.alive is None else int(kiosk.alive)
+    else:
+        kiosk_alive = 0 if health.kiosk_reported else None  # no kiosk heartbeat at all: not alive
     return {
-        "cpu_temp": number(health.get("cpu_temp")),
-        "disk_free": number(health.get("disk_free")),
-        "fps": number(health.get("fps")),
-        "kiosk_fps": number(kiosk.get("fps")),
-        # No kiosk heartbeat at all is a kiosk that is not alive.
-        "kiosk_alive": _flag(kiosk.get("alive")) if kiosk else (0 if "kiosk" in health else None),
-        "undervoltage": undervoltage,
-        "screen_on": _flag(health.get("screen_on")),
-        "uptime": number(health.get("uptime")),
-        "backlog": number(backlog.get("events")),
+        "cpu_temp": health.cpu_temp,
+        "disk_free": health.disk_free,
+        "fps": health.fps,
+        "kiosk_fps": kiosk.fps if kiosk else None,
+        "kiosk_alive": kiosk_alive,
+        "undervoltage": None if undervoltage is None else int(undervoltage),
+        "screen_on": None if health.screen_on is None else int(health.screen_on),
+        "uptime": health.uptime,
+        "backlog": float(health.outbox.backlog.events) if health.outbox_reported else None,
     }
 
 
-def record(db: Database, exhibit: str, health: dict[str, Any], now: float) -> bool:
+def record(db: Database, exhibit: str, health: Health | dict[str, Any], now: float) -> bool:
     """Keep this health message as a sample unless the exhibit has one from the last INTERVAL; prune old ones."""
     last = db.execute("SELECT MAX(ts) FROM health_samples WHERE exhibit = ?", [exhibit]).fetchone()[0]
     if last is not None and 0 <= now - last < INTERVAL:

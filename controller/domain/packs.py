@@ -16,8 +16,8 @@ from content_packs.manifest import Manifest
 from content_packs.signing import KeyLike
 from content_packs.store import BlobStore
 from controller.domain import audit
-from controller.domain.auth import Principal
-from controller.errors import Conflict, Invalid, NotFound
+from controller.domain.auth import Principal, in_scope
+from controller.errors import Conflict, DomainError, Invalid, NotFound
 from controller.store.db import Store
 from kepu_contracts.times import iso
 
@@ -47,6 +47,31 @@ def view(row: dict[str, Any], tz: str) -> dict[str, Any]:
         "uploaded_by": row["uploaded_by"],
         "uploaded_at": iso(row["uploaded_at"], tz),
     }
+
+
+# Which packs a region may use: its own and its ancestors' (a city's pack serves every district
+# below it; a national pack serves everyone) — never a sibling's or a descendant's. Readers see
+# those and, to review them, the packs of their own subtree.
+
+
+def usable_in(pack_region: str, region: str) -> bool:
+    """Whether a pack uploaded in `pack_region` may be deployed in `region`."""
+    return in_scope(pack_region, region)
+
+
+def readable_by(principal: Principal, pack_region: str) -> bool:
+    return principal.sees(pack_region) or in_scope(pack_region, principal.region)
+
+
+def resolve(db: Database, pack_id: str, version: str | None, region: str) -> dict[str, Any] | None:
+    """The approved pack row `region` would deploy for (id, version); unpinned: its newest usable version."""
+    rows = db.query(
+        "SELECT * FROM packs WHERE id = ? AND status = 'approved'"
+        + (" AND version = ?" if version else "")
+        + " ORDER BY uploaded_at DESC, rowid DESC",
+        [pack_id, version] if version else [pack_id],
+    )
+    return next((r for r in rows if usable_in(r["region"], region)), None)
 
 
 def get_row(db: Database, pack_id: str, version: str) -> dict[str, Any]:
@@ -141,11 +166,21 @@ MAX_UPLOAD = 2 * 1024**3  # a .kpack bigger than this is refused while it is sti
 
 
 def upload_stream(
-    store: Store, data_dir: Path, key_files: list[Path], stream: BinaryIO, user: Principal, now: float
+    store: Store,
+    data_dir: Path,
+    key_files: list[Path],
+    stream: BinaryIO,
+    user: Principal,
+    now: float,
+    filename: str | None = None,
 ) -> tuple[dict[str, Any], bool]:
-    """Spool an uploaded .kpack to the store's tmp folder (capped as it arrives), then `upload` it."""
+    """Spool an uploaded .kpack to the store's tmp folder (capped as it arrives), then `upload` it.
+
+    A refusal names the file as the uploader called it, never where it was spooled.
+    """
     user.require("technician")
     blobs = BlobStore(data_dir / "store")
+    shown = Path(filename or "").name or "the upload"
     with tempfile.TemporaryDirectory(dir=blobs.root / "tmp") as tmp:
         path = Path(tmp) / "upload.kpack"
         written = 0
@@ -153,9 +188,13 @@ def upload_stream(
             while chunk := stream.read(1024 * 1024):
                 written += len(chunk)
                 if written > MAX_UPLOAD:
-                    raise Invalid("the upload is larger than 2 GiB")
+                    raise Invalid(f"{shown} is larger than 2 GiB")
                 out.write(chunk)
-        return upload(store, blobs, trusted_keys(key_files, data_dir), path, user, now)
+        try:
+            return upload(store, blobs, trusted_keys(key_files, data_dir), path, user, now)
+        except DomainError as exc:
+            text = str(exc).replace(str(path), shown).replace(str(tmp), "").replace(str(data_dir), "DATA")
+            raise type(exc)(text) from None
 
 
 def review(store: Store, pack_id: str, version: str, status: str, user: Principal, now: float) -> dict[str, Any]:
@@ -174,13 +213,16 @@ def review(store: Store, pack_id: str, version: str, status: str, user: Principa
         return get_row(db, pack_id, version)
 
 
-def require_deployable(db: Database, pack_id: str, version: str | None) -> None:
-    """Only approved packs may be planned onto exhibits; Conflict with the reason otherwise."""
+def require_deployable(db: Database, pack_id: str, version: str | None, region: str | None = None) -> None:
+    """Only approved packs usable in `region` may be planned there; NotFound/Conflict with the reason otherwise."""
     if version:
-        row = db.execute("SELECT status FROM packs WHERE id = ? AND version = ?", [pack_id, version]).fetchone()
-        if row is None:
-            raise NotFound(f"no pack {pack_id} {version}")
+        row = db.execute("SELECT status, region FROM packs WHERE id = ? AND version = ?", [pack_id, version]).fetchone()
+        if row is None or (region is not None and not usable_in(row[1], region)):
+            raise NotFound(f"no pack {pack_id} {version}" + (f" usable in {region or 'the country'}" if row else ""))
         if row[0] != "approved":
             raise Conflict(f"{pack_id} {version} is {row[0]}; only approved packs can be deployed")
+    elif region is not None:
+        if resolve(db, pack_id, None, region) is None:
+            raise Conflict(f"pack {pack_id} has no approved version usable in {region or 'the country'}")
     elif not db.execute("SELECT 1 FROM packs WHERE id = ? AND status = 'approved'", [pack_id]).fetchone():
         raise Conflict(f"pack {pack_id} has no approved version")

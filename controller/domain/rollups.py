@@ -151,7 +151,8 @@ def event_counts(kind: str, data: dict[str, Any]) -> dict[str, float]:
         counts["interactions"] = 1
     elif kind == EventType.RATING and data.get("value") in ("up", "down"):
         counts[f"rating_{data['value']}"] = 1
-    elif kind == EventType.FOOTFALL:
+    elif kind == EventType.FOOTFALL and data.get("direction", "in") == "in":
+        # Passers-by are entries only: a visitor who leaves is not a second passer-by.
         count = number(data.get("count"))
         counts["footfall"] = int(count) if count is not None and count >= 0 else 1
     return counts

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from controller.domain import attribution, audit, venues
+from controller.domain import attribution, audit, fleet, venues
 from controller.domain.auth import Principal
 from controller.domain.packs import require_deployable
 from controller.errors import Conflict, Invalid, NotFound
@@ -25,14 +25,37 @@ def view(row: dict[str, Any], tz: str) -> dict[str, Any]:
     }
 
 
-def _check_free(db: Database, exhibit: str, starts: float, ends: float, tz: str, ignore: int | None = None) -> None:
+def _require_plannable(db: Database, user: Principal, exhibit: str, now: float, tz: str) -> None:
+    """Only an exhibit the caller may see, and whose owning region is theirs, can be planned by them."""
+    row = db.execute("SELECT region FROM exhibits WHERE id = ?", [exhibit]).fetchone()
+    if row is None:
+        raise NotFound(f"no exhibit {exhibit!r}")
+    fleet.get_exhibit(db, user, exhibit, now, tz)  # NotFound outside the caller's view: existence does not leak
+    if row[0]:
+        user.require("technician", row[0])  # a loan in is planned by whoever owns the exhibit
+
+
+def _check_free(
+    db: Database,
+    exhibit: str,
+    starts: float,
+    ends: float,
+    tz: str,
+    ignore: int | None = None,
+    user: Principal | None = None,
+) -> None:
     if ends <= starts:
         raise Invalid("a stay must end after it starts")
     clash = db.execute(
-        "SELECT id, venue, starts, ends FROM rotations WHERE exhibit = ? AND starts < ? AND ends > ? AND id IS NOT ?"
-        " ORDER BY starts LIMIT 1",
+        "SELECT r.id, r.venue, r.starts, r.ends, v.region FROM rotations r JOIN venues v ON v.id = r.venue"
+        " WHERE r.exhibit = ? AND r.starts < ? AND r.ends > ? AND r.id IS NOT ? ORDER BY r.starts LIMIT 1",
         [exhibit, ends, starts, ignore],
     ).fetchone()
+    if clash and user is not None and not user.sees(clash[4]):
+        # Another region's plan: say that it clashes, not where or when the exhibit will be.
+        raise Conflict(
+            f"{exhibit} is already planned elsewhere at that time; an exhibit can stand at one venue at a time"
+        )
     if clash:
         raise Conflict(
             f"{exhibit} is already planned at {clash[1]} from {iso(clash[2], tz)} to {iso(clash[3], tz)}"
@@ -68,12 +91,11 @@ def create(
     """Plan a stay; refused (409) when it overlaps another stay of the same exhibit."""
     venue = venues.get(db, user, data["venue"])
     user.require("technician", venue["region"])
-    if not db.execute("SELECT 1 FROM exhibits WHERE id = ?", [data["exhibit"]]).fetchone():
-        raise NotFound(f"no exhibit {data['exhibit']!r}")
-    _check_free(db, data["exhibit"], starts, ends, tz)
+    _require_plannable(db, user, data["exhibit"], now, tz)
+    _check_free(db, data["exhibit"], starts, ends, tz, user=user)
     pack = data.get("pack") or {}
     if pack:
-        require_deployable(db, pack["id"], pack.get("version"))
+        require_deployable(db, pack["id"], pack.get("version"), venue["region"])
     stay_id = (
         db.table("rotations")
         .insert(
@@ -103,7 +125,7 @@ def reschedule(
     user.require("technician", row["region"])
     new_starts = row["starts"] if starts is None else starts
     new_ends = row["ends"] if ends is None else ends
-    _check_free(db, row["exhibit"], new_starts, new_ends, tz, ignore=stay)
+    _check_free(db, row["exhibit"], new_starts, new_ends, tz, ignore=stay, user=user)
     db.table("rotations").update(stay, {"starts": new_starts, "ends": new_ends})
     audit.record(
         db,
@@ -127,7 +149,7 @@ def set_pack(
     row = get(db, user, stay)
     user.require("technician", row["region"])
     if pack:
-        require_deployable(db, pack["id"], pack.get("version"))
+        require_deployable(db, pack["id"], pack.get("version"), row["region"])
     db.table("rotations").update(stay, {"pack_id": (pack or {}).get("id"), "pack_version": (pack or {}).get("version")})
     audit.record(
         db, now, user.id, "rotation.pack", f"stay #{stay}", {"exhibit": row["exhibit"], "pack": pack}, row["region"]

@@ -38,10 +38,10 @@ def list_venues(db: Database, principal: Principal) -> list[dict[str, Any]]:
     return [view(r) for r in db.query("SELECT * FROM venues ORDER BY region, id") if principal.sees(r["region"])]
 
 
-def _pack_fields(db: Database, pack: dict[str, Any] | None) -> dict[str, Any]:
+def _pack_fields(db: Database, pack: dict[str, Any] | None, region: str) -> dict[str, Any]:
     if not pack:
         return {"default_pack_id": None, "default_pack_version": None}
-    require_deployable(db, pack["id"], pack.get("version"))
+    require_deployable(db, pack["id"], pack.get("version"), region)
     return {"default_pack_id": pack["id"], "default_pack_version": pack.get("version")}
 
 
@@ -61,7 +61,7 @@ def create(db: Database, user: Principal, data: dict[str, Any], now: float) -> d
         "region": region,
         "opening_hours": json.dumps(check_opening_hours(data.get("opening_hours"))),
         "created": now,
-        **_pack_fields(db, data.get("default_pack")),
+        **_pack_fields(db, data.get("default_pack"), region),
     }
     db.table("venues").insert(row, pk="id")
     audit.record(db, now, user.id, "venue.create", row["id"], data, region)
@@ -83,7 +83,7 @@ def update(db: Database, user: Principal, venue: str, data: dict[str, Any], now:
     if "opening_hours" in data and data["opening_hours"] is not None:
         updates["opening_hours"] = json.dumps(check_opening_hours(data["opening_hours"]))
     if "default_pack" in data:
-        updates.update(_pack_fields(db, data["default_pack"]))
+        updates.update(_pack_fields(db, data["default_pack"], updates.get("region", row["region"])))
     if updates:
         db.table("venues").update(venue, updates)
     audit.record(db, now, user.id, "venue.update", venue, data, updates.get("region", row["region"]))

@@ -19,25 +19,30 @@ from controller.domain.rollups import (
     event_counts,
     media_play,
 )
+from controller.ingest.storage import StorageUnavailable, is_storage_error
 from controller.store.db import Store
 from kepu_contracts.clock import Clock
 from kepu_contracts.events import EventType
+from kepu_contracts.limits import BATCH_MAX_BYTES, FOOTFALL_MAX_COUNT, INT64_MAX
 from kepu_contracts.messages import ack as ack_payload
-from kepu_contracts.messages import number
+from kepu_contracts.messages import number, parse_health, parse_pack_brief, parse_reported, parse_state
 from kepu_contracts.protocol import (
+    NEVER_RETAINED,
     ProtocolError,
     decode,
     encode,
     exhibit_topic,
     parse_event_batch,
     parse_topic,
+    unstorable,
     validate_event,
-    venue_topic,
 )
 
 log = logging.getLogger(__name__)
 
-MAX_QUARANTINED_PAYLOAD = 64_000  # keep enough to debug, not enough to fill the disk
+MAX_QUARANTINED_PAYLOAD = 16_000  # keep enough to debug, not enough to fill the disk
+QUARANTINE_MAX_ROWS = 5_000  # the newest are kept; older ones are dropped and counted
+STATUS_MAX_BYTES = 64 * 1024  # state, health, reported, command_results: small documents
 
 
 @dataclass(frozen=True)
@@ -70,17 +75,27 @@ class Ingester:
         self.tz = tz
         self.on_new_exhibit = on_new_exhibit
 
-    def handle(self, topic: str, raw: bytes) -> Outcome:
+    def handle(self, topic: str, raw: bytes, retained: bool = False) -> Outcome:
         """Process a message; malformed input is quarantined and counted, never raised."""
         outcome = Outcome()
         try:
             parts = parse_topic(topic)
             if parts.kind == "venues":
-                if parts.channel != "footfall":
-                    return outcome  # our own footfall_ack echoes, if subscribed broadly
-                self._batch(topic, raw, parts.ident, "venue", outcome)
-            elif parts.channel == "events":
-                self._batch(topic, raw, parts.ident, "exhibit", outcome)
+                # Retired: any device could write (and ack away) any venue's footfall there.
+                if parts.channel == "footfall":
+                    raise ProtocolError("venue footfall topics are retired: use kepu/v1/exhibits/{id}/footfall")
+                return outcome
+            if retained and parts.channel in NEVER_RETAINED and raw:
+                # A retained batch would be replayed at every restart: never ingest it, and clear it.
+                outcome.outgoing.append(Outgoing(topic, b"", retain=True))
+                raise ProtocolError(f"retained publish on {parts.channel} ignored (and cleared)")
+            if retained and not raw:
+                return outcome  # the clearing message itself
+            limit = BATCH_MAX_BYTES if parts.channel in ("events", "footfall") else STATUS_MAX_BYTES
+            if len(raw) > limit:
+                raise ProtocolError(f"{parts.channel} message of {len(raw):,} bytes is over the {limit:,}-byte cap")
+            if parts.channel in ("events", "footfall"):
+                self._batch(topic, raw, parts.ident, parts.channel, outcome)
             elif parts.channel in ("state", "health", "reported", "command_results"):
                 self._status(parts.ident, parts.channel, raw, outcome)
             else:
@@ -88,7 +103,10 @@ class Ingester:
         except ProtocolError as exc:
             self._reject(topic, raw, str(exc))
             outcome.rejected += 1
-        except Exception:  # the loop must survive anything a device sends
+        except Exception as exc:  # the loop must survive anything a device sends
+            if is_storage_error(exc):
+                # Not the message's fault: nothing is acked or quarantined; the caller retries it.
+                raise StorageUnavailable(str(exc)) from exc
             log.exception("ingest failed for %s", topic)
             self._reject(topic, raw, "internal error while ingesting (see the controller log)")
             outcome.rejected += 1
@@ -99,38 +117,32 @@ class Ingester:
 
     # -- batches ---------------------------------------------------------------
 
-    def _batch(self, topic: str, raw: bytes, ident: str, id_field: str, outcome: Outcome) -> None:
+    def _batch(self, topic: str, raw: bytes, exhibit: str, channel: str, outcome: Outcome) -> None:
         payload = decode(raw)
-        batch = parse_event_batch(payload, ident, id_field)
+        batch = parse_event_batch(payload, exhibit, "exhibit")
         now = self.clock.now()
-        seqs = [e["seq"] for e in batch.events if isinstance(e, dict) and _is_int(e.get("seq")) and e["seq"] > 0]
+        seqs = [
+            e["seq"]
+            for e in batch.events
+            if isinstance(e, dict) and _is_int(e.get("seq")) and 0 < e["seq"] <= INT64_MAX
+        ]
         bad: list[tuple[Any, str]] = []
         with self.store.write() as db:
-            if id_field == "exhibit":
-                self._touch(db, ident, now, outcome)
-                exhibit, fixed_venue = ident, None
-            else:
-                source = payload.get("exhibit")
-                exhibit = source if isinstance(source, str) and source else f"door:{ident}"
-                fixed_venue = ident
-            itinerary = Itinerary.load(db, exhibit) if fixed_venue is None else None
+            self._touch(db, exhibit, now, outcome)
+            itinerary = Itinerary.load(db, exhibit)
             pack = _current_pack(db, exhibit)
             delta = RollupDelta(self.tz)
             goals = _goal_scenes(db)
             for event in batch.events:
                 reason = validate_event(event)
+                venue = (itinerary.venue_at(event["ts"]) or "") if reason is None else ""
+                if reason is None and (channel == "footfall" or event["type"] == EventType.FOOTFALL):
+                    reason = _footfall_problem(event, venue)
                 if reason:
                     bad.append((event, reason))
                     continue
-                if fixed_venue is not None:
-                    venue = fixed_venue
-                else:
-                    assert itinerary is not None  # loaded above whenever there is no fixed venue
-                    venue = itinerary.venue_at(event["ts"]) or ""
                 event_pack = event.get("data", {}).get("pack") if isinstance(event.get("data"), dict) else None
                 event_pack = event_pack if isinstance(event_pack, str) else pack
-                if id_field == "venue" and event["type"] != EventType.FOOTFALL:
-                    event = {**event, "type": "footfall"}
                 if self._insert(db, exhibit, venue, event_pack, event, now):
                     outcome.stored += 1
                     self._roll(db, delta, exhibit, venue, event_pack, event, goals)
@@ -144,14 +156,10 @@ class Ingester:
             log.warning("%s: %d malformed events quarantined (first: %s)", topic, len(bad), bad[0][1])
         if seqs:
             # Bad events are acked too: they are quarantined here, and resending them cannot fix them.
+            # The ack goes to the sender's own topic: no other exhibit hears it.
+            ack_channel = "ack" if channel == "events" else "footfall_ack"
             ack = ack_payload(batch.batch, min(seqs), max(seqs))
-            if id_field == "exhibit":
-                ack_topic = exhibit_topic(ident, "ack")
-            else:
-                # Every exhibit at the venue hears this topic: name the sender so only it deletes rows.
-                ack_topic = venue_topic(ident, "footfall_ack")
-                ack["exhibit"] = exhibit
-            outcome.outgoing.append(Outgoing(ack_topic, encode(ack)))
+            outcome.outgoing.append(Outgoing(exhibit_topic(exhibit, ack_channel), encode(ack)))
 
     def _insert(self, db: Database, exhibit: str, venue: str, pack: str, e: dict[str, Any], now: float) -> bool:
         cur = db.conn.execute(
@@ -218,28 +226,29 @@ class Ingester:
         if channel == "state" and raw == b"":
             return  # a cleared retained message
         payload = decode(raw)
+        problem = unstorable(payload)
+        if problem:
+            raise ProtocolError(f"{channel} message {problem}")
         now = self.clock.now()
         with self.store.write() as db:
             row = self._touch(db, exhibit, now, outcome)
             doc = json.dumps(payload, ensure_ascii=False)
             if channel == "state":
-                online = payload.get("online")
-                if not isinstance(online, bool):
-                    raise ProtocolError("state needs a boolean 'online'")
-                self._set_online(db, exhibit, row, online, now)
-                pack = payload.get("pack")
+                state = parse_state(payload)
+                self._set_online(db, exhibit, row, state.online, now)
                 updates: dict[str, Any] = {"state": doc}
-                if isinstance(pack, dict):
-                    updates["pack_id"], updates["pack_version"] = pack.get("id"), pack.get("version")
+                if state.pack is not None:
+                    updates["pack_id"], updates["pack_version"] = state.pack.id, state.pack.version
                 db.table("exhibits").update(exhibit, updates)
             elif channel == "health":
                 db.table("exhibits").update(exhibit, {"health": doc})
-                health_history.record(db, exhibit, payload, now)
+                health_history.record(db, exhibit, parse_health(payload), now)
             elif channel == "reported":
                 updates = {"reported": doc}
-                pack = payload.get("pack") or payload.get("installed")
-                if isinstance(pack, dict) and isinstance(pack.get("id"), str):
-                    updates["pack_id"], updates["pack_version"] = pack.get("id"), pack.get("version")
+                reported = parse_reported(payload)
+                pack = reported.installed or parse_pack_brief(payload.get("pack"))
+                if pack is not None:
+                    updates["pack_id"], updates["pack_version"] = pack.id, pack.version
                 db.table("exhibits").update(exhibit, updates)
             elif channel == "command_results":
                 command = payload.get("id")
@@ -280,8 +289,13 @@ class Ingester:
 
     def _reject(self, topic: str, raw: bytes, reason: str) -> None:
         log.warning("rejected message on %s: %s", topic, reason)
-        with self.store.write() as db:
-            _quarantine(db, topic, reason, raw, self.clock.now())
+        try:
+            with self.store.write() as db:
+                _quarantine(db, topic, reason, raw, self.clock.now())
+        except Exception as exc:
+            if is_storage_error(exc):
+                raise StorageUnavailable(str(exc)) from exc  # retried later, and quarantined then
+            log.exception("could not quarantine a message on %s", topic)
 
 
 def _quarantine(db: Database, topic: str, reason: str, payload: Any, now: float) -> None:
@@ -289,13 +303,46 @@ def _quarantine(db: Database, topic: str, reason: str, payload: Any, now: float)
         text = payload.decode("utf-8", errors="replace")
     else:
         text = json.dumps(payload, ensure_ascii=False, default=str)
-    db.conn.execute(
+    cur = db.conn.execute(
         "INSERT INTO quarantine (received, topic, reason, payload) VALUES (?,?,?,?)",
-        (now, topic, reason, text[:MAX_QUARANTINED_PAYLOAD]),
+        (now, topic, reason[:1000], text[:MAX_QUARANTINED_PAYLOAD]),
     )
+    _count(db, "rejected", 1)
+    # Bounded: a device that only sends garbage must not fill the disk. The newest rows are kept.
+    dropped = db.conn.execute(
+        "DELETE FROM quarantine WHERE id <= ?", ((cur.lastrowid or 0) - QUARANTINE_MAX_ROWS,)
+    ).rowcount
+    if dropped:
+        _count(db, "quarantine_dropped", dropped)
+
+
+def _count(db: Database, name: str, n: int) -> None:
     db.conn.execute(
-        "INSERT INTO counters (name, value) VALUES ('rejected', 1) ON CONFLICT(name) DO UPDATE SET value = value + 1"
+        "INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = value + ?",
+        (name, n, n),
     )
+
+
+def _footfall_problem(event: dict[str, Any], venue: str) -> str | None:
+    """Why a door count cannot be stored, or None: the venue is where the exhibit stood, the count is sane.
+
+    The venue an event names (`data.venue`, set when it was counted) must be where the exhibit's
+    rotations put it at that instant; the batch's `venue` is only where the agent is now.
+    """
+    if event["type"] != EventType.FOOTFALL:
+        return "only footfall events travel on the footfall channel"
+    if not venue:
+        return "the exhibit stood at no venue at that time (in transit): a door count needs a venue"
+    data = event.get("data") or {}
+    said = data.get("venue")
+    if said is not None and said != venue:
+        return f"door count claims venue {said!r}, but the exhibit stood at {venue!r} then"
+    count = data.get("count", 1)
+    if not _is_int(count) or not 0 <= count <= FOOTFALL_MAX_COUNT:
+        return f"door count must be an integer from 0 to {FOOTFALL_MAX_COUNT:,}"
+    if data.get("direction", "in") not in ("in", "out"):
+        return "door count direction must be 'in' or 'out'"
+    return None
 
 
 def _current_pack(db: Database, exhibit: str) -> str:

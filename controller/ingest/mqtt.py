@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import logging
+import queue
 import threading
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import paho.mqtt.client as mqtt
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from controller.ingest.ingester import Outcome, Outgoing
-from kepu_contracts.protocol import ROOT, exhibit_subscription, parse_broker_url
+from controller.ingest.storage import StorageHealth, StorageUnavailable
+from kepu_contracts.protocol import exhibit_subscription, parse_broker_url
 
 log = logging.getLogger(__name__)
 
@@ -19,20 +26,56 @@ SUBSCRIPTIONS = [
     exhibit_subscription("health"),
     exhibit_subscription("reported"),
     exhibit_subscription("command_results"),
-    f"{ROOT}/venues/+/footfall",
+    exhibit_subscription("footfall"),
 ]
+# Kept across restarts (an exhibit's batches queue at the broker while we are down): the
+# MQTT 5 form of MQTT 3's clean_session=False.
+SESSION_EXPIRY = 0xFFFFFFFF
+# At most this many delivered-but-unacked messages: while the store cannot be written, the rest
+# wait at the broker (persisted there), not in our memory.
+RECEIVE_MAXIMUM = 64
+RETRY_FIRST, RETRY_MAX = 0.5, 30.0  # seconds between attempts on a storage error (doubling)
+
+
+_STOPPED = object()
+
+
+@dataclass(frozen=True)
+class Delivery:
+    topic: str
+    payload: bytes
+    retained: bool
+    mid: int
+    qos: int
 
 
 class MqttBridge:
     """Keeps one paho client connected; subscriptions are (re)made in on_connect so they survive reconnects."""
 
-    def __init__(self, url: str, handler: Callable[[str, bytes], Outcome], client_id: str = "kepu-controller"):
+    def __init__(
+        self,
+        url: str,
+        handler: Callable[[str, bytes, bool], Outcome],
+        client_id: str = "kepu-controller",
+        storage: StorageHealth | None = None,
+    ) -> None:
         self.url = parse_broker_url(url)
+        # With `use_username_as_clientid` (our broker config) the broker names the session after
+        # the username anyway; asking for the same id keeps the persistent session one and the same.
+        client_id = self.url.username or client_id
         self.handler = handler
+        self.storage = storage or StorageHealth()
+        # paho's network thread only queues; one worker handles messages in order, so a slow or
+        # failing store never blocks (or kills) the connection, and PUBACK waits for the commit.
+        self._deliveries: queue.Queue[Delivery | None] = queue.Queue()
+        self._stopping = threading.Event()
+        self._worker = threading.Thread(target=self._work, name="kepu-ingest", daemon=True)
         self.connected = threading.Event()
         self.subscribed = threading.Event()  # set once the broker confirmed our subscriptions
+        # MQTT 5 for "retain as published": a retained batch is told apart from a live one, even when
+        # it arrives while we are subscribed, so it can be ignored instead of replayed at every restart.
         self.client = mqtt.Client(
-            mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=False, protocol=mqtt.MQTTv311
+            mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5, manual_ack=True
         )
         if self.url.username:
             self.client.username_pw_set(self.url.username, self.url.password)
@@ -48,13 +91,21 @@ class MqttBridge:
 
     def start(self, timeout: float = 10.0) -> MqttBridge:
         """Connect in the background; wait up to `timeout` for the first connection."""
-        self.client.connect_async(self.url.host, self.url.port, keepalive=30)
+        properties = Properties(PacketTypes.CONNECT)
+        properties.SessionExpiryInterval = SESSION_EXPIRY
+        properties.ReceiveMaximum = RECEIVE_MAXIMUM
+        self.client.connect_async(self.url.host, self.url.port, keepalive=30, clean_start=False, properties=properties)
+        self._worker.start()
         self.client.loop_start()
         if not self.subscribed.wait(timeout):
             log.warning("MQTT broker %s:%s not reachable yet; retrying in the background", self.url.host, self.url.port)
         return self
 
     def stop(self) -> None:
+        self._stopping.set()
+        self._deliveries.put(None)
+        if self._worker.is_alive():
+            self._worker.join(timeout=10)
         self.client.disconnect()
         self.client.loop_stop()
 
@@ -66,7 +117,8 @@ class MqttBridge:
         if reason_code.is_failure:
             log.error("MQTT connection refused: %s", reason_code)
             return
-        client.subscribe([(topic, 1) for topic in SUBSCRIPTIONS])
+        options = SubscribeOptions(qos=1, retainAsPublished=True)
+        client.subscribe([(topic, options) for topic in SUBSCRIPTIONS])
         self.connected.set()
 
     def _on_subscribe(self, client, userdata, mid, reason_codes, properties) -> None:
@@ -79,7 +131,46 @@ class MqttBridge:
             log.warning("MQTT disconnected (%s); reconnecting", reason_code)
 
     def _on_message(self, client, userdata, message) -> None:
-        outcome = self.handler(message.topic, message.payload)
-        # The handler returns only after its transaction committed: acks are never early.
-        for out in outcome.outgoing:
-            self.publish(out)
+        delivery = Delivery(message.topic, bytes(message.payload), bool(message.retain), message.mid, message.qos)
+        self._deliveries.put(delivery)
+        self.storage.set_pending(self._deliveries.qsize())
+
+    def _work(self) -> None:
+        while not self._stopping.is_set():
+            delivery = self._deliveries.get()
+            if delivery is None:
+                return
+            outcome = self._handle(delivery)
+            if outcome is _STOPPED:
+                return  # not acked: the broker redelivers it to our next session
+            # The handler returns only after its transaction committed: acks are never early.
+            if isinstance(outcome, Outcome):
+                for out in outcome.outgoing:
+                    self.publish(out)
+            self.client.ack(delivery.mid, delivery.qos)
+            self.storage.set_pending(self._deliveries.qsize())
+
+    def _handle(self, delivery: Delivery) -> Outcome | object | None:
+        """Handle one message, retrying with backoff while the store cannot be written."""
+        delay = RETRY_FIRST
+        while True:
+            try:
+                outcome = self.handler(delivery.topic, delivery.payload, delivery.retained)
+            except StorageUnavailable as exc:
+                if not self.storage.report().ok and self.storage.report().failures % 10:
+                    log.debug("store still unavailable: %s", exc)
+                else:
+                    log.error("cannot store ingest (%s); holding messages and retrying", exc)
+                self.storage.failed(exc, time.time())
+                self.storage.set_pending(self._deliveries.qsize() + 1)
+                if self._stopping.wait(delay):
+                    return _STOPPED
+                delay = min(delay * 2, RETRY_MAX)
+                continue
+            except Exception:  # nothing a device sends may stop the worker
+                log.exception("ingest failed for %s", delivery.topic)
+                return None
+            if not self.storage.report().ok:
+                log.warning("store writable again; ingest resumed")
+            self.storage.succeeded(time.time())
+            return outcome

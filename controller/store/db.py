@@ -10,7 +10,42 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from controller.errors import DomainError
 from controller.store.schema import migrations
+
+
+class StoreUnusable(DomainError):
+    """The database file exists but cannot be used as it is; the message says what to do."""
+
+    status = 503
+
+
+_WHAT_TO_DO = (
+    "Stop the controller, move the file aside and restore the latest backup into its place"
+    " (or remove it to start an empty controller, losing its data)."
+)
+
+
+def check_file(path: Path) -> None:
+    """Refuse an existing file that is empty, not SQLite, truncated or corrupted (a missing file is a new store)."""
+    if not path.exists():
+        return
+    if path.stat().st_size == 0:
+        raise StoreUnusable(
+            f"{path} is empty (0 bytes): it is not treated as a new controller, since an empty file usually"
+            f" means a failed copy or restore. {_WHAT_TO_DO}"
+        )
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)) as conn:
+            rows = conn.execute("PRAGMA quick_check").fetchall()
+    except sqlite3.DatabaseError as exc:
+        raise StoreUnusable(f"{path} is not a usable SQLite database ({exc}). {_WHAT_TO_DO}") from None
+    problems = [r[0] for r in rows if r[0] != "ok"]
+    if problems:
+        raise StoreUnusable(
+            f"{path} is damaged: the integrity check found {len(problems)} problem(s), first: {problems[0]}."
+            f" {_WHAT_TO_DO}"
+        )
 
 
 class Store:
@@ -18,15 +53,29 @@ class Store:
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # Private by default: the database holds visitor data and token hashes.
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        check_file(self.path)
         self._local = threading.local()
         # One writer at a time inside this process: WAL readers never block, and writers never
         # meet SQLITE_BUSY half-way through a deferred transaction.
         self._write_lock = threading.RLock()
         self._all: list[sqlite3.Connection] = []
         self._all_lock = threading.Lock()
-        with self._write_lock:
-            migrations.apply(self.db)
+        try:
+            with self._write_lock:
+                migrations.apply(self.db)
+            # SQLite creates its -wal and -shm files with the database file's mode.
+            for suffix in ("", "-wal", "-shm"):
+                side = Path(f"{self.path}{suffix}")
+                if side.exists() and side.stat().st_mode & 0o077:
+                    with contextlib.suppress(OSError):
+                        side.chmod(0o600)
+        except sqlite3.DatabaseError as exc:
+            self.close()
+            if "full" in str(exc) or "locked" in str(exc):
+                raise
+            raise StoreUnusable(f"{self.path} could not be opened ({exc}). {_WHAT_TO_DO}") from None
 
     def _connect(self) -> Database:
         conn = sqlite3.connect(self.path, timeout=30, check_same_thread=False)

@@ -292,6 +292,23 @@ def m005_pack_questions(db: Database) -> None:
 
 
 @migrations()
+def m006_dashboard_sessions(db: Database) -> None:
+    """Server-side dashboard sessions: the cookie holds a random secret (stored hashed), never the API token."""
+    db.executescript(
+        """
+        CREATE TABLE sessions (
+            hash TEXT PRIMARY KEY,
+            token_hash TEXT NOT NULL,
+            created REAL NOT NULL,
+            expires REAL NOT NULL,
+            revoked REAL
+        );
+        CREATE INDEX sessions_token ON sessions(token_hash);
+        """
+    )
+
+
+@migrations()
 def m009_proof_of_play(db: Database) -> None:
     """Proof of play: plays, completed plays and seconds shown, by item × exhibit × venue × pack × hour."""
     db.executescript(

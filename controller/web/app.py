@@ -13,9 +13,12 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from controller.core import Controller
+from controller.domain.sessions import LoginThrottle
 from controller.errors import DomainError
 from controller.settings import Settings
 from controller.web.api import ROUTERS
+from controller.web.bodies import BodyGuard
+from controller.web.headers import SecurityHeaders
 from kepu_contracts.clock import Clock
 
 HERE = Path(__file__).resolve().parent
@@ -46,6 +49,9 @@ def create_app(
     )
     app.state.controller = core
     app.state.settings = settings
+    app.state.login_throttle = LoginThrottle()
+    app.add_middleware(BodyGuard, controller=core)
+    app.add_middleware(SecurityHeaders)  # outermost: refusals carry the headers too
 
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> JSONResponse:

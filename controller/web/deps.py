@@ -9,9 +9,10 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlite_utils import Database
 
 from controller.core import Controller
+from controller.domain import sessions
 from controller.domain.auth import Principal, authenticate
 
-COOKIE = "kepu_token"
+COOKIE = "kepu_session"  # a server-side session (controller.domain.sessions), never the API token
 _bearer = HTTPBearer(auto_error=False, description="An API token, the admin token or an exhibit's device token")
 
 
@@ -30,12 +31,8 @@ DbDep = Annotated[Database, Depends(get_db)]
 
 
 def token_from(request: Request, credentials: HTTPAuthorizationCredentials | None) -> str | None:
-    """The bearer token, or for reads only the dashboard's login cookie (writes need the header: no CSRF)."""
-    if credentials is not None:
-        return credentials.credentials
-    if request.method in ("GET", "HEAD"):
-        return request.cookies.get(COOKIE)
-    return None
+    """The bearer token (the dashboard's session cookie is checked separately, for reads only)."""
+    return credentials.credentials if credentials is not None else None
 
 
 def current_principal(
@@ -43,7 +40,14 @@ def current_principal(
     controller: ControllerDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    return authenticate(controller.store.db, token_from(request, credentials), controller.settings.admin_token)
+    token = token_from(request, credentials)
+    settings = controller.settings
+    if token is None and request.method in ("GET", "HEAD") and request.cookies.get(COOKIE):
+        # Reads with the dashboard's session (writes need the header: no CSRF).
+        return sessions.principal_for(
+            controller.store.db, request.cookies.get(COOKIE), controller.clock.now(), settings.admin_token
+        )
+    return authenticate(controller.store.db, token, settings.admin_token)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

@@ -28,7 +28,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 class FakeController:
-    """Subscribes to every exhibit's events and every venue's footfall; stores and acks."""
+    """Subscribes to every exhibit's events and footfall; stores and acks (on the sender's own topics)."""
 
     def __init__(self, url: str, db_path: Path, ack: bool = True):
         self.db_path = db_path
@@ -62,7 +62,7 @@ class FakeController:
         self.db.close()
 
     def _on_connect(self, client, userdata, flags, reason_code, properties):
-        client.subscribe([("kepu/v1/exhibits/+/events", 1), ("kepu/v1/venues/+/footfall", 1)])
+        client.subscribe([("kepu/v1/exhibits/+/events", 1), ("kepu/v1/exhibits/+/footfall", 1)])
         self.connected.set()
 
     def _on_message(self, client, userdata, msg):
@@ -83,11 +83,8 @@ class FakeController:
                 return
         seqs = [e["seq"] for e in events]
         body = ack_payload(payload["batch"], min(seqs), max(seqs))
-        if stream == "events":
-            topic = f"kepu/v1/exhibits/{parts.ident}/ack"
-        else:
-            topic = f"kepu/v1/venues/{parts.ident}/footfall_ack"
-            body["exhibit"] = payload["exhibit"]
+        channel = "ack" if stream == "events" else "footfall_ack"
+        topic = f"kepu/v1/exhibits/{parts.ident}/{channel}"
         client.publish(topic, encode(body), qos=1)
 
     def ids(self, stream: str = "events") -> set[str]:

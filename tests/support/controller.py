@@ -192,3 +192,10 @@ def session_events(
 
 def batch(exhibit: str, events: list[dict]) -> dict:
     return {"exhibit": exhibit, "batch": uuid.uuid4().hex, "events": events}
+
+
+def session_cookies(base_url: str, token: str) -> dict[str, str]:
+    """Log in as the dashboard does (POST /login) and return the session cookie it set."""
+    response = httpx.post(f"{base_url}/login", data={"token": token}, follow_redirects=False, timeout=20)
+    assert response.status_code == 303, response.text
+    return {"kepu_session": response.cookies["kepu_session"]}

@@ -106,7 +106,7 @@ def send_command(exhibit: str, body: CommandIn, controller: ControllerDep, user:
     return {
         "id": command["id"],
         "exhibit": exhibit,
-        "type": body.type,
+        "type": command["type"],
         "created": iso(controller.clock.now(), controller.settings.timezone),
         "result": None,
     }

@@ -46,14 +46,21 @@ def pack_reader(
 @router.get("/packs", summary="Every pack and its review status")
 def list_packs(controller: ControllerDep, user: CurrentUser) -> list[dict[str, Any]]:
     tz = controller.settings.timezone
-    return [packs.view(r, tz) for r in controller.store.db.query("SELECT * FROM packs ORDER BY id, uploaded_at")]
+    rows = controller.store.db.query("SELECT * FROM packs ORDER BY id, uploaded_at")
+    return [packs.view(r, tz) for r in rows if packs.readable_by(user, r["region"])]
 
 
 @router.post("/packs", status_code=201, summary="Upload a signed .kpack (technician); it starts as a draft")
 def upload_pack(file: UploadFile, response: Response, controller: ControllerDep, user: CurrentUser) -> dict[str, Any]:
     settings = controller.settings
     row, created = packs.upload_stream(
-        controller.store, settings.data_dir, settings.trusted_keys, file.file, user, controller.clock.now()
+        controller.store,
+        settings.data_dir,
+        settings.trusted_keys,
+        file.file,
+        user,
+        controller.clock.now(),
+        file.filename,
     )
     if not created:
         response.status_code = 200
@@ -62,7 +69,10 @@ def upload_pack(file: UploadFile, response: Response, controller: ControllerDep,
 
 @router.get("/packs/{pack_id}/{version}", summary="One pack version")
 def get_pack(pack_id: str, version: str, controller: ControllerDep, user: CurrentUser) -> dict[str, Any]:
-    return packs.view(packs.get_row(controller.store.db, pack_id, version), controller.settings.timezone)
+    row = packs.get_row(controller.store.db, pack_id, version)
+    if not packs.readable_by(user, row["region"]):
+        raise NotFound(f"no pack {pack_id} {version}")  # another region's pack: not even its existence
+    return packs.view(row, controller.settings.timezone)
 
 
 @router.post("/packs/{pack_id}/{version}/review", summary="Approve or retire a pack (reviewer)")

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from controller.domain import users
+from controller.domain import ingest_scope, users
 from controller.web.api.models import Body, Deleted
 from controller.web.deps import ControllerDep, CurrentUser
 from kepu_contracts.times import iso
@@ -77,10 +77,36 @@ def ingest_health(
     controller: ControllerDep, user: CurrentUser, limit: Annotated[int, Query(ge=1, le=500)] = 20
 ) -> dict[str, Any]:
     user.require("technician")
-    db, tz = controller.store.db, controller.settings.timezone
-    rejected = db.execute("SELECT value FROM counters WHERE name = 'rejected'").fetchone()
-    quarantine = [
-        {**r, "received": iso(r["received"], tz)}
-        for r in db.query("SELECT * FROM quarantine ORDER BY id DESC LIMIT ?", [limit])
-    ]
-    return {"rejected": rejected[0] if rejected else 0, "quarantine": quarantine}
+    db, tz, now = controller.store.db, controller.settings.timezone, controller.clock.now()
+    if user.region == "":
+        rejected = db.execute("SELECT value FROM counters WHERE name = 'rejected'").fetchone()
+        dropped = db.execute("SELECT value FROM counters WHERE name = 'quarantine_dropped'").fetchone()
+        quarantine = [
+            {**r, "received": iso(r["received"], tz)}
+            for r in db.query("SELECT * FROM quarantine ORDER BY id DESC LIMIT ?", [limit])
+        ]
+    else:
+        # A region sees what its own exhibits sent (the rows are bounded, so this scan is too).
+        seen = ingest_scope.visible_exhibits(db, user, now, tz)
+        mine = [
+            r
+            for r in db.query("SELECT * FROM quarantine ORDER BY id DESC")
+            if ingest_scope.exhibit_of(r["topic"]) in seen
+        ]
+        rejected, dropped = (len(mine),), None
+        quarantine = [{**r, "received": iso(r["received"], tz)} for r in mine[:limit]]
+    storage = controller.storage.report()
+    return {
+        "rejected": rejected[0] if rejected else 0,
+        "quarantine": quarantine,
+        "quarantine_dropped": dropped[0] if dropped else 0,  # oldest rows removed to bound its size
+        # Can ingest write? While not, nothing is acked and messages wait (at the broker) to be retried.
+        "storage": {
+            "ok": storage.ok,
+            "error": storage.error,
+            "since": iso(storage.since, tz),
+            "failures": storage.failures,
+            "pending": storage.pending,
+            "last_ok": iso(storage.last_ok, tz),
+        },
+    }

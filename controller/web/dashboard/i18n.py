@@ -304,6 +304,12 @@ LABELS: dict[str, tuple[str, str]] = {
         "A signage screen's usage rate = minutes it played content within opening hours ÷ opening minutes; "
         "an interactive exhibit's = open hours with a visit ÷ open hours.",
     ),
+    # -- hardening (issue 11) --
+    "storage.down": (
+        "数据库无法写入，接收已暂停（未确认的数据会自动重试，无需重启）：",
+        "The database cannot be written; ingest is paused (unacknowledged data is retried by itself, no restart needed):",
+    ),
+    "storage.pending": ("等待中的消息", "messages waiting"),
 }
 
 

@@ -152,7 +152,13 @@ def upload_pack(
     def change() -> None:
         settings = controller.settings
         packs.upload_stream(
-            controller.store, settings.data_dir, settings.trusted_keys, file.file, user, controller.clock.now()
+            controller.store,
+            settings.data_dir,
+            settings.trusted_keys,
+            file.file,
+            user,
+            controller.clock.now(),
+            file.filename,
         )
 
     return act(request, "/packs", "pk.uploaded_ok", csrf, change, controller)

@@ -14,6 +14,8 @@ from controller.domain.metrics import summarise
 from controller.domain.opening import local_midnight, zone
 from controller.domain.stats import ROLLUPS_FROM, Filter
 from controller.store.schema import ROLLUP_COUNTERS
+from kepu_contracts import messages
+from kepu_contracts.protocol import ProtocolError
 
 
 def local_today(now: float, tz: str) -> date:
@@ -126,29 +128,39 @@ def fleet_rows(
         if region and not in_scope(region, where):
             continue
         row = db.execute("SELECT health, reported, state FROM exhibits WHERE id = ?", [exhibit["id"]]).fetchone()
-        health, reported, state = (_json(x) for x in row)
-        exhibit["health"] = health
-        exhibit["reported"] = reported
-        exhibit["state"] = state
+        # Typed at the edge: the templates see fields with defaults, never raw device JSON.
+        health, reported = _json(row[0]), _json(row[1])
+        exhibit["health"] = messages.parse_health(health) if health else None
+        exhibit["reported"] = messages.parse_reported(reported)
+        exhibit["state"] = _state(_json(row[2]))
         exhibit["counts"] = fleet.counts(db, exhibit["id"])
         exhibit["today"] = stats.totals(db, principal, Filter(start=today, end=today, exhibit=exhibit["id"]))[
             "sessions"
         ]
         exhibit["install"] = install_state(exhibit)
-        exhibit["showing_emergency"] = showing_emergency(reported)
+        exhibit["showing_emergency"] = exhibit["reported"].showing_emergency
         out.append(exhibit)
     return out
 
 
-def showing_emergency(reported: dict[str, Any]) -> Any:
+def showing_emergency(reported: dict[str, Any] | messages.Reported) -> str | None:
     """The broadcast the kiosk confirms on its screen (`emergency_shown`); older agents only say what they handed over."""
-    return reported["emergency_shown"] if "emergency_shown" in reported else reported.get("emergency")
+    typed = reported if isinstance(reported, messages.Reported) else messages.parse_reported(reported)
+    return typed.showing_emergency
+
+
+def _state(payload: dict[str, Any]) -> messages.State | None:
+    try:
+        return messages.parse_state(payload)
+    except ProtocolError:
+        return None
 
 
 def install_state(exhibit: dict[str, Any]) -> dict[str, Any]:
     """installed / installing / failed for the desired pack, with the last install's reason."""
     desired = exhibit.get("desired_pack") or None
-    last = (exhibit.get("reported") or {}).get("last_install") or None
+    reported = exhibit.get("reported")
+    last = reported.last_install if isinstance(reported, messages.Reported) else None
     current = exhibit.get("pack") or None
     if desired is None:
         state = None
@@ -156,9 +168,10 @@ def install_state(exhibit: dict[str, Any]) -> dict[str, Any]:
         state = "installed"
     elif (
         last
-        and (last.get("pack") or {}).get("id") == desired.get("id")
-        and (last.get("pack") or {}).get("version") == desired.get("version")
-        and last.get("result") != "ok"
+        and last.pack is not None
+        and last.pack.id == desired.get("id")
+        and last.pack.version == desired.get("version")
+        and last.result != "ok"
     ):
         state = "failed"
     else:

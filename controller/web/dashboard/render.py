@@ -16,7 +16,8 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 from markupsafe import Markup
 
-from controller.domain.auth import ROLES, Principal, authenticate
+from controller.domain import sessions
+from controller.domain.auth import ROLES, Principal
 from controller.domain.opening import zone
 from controller.errors import Forbidden, Unauthorized
 from controller.web.dashboard.i18n import LANG_COOKIE, request_lang, translator
@@ -84,7 +85,9 @@ templates.env.filters["num"] = _num
 def page_principal(request: Request, controller: ControllerDep) -> Principal:
     """The person behind the login cookie; not logged in (or a device token): off to /login."""
     try:
-        principal = authenticate(controller.store.db, request.cookies.get(COOKIE), controller.settings.admin_token)
+        principal = sessions.principal_for(
+            controller.store.db, request.cookies.get(COOKIE), controller.clock.now(), controller.settings.admin_token
+        )
     except Unauthorized:
         principal = None
     if principal is None or principal.level < 0:
@@ -126,6 +129,7 @@ def render(
         "flash_error": request.query_params.get("error"),
         "path": request.url.path,
         "query": dict(request.query_params),
+        "storage": request.app.state.controller.storage.report() if principal is not None else None,
     }
     response = templates.TemplateResponse(request, name, {**base, **context}, status_code=status)
     if request.query_params.get("lang") in ("zh", "en"):
