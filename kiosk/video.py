@@ -96,7 +96,9 @@ class VideoPlayer:
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)
         self._frames: collections.deque[tuple[float, tuple[int, int], object]] = collections.deque()
-        self._sound: collections.deque[tuple[float, float, object]] = collections.deque()  # pts, length, Sound
+        self._sound: collections.deque[tuple[float, float, bytes, int]] = (
+            collections.deque()
+        )  # pts, length, PCM, generation
         self._sound_ahead = 0.0
         self._seek_to: float | None = None
         self._generation = 0  # bumped by every seek: stale frames are dropped
@@ -370,7 +372,7 @@ class VideoPlayer:
         length = len(data) / self._bytes_per_second
         with self._wake:
             if generation == self._generation and not self._stop:
-                self._sound.append((pts, length, data))
+                self._sound.append((pts, length, data, generation))
                 self._sound_ahead += length
 
     # -- audio feeder thread ---------------------------------------------------------------
@@ -408,7 +410,9 @@ class VideoPlayer:
                     if self._eof and started and not busy and not self._audio_done:
                         self._audio_finished()
                     continue
-                pts, length, data = item
+                pts, length, data, generation = item
+                if generation != self._generation:
+                    continue  # decoded before a seek: never play it
                 sound = pygame.mixer.Sound(buffer=data)
                 inflight.append(sound)
                 if busy:

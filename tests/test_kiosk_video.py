@@ -325,3 +325,40 @@ def test_media_screenshots_at_every_size(tmp_path):
         for kind in ("video", "picture", "slide"):
             assert f"{w}x{h}-signage-{kind}.png" in names
     assert all(pygame.image.load(str(p)).get_size()[0] in (1920, 1280, 1080, 800) for p in shots)
+
+
+def test_the_mixer_paces_the_picture_and_a_seek_resyncs_it(film_mp4):
+    """Real sound through pygame.mixer (SDL's dummy driver plays in real time): the audio clock leads."""
+    from kiosk.audio import open_mixer
+    from kiosk.video import VideoPlayer
+
+    pygame.init()
+    if open_mixer() is None:
+        pytest.skip("no audio device at all")
+    player = VideoPlayer(film_mp4, SIZE, audio=True, duration=SECONDS)
+    player.stats.keep = True
+    try:
+
+        def play(seconds: float) -> None:
+            deadline = time.monotonic() + seconds
+            while time.monotonic() < deadline:
+                player.frame()
+                time.sleep(0.01)
+
+        play(2.0)
+        assert player.error is None
+        assert player.stats.audio_paced > 0, "pictures were put up by the audio clock"
+        assert 1.0 < player.position < 3.0
+        player.seek(30.0)
+        play(1.0)
+        assert 30.0 <= player.position < 32.0 and player._shown_pts >= 29.5
+        player.pause()
+        at = player.position
+        play(0.3)
+        assert player.position == pytest.approx(at)
+        player.resume()
+        play(0.5)
+        assert player.position > at
+    finally:
+        player.close()
+    assert not player.alive

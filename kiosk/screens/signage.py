@@ -151,7 +151,8 @@ class SignageScreen(AttractScreen):
                 valign="middle",
             )
         elif item.kind == "video":
-            surface.fill((0, 0, 0), self.area)
+            if self.surface is None or self.surface.get_size() != self.area.size:
+                surface.fill((0, 0, 0), self.area)  # letterbox bars (a full-screen picture covers it all)
             if self.surface is not None:
                 surface.blit(self.surface, self.surface.get_rect(center=self.area.center))
             self._subtitles(surface, item)
