@@ -23,6 +23,7 @@ from kepu_contracts.datadir import DataDir
 from kepu_contracts.events import EventType
 from kepu_contracts.outbox import Outbox
 from kiosk.app import KioskApp, KioskConfig
+from kiosk.display_sleep import SLEEP_FPS, DisplaySleep
 from kiosk.heartbeat import sd_notify
 from kiosk.host import HostOptions, KioskHost
 from kiosk.packs import PackFailed, describe, make_painter, pack_images
@@ -103,6 +104,7 @@ def run(options: RunOptions) -> int:
         options.data, pack, painter, recorder, clock, size, options.config, host_options, failed=failed
     ).start()
     touch = TouchInput(size)
+    sleep = DisplaySleep(options.data)
     ticker = pygame.time.Clock()
     last_watchdog = 0.0
     first_frame = True
@@ -113,7 +115,8 @@ def run(options: RunOptions) -> int:
     try:
         running = True
         while running and not stopping.is_set():
-            dt = ticker.tick(options.fps) / 1000.0
+            asleep = not host.control.latest.display_on  # the power schedule (control.json `display`)
+            dt = ticker.tick(SLEEP_FPS if asleep else options.fps) / 1000.0
             app: KioskApp = host.app
             for event in pygame.event.get():
                 if event.type == pygame.QUIT or (
@@ -121,14 +124,21 @@ def run(options: RunOptions) -> int:
                 ):
                     running = False
                 pointer = touch.translate(event)
-                if pointer:
+                if pointer and asleep:
+                    sleep.touched(host.control.latest.wake_on_touch)
+                elif pointer:
                     app.pointer(pointer)
             host.tick(dt)
-            app.draw(screen)
-            if options.debug_overlay:
-                _overlay(screen, host, ticker.get_fps())
-            host.capture(screen)  # screenshot requests, if any: a copy, encoded off the loop
-            pygame.display.flip()
+            if asleep:
+                sleep.blank(screen)
+                host.capture(screen)
+            else:
+                sleep.awake()
+                app.draw(screen)
+                if options.debug_overlay:
+                    _overlay(screen, host, ticker.get_fps())
+                host.capture(screen)  # screenshot requests, if any: a copy, encoded off the loop
+                pygame.display.flip()
             now = time.monotonic()
             if first_frame:
                 first_frame = False
