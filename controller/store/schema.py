@@ -289,3 +289,26 @@ def m004_health_samples(db: Database) -> None:
 def m005_pack_questions(db: Database) -> None:
     """Each pack's quiz wording, so item analysis can say what was asked and which answer misled."""
     db.execute("ALTER TABLE packs ADD COLUMN questions TEXT")
+
+
+@migrations()
+def m008_power_schedule(db: Database) -> None:
+    """Closed days and power margins per venue; the display state per exhibit and per online span (开机率)."""
+    db.executescript(
+        """
+        ALTER TABLE venues ADD COLUMN closed_days TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE venues ADD COLUMN power_on_before INTEGER NOT NULL DEFAULT 10;
+        ALTER TABLE venues ADD COLUMN power_off_after INTEGER NOT NULL DEFAULT 10;
+        ALTER TABLE venues ADD COLUMN wake_on_touch INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE exhibits ADD COLUMN lit INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE online_spans ADD COLUMN lit INTEGER NOT NULL DEFAULT 1;
+        CREATE TABLE sneakernet_imports (
+            id TEXT PRIMARY KEY,
+            exhibit TEXT NOT NULL,
+            imported REAL NOT NULL,
+            events INTEGER NOT NULL DEFAULT 0,
+            stored INTEGER NOT NULL DEFAULT 0,
+            duplicates INTEGER NOT NULL DEFAULT 0
+        );
+        """
+    )

@@ -262,10 +262,46 @@ LABELS: dict[str, tuple[str, str]] = {
     "rp.generated": ("生成时间", "Generated"),
     "rp.quiz": ("答题分析", "Quiz item analysis"),
     "rp.definitions": (
-        "口径：人次=展品互动人次；开机率=开放时间内在线分钟÷开放分钟；使用率=有人使用的开放小时÷开放小时；好评率=好评÷(好评+差评)。",
-        "Definitions: visits = exhibit sessions; power-on rate = online minutes in opening hours ÷ opening minutes; usage rate = opening hours with a visit ÷ opening hours; satisfaction = good ÷ (good + poor) ratings.",
+        "口径：人次=展品互动人次；开机率=开放时间内展品在线、展项程序运行且屏幕点亮的分钟÷开放分钟（闭馆日与节假日不计，开放时间以外按计划关屏不扣分）；使用率=有人使用的开放小时÷开放小时；好评率=好评÷(好评+差评)。",
+        "Definitions: visits = exhibit sessions; power-on rate = minutes in opening hours the exhibit was online, its kiosk running and its display on ÷ opening minutes (closed days and holidays excluded; a display scheduled off outside opening hours never counts against it); usage rate = opening hours with a visit ÷ opening hours; satisfaction = good ÷ (good + poor) ratings.",
     ),
     "notfound": ("没有找到，或不在您的权限范围内。", "Not found, or outside your region."),
+    # -- power schedule, venues, sneakernet (issue 13) --
+    "nav.venues": ("场馆", "Venues"),
+    "vn.title": ("场馆与开关屏计划", "Venues and display schedule"),
+    "vn.hours": ("开放时间", "Opening hours"),
+    "vn.closed_days": ("闭馆日与节假日", "Closed days and holidays"),
+    "vn.closed_hint": (
+        "每行一个日期或日期段，如 2026-10-01/2026-10-07",
+        "One date or range a line, e.g. 2026-10-01/2026-10-07",
+    ),
+    "vn.on_before": ("开馆前开屏（分钟）", "Displays on before opening (min)"),
+    "vn.off_after": ("闭馆后关屏（分钟）", "Displays off after closing (min)"),
+    "vn.wake_on_touch": ("关屏时触摸可唤醒", "A touch wakes a dark screen"),
+    "vn.exhibits_now": ("当前展品", "Exhibits here now"),
+    "vn.save": ("保存", "Save"),
+    "vn.saved": ("已保存，展品将按新计划开关屏。", "Saved; exhibits follow the new schedule."),
+    "vn.none": ("暂无场馆。", "No venues yet."),
+    "pw.wake": ("立即开屏", "Wake now"),
+    "pw.sleep": ("立即关屏", "Sleep now"),
+    "pw.sent": ("指令已发送，保持到下一个计划时点。", "Sent; it holds until the next scheduled switch."),
+    "pw.display": ("屏幕", "Display"),
+    "pw.on": ("亮", "on"),
+    "pw.off": ("关", "off"),
+    "pw.unknown": ("未知", "unknown"),
+    "pw.manual": ("手动", "manual"),
+    "pw.scheduled_off": ("按计划关屏", "scheduled off"),
+    "ov.power_note": (
+        "开机率=开放时间内展品在线、展项程序运行且屏幕点亮的分钟÷开放分钟；闭馆日与节假日不计入，开放时间以外按计划关屏不扣分。",
+        "Power-on rate = minutes in opening hours with the exhibit online, its kiosk running and its display on ÷ opening minutes; closed days and holidays are excluded, and displays scheduled off outside opening hours never count against it.",
+    ),
+    "sn.title": ("离线数据导入（U 盘）", "Import offline data (USB stick)"),
+    "sn.hint": (
+        "上传展品用 kepu-agent export-outbox 导出的 .kout 文件；重复导入不会重复计数。",
+        "Upload a .kout file written by kepu-agent export-outbox; importing it again changes nothing.",
+    ),
+    "sn.upload": ("导入", "Import"),
+    "sn.done": ("已导入。", "Imported."),
 }
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from controller.domain import fleet, health_history, rotations, stats, venues
+from controller.domain import fleet, health_history, power, rotations, stats, venues
 from controller.domain.auth import Principal, in_scope
 from controller.domain.metrics import summarise
 from controller.domain.opening import local_midnight, zone
@@ -133,6 +133,7 @@ def fleet_rows(
         row = db.execute("SELECT health, reported, state FROM exhibits WHERE id = ?", [exhibit["id"]]).fetchone()
         health, reported, state = (_json(x) for x in row)
         exhibit["health"] = health
+        exhibit["display"] = power.display_of(health)
         exhibit["reported"] = reported
         exhibit["state"] = state
         exhibit["counts"] = fleet.counts(db, exhibit["id"])
