@@ -7,6 +7,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from content_packs.buttons import parse_buttons
 from content_packs.errors import PackError, Problem, UnsafePackError
 from content_packs.model import (
     LANGUAGES,
@@ -55,6 +56,7 @@ def load_pack(root: str | Path) -> Pack:
 # options do not break older tools.
 _KNOWN_KEYS: dict[str, set[str]] = {
     "pack": {
+        "buttons",
         "id",
         "version",
         "title",
@@ -178,6 +180,7 @@ class _Reader:
                 self.problem("goal", "must be a scene id")
             elif goal not in {s.id for s in scenes}:
                 self.problem("goal", f"{goal!r} is not the id of any scene")
+        buttons = parse_buttons(doc.get("buttons"), {s.id for s in scenes}, self.problem)
         if self.problems:
             return None
         return Pack(
@@ -193,6 +196,7 @@ class _Reader:
             attract=attract,
             scenes=tuple(scenes),
             fonts=fonts,
+            buttons=buttons,
         )
 
     # -- typed field readers ---------------------------------------------
