@@ -27,6 +27,8 @@ from exhibit_agent.power.backends import build_backends
 from exhibit_agent.power.keeper import PowerKeeper
 from exhibit_agent.power.schedule import schedule_from
 from exhibit_agent.screenshot import CommandResult, screenshot
+from exhibit_agent.sneakernet.lock import install_lock
+from exhibit_agent.sneakernet.watch import UsbVisit, UsbWatcher
 from kepu_contracts.clock import SystemClock
 from kepu_contracts.datadir import DataDir, read_json, write_json_atomic
 from kepu_contracts.events import Event, EventType
@@ -135,6 +137,15 @@ class Agent:
         self._installing: PackRef | None = None
         self.serial = None
         self.power = PowerKeeper(build_backends(config.power_backends, {"exhibit": ex, "mqtt": config.mqtt}))
+        self.usb = UsbWatcher(
+            config.usb_roots,
+            config.data,
+            ex,
+            config.controller_token,
+            trusted_key_items(config.trusted_keys),
+            self.inbox.put,  # type: ignore[arg-type]
+            kiosk_timeout=config.kiosk_load_timeout,
+        )
         self._wake_seen = _mtime(DataDir(config.data).wake_request)
         self._next_wake_check = 0.0
         for channel in ("ack", "desired", "commands"):
@@ -200,6 +211,7 @@ class Agent:
             self.events.pump()
             self.footfall.pump()
         self._follow_power()
+        self.usb.poll(now)
         if self.control.refresh(self.wall()):
             log.info(
                 "control.json updated (emergency %s)", self.control.active(self.wall()) and self.control.emergency.id
@@ -216,8 +228,15 @@ class Agent:
             if self.link.connected:
                 self.publish_health()
 
-    def handle(self, event: LinkEvent | InstallOutcome | CommandResult) -> None:
-        if isinstance(event, InstallOutcome):
+    def handle(self, event: LinkEvent | InstallOutcome | CommandResult | UsbVisit) -> None:
+        if isinstance(event, UsbVisit):
+            # A stick installed packs or took events: say so to the controller as soon as we are online.
+            self.last_install = read_json(self.config.data / "last_install.json") or self.last_install
+            if self.link.connected:
+                self.publish_state()
+                self.publish_reported()
+            self.events.reset()  # rows an ack file removed are no longer in flight
+        elif isinstance(event, InstallOutcome):
             self._on_install(event)
         elif isinstance(event, CommandResult):
             self._answer(event.payload)
@@ -417,7 +436,8 @@ class Agent:
             self._install_cancel = threading.Event()
             self._installing = ref
             try:
-                outcome = self.installer.install(ref, self._install_cancel)
+                with install_lock(self.config.data):  # a USB install may be running (install-from)
+                    outcome = self.installer.install(ref, self._install_cancel)
             except Exception as exc:
                 log.exception("install of %s %s failed", ref.id, ref.version)
                 outcome = InstallOutcome(ref.brief(), "retrying", f"internal error: {exc}", ref.manifest_sha256)

@@ -59,7 +59,8 @@ def display_of(health: dict[str, Any] | str | None) -> dict[str, Any] | None:
             return None
     if not isinstance(health, dict):
         return None
-    block = health.get("display") if isinstance(health.get("display"), dict) else {}
+    raw_block = health.get("display")
+    block: dict[str, Any] = raw_block if isinstance(raw_block, dict) else {}
     on = health.get("screen_on")
     if on is None:
         on = block.get("on")

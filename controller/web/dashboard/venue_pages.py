@@ -12,6 +12,7 @@ from controller.domain import fleet, power, venues
 from controller.errors import DomainError, Invalid
 from controller.web.dashboard.render import PageUser, back, check_csrf, render
 from controller.web.deps import ControllerDep
+from kepu_contracts.times import iso
 
 router = APIRouter(include_in_schema=False)
 Csrf = Annotated[str, Form(max_length=200)]
@@ -27,7 +28,11 @@ def venues_page(request: Request, controller: ControllerDep, user: PageUser) -> 
         venue["exhibits_now"] = [{"id": x, "name": names.get(x, x)} for x in power.staying_at(db, venue["id"], now)]
         venue["closed_text"] = "\n".join(venue["closed_days"])
         rows.append(venue)
-    return render(request, "venues.html", {"nav": "venues", "venues": rows}, user)
+    imports = [
+        {**r, "imported": iso(r["imported"], tz), "ack": f"{r['exhibit']}-{r['id'][:8]}.kack"}
+        for r in db.query("SELECT * FROM sneakernet_imports ORDER BY imported DESC LIMIT 20")
+    ]
+    return render(request, "venues.html", {"nav": "venues", "venues": rows, "imports": imports}, user)
 
 
 def _minutes(value: str, what: str) -> int:
@@ -104,3 +109,47 @@ def exhibit_display(
     except DomainError as exc:
         return back(url, error=str(exc))
     return back(url, ok="pw.sent")
+
+
+# -- sneakernet: an exhibit's outbox export uploaded from a USB stick ---------------------------
+
+
+@router.post("/sneakernet/import")
+async def upload_export(request: Request, controller: ControllerDep, user: PageUser) -> Response:
+    """Ingest a `.kout` file (technician): same checks and path as `kepu-controller import`."""
+    from content_packs.fsutil import write_bytes_atomic
+    from controller.domain import sneakernet
+    from kepu_contracts.sneakernet import MAX_FILE_BYTES
+
+    try:
+        async with request.form(max_files=1, max_fields=4) as form:
+            check_csrf(request, str(form.get("csrf") or ""))
+            user.require("technician")
+            upload = form.get("file")
+            if upload is None or isinstance(upload, str):
+                raise Invalid("choose a .kout file to import")
+            raw = await upload.read(MAX_FILE_BYTES + 1)
+        result = sneakernet.import_outbox(
+            controller.store, controller.ingester, raw, controller.clock.now(), actor=user.id
+        )
+    except DomainError as exc:
+        return back("/venues", error=str(exc))
+    for message in result.outgoing:
+        controller.publish(message)  # an exhibit that is online meanwhile hears its acks at once
+    folder = controller.settings.data_dir / "sneakernet" / "acks"
+    folder.mkdir(parents=True, exist_ok=True)
+    write_bytes_atomic(folder / result.ack_name, result.ack)
+    return back("/venues", ok="sn.done")
+
+
+@router.get("/sneakernet/acks/{name}")
+def download_ack(name: str, controller: ControllerDep, user: PageUser) -> Response:
+    """The ack file of an upload, to carry back to the exhibit."""
+    from fastapi.responses import FileResponse
+
+    if not re.match(r"^[A-Za-z0-9_.-]{1,64}-[0-9a-f]{8}\.kack$", name):
+        return back("/venues", error="no such ack file")
+    path = controller.settings.data_dir / "sneakernet" / "acks" / name
+    if not path.is_file():
+        return back("/venues", error="no such ack file")
+    return FileResponse(path, media_type="application/json", filename=name)
