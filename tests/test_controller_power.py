@@ -227,3 +227,23 @@ def _display(stack: Stack) -> str | None:
         return None
     on = json.loads(row[0]).get("screen_on")
     return None if on is None else ("on" if on else "off")
+
+
+def test_demo_backfill_gives_a_plausible_power_on_rate(stack):
+    from controller.devtools.demo_history import backfill
+
+    stack.ok("POST", "/api/v1/venues", json={"id": "v-a", "name": "粤海", "region": REGION})
+    register(stack)
+    stack.ok(
+        "POST",
+        "/api/v1/rotations",
+        json={"exhibit": "ex-1", "venue": "v-a", "starts": "2025-04-01T00:00", "ends": "2025-06-01T00:00"},
+    )
+    stack.clock.set(at("2025-05-15 12:00"))
+    start = at("2025-05-01 00:00")
+    assert backfill(stack.settings.data_dir, ["ex-1"], start, stack.clock.now(), stack.settings.timezone) > 0
+    assert backfill(stack.settings.data_dir, ["ex-1"], start, stack.clock.now(), stack.settings.timezone) == 0
+    m = stack.ok("GET", "/api/v1/stats/metrics", params={"start": "2025-05-01", "end": "2025-05-15", "venue": "v-a"})
+    assert 0.5 <= m["power_on_rate"] <= 1.0
+    samples = stack.controller.store.db.execute("SELECT COUNT(*) FROM health_samples").fetchone()[0]
+    assert samples > 1000
