@@ -83,7 +83,7 @@ def backfill(controller_data: Path, exhibits: list[str], start: float, end: floa
                             )
                             t += SAMPLE_EVERY
                 if samples:
-                    db["health_samples"].insert_all(samples)
+                    db.table("health_samples").insert_all(samples)
             db.conn.execute("INSERT INTO counters (name, value) VALUES (?, 1)", [MARKER])
     finally:
         store.close()
