@@ -8,6 +8,7 @@ import zoneinfo
 from pathlib import Path
 from typing import Any
 
+from content_packs.buttons import parse_buttons
 from content_packs.errors import PackError, Problem, UnsafePackError
 from content_packs.manifest import SEMVER
 from content_packs.media import (
@@ -79,6 +80,7 @@ def load_pack(root: str | Path, decode: bool = True) -> Pack:
 # options do not break older tools.
 _KNOWN_KEYS: dict[str, set[str]] = {
     "pack": {
+        "buttons",
         "id",
         "version",
         "title",
@@ -236,6 +238,7 @@ class _Reader:
                 self.problem("goal", "must be a scene id")
             elif goal not in {s.id for s in scenes}:
                 self.problem("goal", f"{goal!r} is not the id of any scene")
+        buttons = parse_buttons(doc.get("buttons"), {s.id for s in scenes}, self.problem)
         if self.problems:
             return None
         return Pack(
@@ -252,6 +255,7 @@ class _Reader:
             scenes=tuple(scenes),
             fonts=fonts,
             signage=signage,
+            buttons=buttons,
         )
 
     # -- typed field readers ---------------------------------------------

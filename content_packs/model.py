@@ -178,6 +178,20 @@ class Pack:
     scenes: tuple[Scene, ...]
     fonts: tuple[str, ...] = ()
     signage: Signage | None = None
+    # Physical buttons (pack.toml [buttons]): (button name, scene id or "*", action), see content_packs/buttons.py
+    buttons: tuple[tuple[str, str, str], ...] = ()
+
+    def button_action(self, name: str, scene_id: str | None) -> str | None:
+        """What a press of button `name` does on `scene_id` (a scene's own mapping wins over "*")."""
+        fallback = None
+        for button, scene, action in self.buttons:
+            if button != name:
+                continue
+            if scene == scene_id:
+                return action
+            if scene == "*":
+                fallback = action
+        return fallback
 
     def scene(self, scene_id: str) -> Scene:
         for scene in self.scenes:

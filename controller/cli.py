@@ -107,6 +107,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--timezone", default=None, help="the controller's time zone (default Asia/Shanghai or KEPU_TIMEZONE)"
     )
 
+    imp = sub.add_parser(
+        "import",
+        help="ingest an exhibit's outbox export (.kout from a USB stick), idempotently",
+        description="Check that FILE is intact and sealed with its exhibit's device token, then ingest its events"
+        " through the same path as MQTT (duplicates ignored: importing twice changes nothing). Works whether or"
+        " not the controller is running on DIR. Writes a sealed ack file (.kack) for the trip back to the exhibit.",
+    )
+    imp.add_argument("file", metavar="FILE", type=Path, help="the .kout file written by kepu-agent export-outbox")
+    imp.add_argument("--data", required=True, type=Path, help="the controller's data directory")
+    imp.add_argument("--acks", type=Path, default=None, help="folder for the ack file (default: beside FILE)")
+    imp.add_argument(
+        "--timezone", default=None, help="the controller's time zone (default Asia/Shanghai or KEPU_TIMEZONE)"
+    )
+
     demo = sub.add_parser("demo", help="run the demo stack (broker, controller, simulated exhibits)", add_help=False)
     demo.add_argument("args", nargs=argparse.REMAINDER, help="arguments passed to the demo (try `demo --help`)")
     return parser
@@ -221,6 +235,38 @@ def reattribute(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     return 0
 
 
+def import_file(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+    import time
+
+    from content_packs.fsutil import write_bytes_atomic
+    from controller.domain.sneakernet import import_outbox
+    from controller.ingest.ingester import Ingester
+    from controller.settings import Settings
+    from controller.store.db import Store
+    from kepu_contracts.clock import SystemClock
+
+    try:
+        raw = args.file.read_bytes()
+    except OSError as exc:
+        print(f"error: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+        return 2
+    if not (args.data / "controller.db").exists():
+        print(f"error: no controller database in {args.data}", file=sys.stderr)
+        return 2
+    tz = Settings.from_env(environ, data_dir=args.data, timezone=args.timezone).timezone
+    store = Store(args.data / "controller.db")
+    try:
+        result = import_outbox(store, Ingester(store, SystemClock(), tz), raw, time.time())
+    finally:
+        store.close()
+    folder = args.acks or args.file.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    write_bytes_atomic(folder / result.ack_name, result.ack)
+    print(result.line())
+    print(f"ack file: {folder / result.ack_name} (carry it back to the exhibit's kepu/ folder)")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     environ = os.environ if environ is None else environ
@@ -237,6 +283,8 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
             return enroll(args)
         if args.command == "reattribute":
             return reattribute(args, environ)
+        if args.command == "import":
+            return import_file(args, environ)
     except DomainError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

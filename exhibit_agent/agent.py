@@ -24,10 +24,15 @@ from exhibit_agent.fetch import Fetcher
 from exhibit_agent.health import snapshot
 from exhibit_agent.installer import Installer, InstallOutcome
 from exhibit_agent.mqtt_link import LinkEvent, MqttLink
+from exhibit_agent.power.backends import build_backends
+from exhibit_agent.power.keeper import PowerKeeper
+from exhibit_agent.power.schedule import schedule_from
 from exhibit_agent.screenshot import CommandResult, screenshot
 
 if TYPE_CHECKING:  # pyserial is imported only where a serial device is configured
     from exhibit_agent.serial_counter import SerialReader
+from exhibit_agent.sneakernet.lock import install_lock
+from exhibit_agent.sneakernet.watch import UsbVisit, UsbWatcher
 from kepu_contracts.clock import SystemClock
 from kepu_contracts.datadir import DataDir, read_json, write_json_atomic
 from kepu_contracts.events import Event, EventType
@@ -155,6 +160,18 @@ class Agent:
         self._install_cancel = threading.Event()
         self._installing: PackRef | None = None
         self.serial: SerialReader | None = None
+        self.power = PowerKeeper(build_backends(config.power_backends, {"exhibit": ex, "mqtt": config.mqtt}))
+        self.usb = UsbWatcher(
+            config.usb_roots,
+            config.data,
+            ex,
+            config.controller_token,
+            trusted_key_items(config.trusted_keys),
+            self.inbox.put,  # type: ignore[arg-type]
+            kiosk_timeout=config.kiosk_load_timeout,
+        )
+        self._wake_seen = _mtime(DataDir(config.data).wake_request)
+        self._next_wake_check = 0.0
         for channel in ("ack", "footfall_ack", "desired", "commands"):
             self.link.subscribe(self.topics[channel])
         # The last desired state is cached so that, after a restart without the broker, footfall
@@ -180,7 +197,9 @@ class Agent:
 
     def start(self) -> None:
         """Start the threads: MQTT, the installer, the serial reader."""
+        self._follow_power()
         self.control.refresh(self.wall())
+        self.power.start()
         self.link.start()
         threading.Thread(target=self._install_loop, name="installer", daemon=True).start()
         if self.config.serial_device:
@@ -196,6 +215,7 @@ class Agent:
         self._install_wake.set()
         if self.serial:
             self.serial.stop()
+        self.power.stop()
         self.link.stop(last=(self.topics["state"], encode(state_offline(self.config.exhibit, "shutdown"))))
         if self.fetcher:
             self.fetcher.close()
@@ -214,6 +234,8 @@ class Agent:
             self._last_pump = now
             self.events.pump()
             self.footfall.pump()
+        self._follow_power()
+        self.usb.poll(now)
         if self.control.refresh(self.wall()):
             active = self.control.active(self.wall())
             log.info("control.json updated (emergency %s)", active.id if active else None)
@@ -229,8 +251,15 @@ class Agent:
             if self.link.connected:
                 self.publish_health()
 
-    def handle(self, event: LinkEvent | InstallOutcome | CommandResult) -> None:
-        if isinstance(event, InstallOutcome):
+    def handle(self, event: LinkEvent | InstallOutcome | CommandResult | UsbVisit) -> None:
+        if isinstance(event, UsbVisit):
+            # A stick installed packs or took events: say so to the controller as soon as we are online.
+            self.last_install = read_json(self.config.data / "last_install.json") or self.last_install
+            if self.link.connected:
+                self.publish_state()
+                self.publish_reported()
+            self.events.reset()  # rows an ack file removed are no longer in flight
+        elif isinstance(event, InstallOutcome):
             self._on_install(event)
         elif isinstance(event, CommandResult):
             self._answer(event.payload)
@@ -253,6 +282,20 @@ class Agent:
         self.connected_since = self.wall()
         self.publish_state()
         self.publish_reported()
+
+    def _follow_power(self) -> None:
+        """The schedule (or an override, or a touch) decides; the kiosk hears it through control.json."""
+        now = self.wall()
+        wake = DataDir(self.config.data).wake_request
+        seen = _mtime(wake) if now >= self._next_wake_check else self._wake_seen
+        if seen != self._wake_seen:
+            self._wake_seen = seen
+            if self.power.touch_wake(now):
+                log.info("a visitor touched the dark screen: display on for a while")
+        if now >= self._next_wake_check:
+            self._next_wake_check = now + 0.25
+        self.power.tick(now)
+        self.control.set_display(self.power.wanted(now), self.power.schedule.wake_on_touch)
 
     def publish_state(self) -> None:
         payload = state_online(self.config.exhibit, __version__, self.connected_since, self.installer.installed())
@@ -288,6 +331,7 @@ class Agent:
             backlog={"events": self.outbox.count("events"), "footfall": self.outbox.count("footfall")},
             outbox_bytes=self.outbox.size_bytes(),
             outbox_over_cap=self.over_cap,
+            display=self.power.status(self.wall()),
         )
         self.link.publish(
             self.topics["health"], encode({"exhibit": self.config.exhibit, "at": self.wall(), **body}), qos=0
@@ -338,6 +382,7 @@ class Agent:
             write_json_atomic(DataDir(self.config.data).desired, _desired_doc(desired))
         self.set_venue(desired.venue)
         self.control.set(desired.emergency, desired.config)
+        self.power.set_schedule(schedule_from(_desired_doc(desired)))
         if self._installing and desired.pack != self._installing:
             self._install_cancel.set()
         self._install_wake.set()
@@ -364,6 +409,17 @@ class Agent:
                 self.inbox.put(CommandResult(payload))
 
             threading.Thread(target=work, name=f"screenshot-{command_id[:16]}", daemon=True).start()
+            return
+        elif kind in ("display_on", "display_off"):
+            on = kind == "display_on"
+
+            def reply(ok: bool, error: str | None) -> None:
+                self.inbox.put(CommandResult(command_result(command_id, ok, error, display="on" if on else "off")))
+
+            # Holds until the next schedule boundary, then the schedule rules again.
+            self.power.command(on, self.wall(), reply)
+            self._follow_power()
+            self.control.refresh(self.wall())
             return
         elif kind == "restart_kiosk":
             # One supervisor: systemd restarts the kiosk (WatchdogSec, Restart=always), the agent never does.
@@ -403,7 +459,8 @@ class Agent:
             self._install_cancel = threading.Event()
             self._installing = ref
             try:
-                outcome = self.installer.install(ref, self._install_cancel)
+                with install_lock(self.config.data):  # a USB install may be running (install-from)
+                    outcome = self.installer.install(ref, self._install_cancel)
             except Exception as exc:
                 log.exception("install of %s %s failed", ref.id, ref.version)
                 outcome = InstallOutcome(ref.brief(), "retrying", f"internal error: {exc}", ref.manifest_sha256)
@@ -450,6 +507,13 @@ def _desired_doc(desired: Desired) -> dict[str, Any]:
         "emergency": desired.emergency.raw if desired.emergency else None,
         "config": desired.config,
     }
+
+
+def _mtime(path: Path) -> int | None:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return None
 
 
 def _shown_emergency(kiosk: KioskStatus | None) -> str | None:

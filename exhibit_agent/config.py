@@ -46,6 +46,10 @@ class AgentConfig:
     # serial door counter / buttons; None means no device
     serial_device: str | None = None
     serial_baud: int = 9600
+    # displays and devices on the venue's schedule (exhibit_agent/power); [] = the kiosk blanks itself
+    power_backends: tuple[dict[str, Any], ...] = ()
+    # folders on a mounted USB stick to take packs and acks from (sneakernet); globbed
+    usb_roots: tuple[str, ...] = ("/media/*/kepu", "/media/*/*/kepu", "/run/media/*/*/kepu")
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -75,6 +79,8 @@ _KEYS: dict[tuple[str, ...], str] = {
     ("install", "http_timeout"): "http_timeout",
     ("serial", "device"): "serial_device",
     ("serial", "baud"): "serial_baud",
+    ("power", "backends"): "power_backends",
+    ("usb", "roots"): "usb_roots",
 }
 _SPECIAL = {("mqtt", "password_file"), ("controller_token_file",)}
 
@@ -195,7 +201,29 @@ def build_config(values: Mapping[str, Any], source: str = "config") -> AgentConf
     if device is not None and not isinstance(device, str):
         raise ConfigError(f"{source}: serial.device must be a path, got {device!r}")
     kwargs["serial_device"] = device or None
+    kwargs["power_backends"] = _power_backends(values.get("power_backends"), exhibit, str(values["mqtt"]), source)
+    roots = values.get("usb_roots")
+    if roots is not None:
+        if isinstance(roots, str):
+            roots = [roots]
+        if not isinstance(roots, (list, tuple)) or not all(isinstance(r, str) and r for r in roots):
+            raise ConfigError(f"{source}: usb.roots must be a list of folder patterns like /media/*/kepu")
+        kwargs["usb_roots"] = tuple(roots)
     return AgentConfig(**kwargs)
+
+
+def _power_backends(raw: Any, exhibit: str, mqtt: str, source: str) -> tuple[dict[str, Any], ...]:
+    """Check every backend entry now (building it once), so a typo fails at start, not at closing time."""
+    from exhibit_agent.power.backends import BackendConfigError, build_backends, check_specs
+
+    try:
+        specs = check_specs(raw, source)
+        for backend in build_backends(specs, {"exhibit": exhibit, "mqtt": mqtt}):
+            backend.close()
+    except BackendConfigError as exc:
+        message = str(exc)
+        raise ConfigError(message if message.startswith(source) else f"{source}: {message}") from None
+    return specs
 
 
 def with_overrides(config: AgentConfig, **changes: Any) -> AgentConfig:

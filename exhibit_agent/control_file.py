@@ -29,8 +29,12 @@ class ControlFile:
         existing = read_json(path)
         self.emergency: Emergency | None = None
         self.overrides: dict[str, Any] = {}
+        self.display_on = True
+        self.wake_on_touch = False
         if isinstance(existing, dict):
-            self._written = {k: existing.get(k) for k in ("emergency", "config")}
+            self._written = {k: existing.get(k) for k in ("emergency", "config", "display", "wake_on_touch")}
+            self.display_on = existing.get("display") != "off"
+            self.wake_on_touch = existing.get("wake_on_touch") is True
             block = existing.get("emergency")
             # After a restart without the broker, the last known broadcast still expires on time.
             if isinstance(block, dict):
@@ -47,16 +51,25 @@ class ControlFile:
         if overrides is not None:
             self.overrides = overrides
 
+    def set_display(self, on: bool, wake_on_touch: bool) -> None:
+        """The power keeper's verdict for the kiosk (applied at the next refresh)."""
+        self.display_on, self.wake_on_touch = on, wake_on_touch
+
     def active(self, now: float) -> Emergency | None:
         return self.emergency if self.emergency and self.emergency.active(now) else None
 
     def refresh(self, now: float) -> bool:
         """Write control.json if what should show changed; return whether it was written."""
         active = self.active(now)
-        block = _block(active) if active else None
-        wanted = {"emergency": block, "config": self.overrides}
+        emergency = _block(active) if active else None
+        wanted: dict[str, Any] = {
+            "emergency": emergency,
+            "config": self.overrides,
+            "display": "on" if self.display_on else "off",
+            "wake_on_touch": self.wake_on_touch,
+        }
         if wanted == self._written:
             return False
-        write_control(self.path, block, self.overrides, now)
+        write_control(self.path, wanted["emergency"], wanted["config"], now, self.display_on, self.wake_on_touch)
         self._written = wanted
         return True

@@ -85,6 +85,7 @@ def snapshot(
     outbox_bytes: int,
     outbox_over_cap: bool,
     stale_after: float = 10.0,
+    display: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """One health message (without the envelope)."""
     kiosk = read_kiosk_status(DataDir(data).heartbeat, now)
@@ -106,7 +107,9 @@ def snapshot(
         "disk_free": disk_free(data),
         "undervoltage": flags["undervoltage"] if flags else None,
         "throttled": flags,
-        "screen_on": screen_on(),
+        # The power backends know best; the backlight is the fallback for a Pi touchscreen.
+        "screen_on": display["on"] if display and display.get("on") is not None else screen_on(),
+        "display": display,
         "last_touch": kiosk.raw.get("last_touch") if kiosk else None,
         "outbox": {"backlog": backlog, "bytes": outbox_bytes, "over_cap": outbox_over_cap},
     }

@@ -30,13 +30,14 @@ from pathlib import Path
 import serial
 
 from kepu_contracts.clock import Clock
-from kepu_contracts.datadir import read_json, write_json_atomic
+from kepu_contracts.datadir import DataDir, read_json, write_json_atomic
 from kepu_contracts.events import Event, EventType
 from kepu_contracts.outbox import Outbox
 
 log = logging.getLogger(__name__)
 
 _LINE = re.compile(r"^\s*(IN|OUT|TOTAL|BTN)\s+([A-Za-z0-9_-]{1,64})\s*$", re.IGNORECASE)
+BUTTONS_ROTATE_BYTES = 256 * 1024
 MAX_PER_LINE = 10_000  # a garbled "IN 99999999" must not create a billion visitors
 
 
@@ -127,7 +128,14 @@ class DoorCounter:
     def _button(self, name: str) -> None:
         stamp = self.clock.stamp()
         line = json.dumps({"id": uuid.uuid4().hex, "name": name, "ts": stamp.ts, "mono": stamp.mono}) + "\n"
-        with open(self.data / "buttons.jsonl", "a", encoding="utf-8") as f:
+        path = DataDir(self.data).buttons
+        try:
+            if path.stat().st_size > BUTTONS_ROTATE_BYTES:
+                # A fresh file keeps it small; the kiosk finishes the old one before following the new.
+                os.replace(path, path.with_name(path.name + ".1"))
+        except FileNotFoundError:
+            pass
+        with open(path, "a", encoding="utf-8") as f:
             f.write(line)
             f.flush()
             os.fsync(f.fileno())

@@ -4,7 +4,12 @@
      "emergency": {"id": "em-1", "message": {"zh": "…", "en": "…"},
                    "starts": "2026-05-12T06:00:00+00:00" | 1778565600 | null,
                    "expires": "…" | null} | null,
-     "config": {…desired.config…}}
+     "config": {…desired.config…},
+     "display": "on" | "off", "wake_on_touch": true | false}
+
+`display` is the power schedule's verdict (issue 13): while "off" the kiosk stops drawing,
+and with `wake_on_touch` a touch asks the agent to light the screen (`DATA/wake.json`).
+A file without the field means "on", so older agents keep kiosks drawing.
 
 The agent writes it atomically (write, fsync, rename) whenever what should show changes.
 An emergency is active while starts <= now < expires (a missing bound is open); the kiosk
@@ -41,6 +46,18 @@ class EmergencyNotice:
 @dataclass(frozen=True)
 class Control:
     emergency: EmergencyNotice | None = None
+    display_on: bool = True
+    wake_on_touch: bool = False
+
+
+def _display(raw: dict[str, Any]) -> tuple[bool, bool]:
+    display = raw.get("display", "on")
+    if display not in ("on", "off"):
+        raise ControlError(f'display must be "on" or "off", got {display!r}')
+    wake = raw.get("wake_on_touch", False)
+    if not isinstance(wake, bool):
+        raise ControlError("wake_on_touch must be true or false")
+    return display == "on", wake
 
 
 def _time(value: Any, name: str) -> float | None:
@@ -54,9 +71,10 @@ def parse_control(raw: Any) -> Control:
     """Check a decoded control.json; raise ControlError naming the bad field."""
     if not isinstance(raw, dict):
         raise ControlError("control.json must hold a JSON object")
+    display_on, wake = _display(raw)
     em = raw.get("emergency")
     if em is None:
-        return Control()
+        return Control(None, display_on, wake)
     if not isinstance(em, dict) or not isinstance(em.get("id"), str) or not em["id"]:
         raise ControlError("emergency must be an object with an id, or null")
     message = em.get("message")
@@ -75,7 +93,9 @@ def parse_control(raw: Any) -> Control:
             en or zh or "",
             _time(em.get("starts"), "starts"),
             _time(em.get("expires"), "expires"),
-        )
+        ),
+        display_on,
+        wake,
     )
 
 
@@ -94,6 +114,23 @@ def emergency_block(
     }
 
 
-def write_control(path: Path, emergency: dict[str, Any] | None, config: dict[str, Any], now: float) -> None:
+def write_control(
+    path: Path,
+    emergency: dict[str, Any] | None,
+    config: dict[str, Any],
+    now: float,
+    display_on: bool = True,
+    wake_on_touch: bool = False,
+) -> None:
     """Replace control.json atomically."""
-    write_json_atomic(path, {"v": 1, "updated": iso(now), "emergency": emergency, "config": config})
+    write_json_atomic(
+        path,
+        {
+            "v": 1,
+            "updated": iso(now),
+            "emergency": emergency,
+            "config": config,
+            "display": "on" if display_on else "off",
+            "wake_on_touch": wake_on_touch,
+        },
+    )

@@ -49,6 +49,16 @@ class DataDir:
         return self.root / "desired.json"
 
     @property
+    def wake_request(self) -> Path:
+        """wake.json (kiosk → agent): a visitor touched the dark screen; the agent may light it."""
+        return self.root / "wake.json"
+
+    @property
+    def buttons(self) -> Path:
+        """buttons.jsonl (agent → kiosk): physical button presses, one JSON object a line, appended and fsynced."""
+        return self.root / "buttons.jsonl"
+
+    @property
     def packs(self) -> Path:
         """Installed pack directories (agent-owned)."""
         return self.root / "packs"

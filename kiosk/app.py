@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import pygame
 
@@ -193,7 +194,33 @@ class KioskApp:
         else:
             self._gesture(target, swipe=0, pos=(start.x, start.y))
 
-    def _gesture(self, target: Target | None, swipe: int, pos: tuple[int, int]) -> None:
+    def button(self, name: str) -> bool:
+        """A physical button press, mapped by the pack's [buttons]; an interaction like a tap. True if mapped."""
+        action = self.pack.button_action(name, None if self.mode != "visit" else self.screen.scene_id)
+        if action is None or self.mode == "emergency":
+            return False
+        via = {"via": "button", "button": name, "action": action}
+        centre = (-1, -1)  # no finger: no position
+        if self.mode == "attract" or action == "start":
+            if self.mode == "attract":
+                self._gesture(None, 0, centre, **via)
+            else:
+                self._gesture(Target("chrome:home", self._full_area()), 0, centre, **via)
+            return True
+        if action in ("next", "back"):
+            self._gesture(None, +1 if action == "next" else -1, centre, **via)
+        elif action in ("home", "language", "senior"):
+            chrome = {"home": "chrome:home", "language": "chrome:lang", "senior": "chrome:senior"}[action]
+            self._gesture(Target(chrome, self._full_area()), 0, centre, **via)
+        else:  # choice:N — the N-th thing to touch on this scene
+            index = int(action.split(":", 1)[1]) - 1
+            targets = self.screen.targets()
+            if index >= len(targets):
+                return False
+            self._gesture(targets[index], 0, targets[index].rect.center, **via)
+        return True
+
+    def _gesture(self, target: Target | None, swipe: int, pos: tuple[int, int], **via: str) -> None:
         now = self.clock.monotonic()
         if self.mode == "emergency":
             return  # the notice is not interactive and no visit is running
@@ -204,14 +231,14 @@ class KioskApp:
             self.rated = False
             self._log(EventType.ATTRACT_INTERRUPT, session=session.id, scene="attract")
             self._log(EventType.SESSION_START, session=session.id, lang=self.lang)
-            self._log(EventType.TAP, session=session.id, scene="attract", target="start", x=pos[0], y=pos[1])
+            self._log(EventType.TAP, session=session.id, scene="attract", target="start", x=pos[0], y=pos[1], **via)
             self.mode = "visit"
             self._show(HomeScreen(self._context(), self._content_area()))
             return
         warned = self._warning_visible()
         session, _ = self.sessions.interact(now)
         name = target.name if target else None
-        data = {"target": name, "x": pos[0], "y": pos[1]}
+        data: dict[str, Any] = {"target": name, "x": pos[0], "y": pos[1], **via}
         if swipe:
             data["gesture"] = "swipe"
             data["direction"] = swipe

@@ -25,6 +25,7 @@ from kepu_contracts.datadir import DataDir
 from kepu_contracts.events import EventType
 from kiosk.app import KioskApp, KioskConfig
 from kiosk.audio import Narrator
+from kiosk.buttons import ButtonFeed
 from kiosk.control_watcher import ControlWatcher
 from kiosk.heartbeat import Heartbeat
 from kiosk.packs import PackFailed, PackReady, PackWatcher
@@ -43,6 +44,7 @@ class HostOptions:
     threads: bool = True  # False: tests call check() on the watchers themselves
     audio: bool = True
     screenshots: bool = True  # answer DATA/requests/screenshot-<id>.json
+    buttons: bool = True  # follow DATA/buttons.jsonl (physical buttons via the agent)
 
 
 def pack_brief(pack: Pack, status: str, **extra) -> dict:
@@ -80,6 +82,7 @@ class KioskHost:
             self.packs = PackWatcher(DataDir(self.data).current_pack, pack.root, mode="link")
         self.heartbeat = Heartbeat(DataDir(self.data).heartbeat) if options.heartbeat else None
         self.screenshots = ScreenshotDesk(self.data) if options.screenshots else None
+        self.buttons = ButtonFeed(DataDir(self.data).buttons) if options.buttons else None
         self.status: dict = pack_brief(pack, "loaded")
         self.reload_error: str | None = None  # preview: why the last reload failed
         if failed is not None:  # the preferred pack (packs/current) failed; we play a fallback
@@ -118,6 +121,8 @@ class KioskHost:
             self.heartbeat.start()
         if self.screenshots and self.options.threads:
             self.screenshots.start()
+        if self.buttons and self.options.threads:
+            self.buttons.start()
         return self
 
     def stop(self, reason: str = "shutdown") -> None:
@@ -127,6 +132,8 @@ class KioskHost:
         if self.packs:
             self.packs.stop()
         self.narrator.close()
+        if self.buttons:
+            self.buttons.stop()
         if self.heartbeat:
             self.heartbeat.stop()
         if self.screenshots:
@@ -141,6 +148,9 @@ class KioskHost:
         if self.control.problems != self._control_problems:
             self._control_problems = self.control.problems
             self.recorder.record(EventType.ERROR, kind="control", detail=self.control.problem)
+        if self.buttons:
+            for name in self.buttons.take():
+                self.app.button(name)
         self.app.update(dt)
         if self.screenshots:
             self.screenshots.take_requests()

@@ -45,17 +45,18 @@ class FramePacer:
         self._rate = (self._last, 0)
         self.rate = 0.0  # loop passes per second, over the last second
 
-    def next(self, busy: bool) -> tuple[float, list[pygame.event.Event]]:
-        """Wait for the next pass: one frame when `busy`, else until an event or `idle_wake`."""
+    def next(self, busy: bool, idle_wake: float | None = None) -> tuple[float, list[pygame.event.Event]]:
+        """Wait for the next pass: one frame when `busy`, else until an event or `idle_wake` (this call's, or the pacer's)."""
+        wake = self.idle_wake if idle_wake is None else idle_wake
         if busy:
             self._clock.tick(self.fps)
             events = pygame.event.get()
         elif self.blocking:
-            first = pygame.event.wait(max(1, round(self.idle_wake * 1000)))
+            first = pygame.event.wait(max(1, round(wake * 1000)))
             events = [] if first.type == pygame.NOEVENT else [first]
             events += pygame.event.get()
         else:
-            deadline = self._last + self.idle_wake
+            deadline = self._last + wake
             events = pygame.event.get()
             while not events and time.monotonic() < deadline:
                 time.sleep(min(self.poll, max(0.0, deadline - time.monotonic())))

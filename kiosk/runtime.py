@@ -33,6 +33,7 @@ from kepu_contracts.outbox import Outbox
 from kiosk.app import KioskApp, KioskConfig
 from kiosk.blanking import keep_screen_awake, prepare_sdl
 from kiosk.display import DisplayRequest, open_display
+from kiosk.display_sleep import SLEEP_FPS, DisplaySleep
 from kiosk.heartbeat import sd_notify
 from kiosk.host import HostOptions, KioskHost
 from kiosk.pacing import REDRAW_EVENTS, FramePacer
@@ -123,6 +124,7 @@ def run(options: RunOptions) -> int:
     host.start()
     touch = TouchInput(size, options.rotation, options.calibration, options.touch_filter)
     pacer = FramePacer(options.fps)
+    sleep = DisplaySleep(options.data)
     last_watchdog = 0.0
     first_frame = True
     drawn_key: tuple | None = None
@@ -134,9 +136,12 @@ def run(options: RunOptions) -> int:
     try:
         running = True
         while running and not stopping.is_set():
+            asleep = not host.control.latest.display_on  # the power schedule (control.json `display`)
             app: KioskApp = host.app
-            busy = first_frame or was_animating or options.debug_overlay
-            dt, events = pacer.next(busy)
+            # Dark, the loop just waits for a touch or the next look at control.json.
+            busy = not asleep and (first_frame or was_animating or options.debug_overlay)
+            # Dark: look up only SLEEP_FPS times a second (control.json, the heartbeat, a touch still wake it).
+            dt, events = pacer.next(busy, 1.0 / SLEEP_FPS if asleep else None)
             touched = False
             for event in events:
                 if event.type == pygame.QUIT or (event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE):
@@ -148,7 +153,9 @@ def run(options: RunOptions) -> int:
                         running = False
                     continue
                 pointer = touch.translate(event)
-                if pointer:
+                if pointer and asleep:
+                    sleep.touched(host.control.latest.wake_on_touch)
+                elif pointer:
                     app.pointer(pointer)
                     # Gestures are decided when the finger lifts: only then can the picture change.
                     touched = touched or pointer.kind in ("up", "cancel")
@@ -156,23 +163,37 @@ def run(options: RunOptions) -> int:
                     touched = True  # the window was uncovered or resized: paint it again
             host.tick(dt)
             app = host.app
-            key = app.frame_key()
-            animating = app.animating()
-            if options.debug_overlay:
-                key = (*key, int(time.monotonic() * 4), host.reload_error)  # the fps line, 4 times a second
-            # The frame after an animation ends shows where it came to rest.
-            settled = was_animating and not animating
-            if first_frame or touched or key != drawn_key or app.redraws_every_frame() or settled or host.wants_frame:
-                app.draw(display.canvas)
+            if asleep:
+                # Dark by schedule: one black frame, then nothing drawn until it lights again.
+                sleep.blank(display.canvas, display.present)
+                host.capture(display.canvas)
+                drawn_key = None  # the first lit frame is drawn whatever the key
+            else:
+                sleep.awake()
+                key = app.frame_key()
+                animating = app.animating()
                 if options.debug_overlay:
-                    _overlay(display.canvas, host, pacer.rate)
-                host.capture(display.canvas)  # screenshot requests, if any: a copy, encoded off the loop
-                display.present()
-                host.frame_shown()
-                drawn_key = key
-                if observer := options.on_present:
-                    observer(app, time.perf_counter())
-            was_animating = animating
+                    key = (*key, int(time.monotonic() * 4), host.reload_error)  # the fps line, 4 times a second
+                # The frame after an animation ends shows where it came to rest.
+                settled = was_animating and not animating
+                if (
+                    first_frame
+                    or touched
+                    or key != drawn_key
+                    or app.redraws_every_frame()
+                    or settled
+                    or host.wants_frame
+                ):
+                    app.draw(display.canvas)
+                    if options.debug_overlay:
+                        _overlay(display.canvas, host, pacer.rate)
+                    host.capture(display.canvas)  # screenshot requests, if any: a copy, encoded off the loop
+                    display.present()
+                    host.frame_shown()
+                    drawn_key = key
+                    if observer := options.on_present:
+                        observer(app, time.perf_counter())
+                was_animating = animating
             now = time.monotonic()
             if first_frame:
                 first_frame = False

@@ -257,6 +257,8 @@ class Simulator:
                         self._sim_time += closed_for
                     if self.calendar.over(self.clock.stamp().ts):
                         break
+                if self.live and not self.host.control.latest.display_on:
+                    continue  # the venue's displays are off by its schedule: nobody is visiting
                 self.one_visit()
                 count += 1
         except Stopped:

@@ -27,7 +27,17 @@ from pathlib import Path
 import httpx
 
 from controller.devtools.broker import Broker, free_port
-from controller.devtools.demo_seed import agent_config, build_samples, enroll_exhibits, make_signing_key, seed
+from controller.devtools.demo_history import backfill as backfill_availability
+from controller.devtools.demo_seed import (
+    ITINERARIES,
+    ROUND_THE_CLOCK,
+    VENUES,
+    agent_config,
+    build_samples,
+    enroll_exhibits,
+    make_signing_key,
+    seed,
+)
 from controller.domain.enroll import CONTROLLER_USER
 from kepu_contracts.datadir import DataDir
 from kepu_contracts.outbox import Outbox
@@ -40,6 +50,18 @@ DEMO_EXHIBITS = (
     ("ex-scam-01", "phone-scam-seniors"),
     ("ex-carbon-01", "low-carbon-living"),
 )
+
+
+TIMEZONE = "Asia/Shanghai"  # the controller's default, which the demo keeps
+
+
+def _opening(exhibit: str) -> str:
+    """Local hours the backfilled visitors come: round the clock if the exhibit only stood at a 24-hour venue."""
+    hours = {v.id: v.opening_hours for v in VENUES}
+    stays = ITINERARIES.get(exhibit, ())
+    if stays and all(hours.get(venue) == ROUND_THE_CLOCK for venue, _, _ in stays):
+        return "0-24"
+    return "9-21"
 
 
 @dataclass
@@ -138,7 +160,9 @@ def _wait_http(url: str, token: str, timeout: float = 30.0) -> bool:
     return False
 
 
-def _history_job(exhibit: str, pack: Path, exhibit_data: Path, days: int, seed: int, logs: Path) -> Child:
+def _history_job(
+    exhibit: str, pack: Path, exhibit_data: Path, days: int, seed: int, logs: Path, opening: str = "9-21"
+) -> Child:
     """Simulate the past `days` of visits (opening hours only) and hand them to the exhibit's outbox.
 
     The visits are recorded in a separate folder, then adopted into the outbox, so they
@@ -178,6 +202,8 @@ def _history_job(exhibit: str, pack: Path, exhibit_data: Path, days: int, seed: 
             start.isoformat(),
             "--until",
             until.isoformat(),
+            "--opening",
+            opening,
         ],
         logs / f"{exhibit}-history.log",
         env={"SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy", "SDL_NO_SIGNAL_HANDLERS": "1"},
@@ -251,7 +277,11 @@ def main(argv: list[str] | None = None) -> int:
         exhibit_data = data / "exhibits" / exhibit
         exhibit_data.mkdir(parents=True, exist_ok=True)
         if args.history_days > 0 and not (exhibit_data / "history" / "adopted").exists():
-            jobs.append(_history_job(exhibit, pack, exhibit_data, args.history_days, seed=100 + i, logs=logs))
+            jobs.append(
+                _history_job(
+                    exhibit, pack, exhibit_data, args.history_days, seed=100 + i, logs=logs, opening=_opening(exhibit)
+                )
+            )
         children.append(
             Child(
                 f"{exhibit}-kiosk",
@@ -315,6 +345,10 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"kepu demo: could not set up venues and packs ({detail}); exhibits will run unplanned", file=sys.stderr
             )
+        if args.history_days > 0:
+            # Availability of the backfilled days too, so 开机率 is as true as 使用率 on the first page view.
+            now = time.time()
+            backfill_availability(data / "controller", exhibits, now - args.history_days * 86400, now, TIMEZONE)
         for child in children[1:]:
             child.start()
         for job in jobs:

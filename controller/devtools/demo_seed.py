@@ -18,6 +18,8 @@ from content_packs.signing import generate_keypair
 
 OPEN_DAILY = {day: ["09:00-21:00"] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 CLOSED_MONDAY = {**OPEN_DAILY, "mon": []}
+# A 24-hour self-service science corner: whenever the demo runs, at least one venue is open.
+ROUND_THE_CLOCK = {day: ["00:00-24:00"] for day in OPEN_DAILY}
 
 
 @dataclass(frozen=True)
@@ -31,7 +33,7 @@ class DemoVenue:
 VENUES = (
     DemoVenue("v-yuehai", "粤海街道科普e站", "广东省/深圳市/南山区/粤海街道", OPEN_DAILY),
     DemoVenue("v-shekou", "蛇口社区科普馆", "广东省/深圳市/南山区/蛇口街道", CLOSED_MONDAY),
-    DemoVenue("v-huafu", "华富街道党群服务中心", "广东省/深圳市/福田区/华富街道", OPEN_DAILY),
+    DemoVenue("v-huafu", "华富街道党群服务中心（24小时科普角）", "广东省/深圳市/福田区/华富街道", ROUND_THE_CLOCK),
     DemoVenue("v-xiangmihu", "香蜜湖街道少年科学院", "广东省/深圳市/福田区/香蜜湖街道", CLOSED_MONDAY),
 )
 

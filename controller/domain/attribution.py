@@ -158,11 +158,12 @@ def _rebuild_hours(db: Database, itinerary: Itinerary, exhibit: str, h0: float, 
             if play is not None:
                 delta.add_media(ts, exhibit, venue, pack, play)
         delta.add(ts, exhibit, venue, pack, **counts)
-    hours_by_venue: dict[str, dict[str, list[str]]] = {}
-    for a, b, pack in db.execute(
-        "SELECT starts, ends, pack FROM online_spans WHERE exhibit = ? AND ends > ? AND starts < ?", [exhibit, h0, h1]
+    hours_by_venue: dict[str, Any] = {}
+    for a, b, pack, lit in db.execute(
+        "SELECT starts, ends, pack, lit FROM online_spans WHERE exhibit = ? AND ends > ? AND starts < ?",
+        [exhibit, h0, h1],
     ):
-        add_online(db, delta, itinerary, exhibit, pack, max(a, h0), min(b, h1), hours_by_venue)
+        add_online(db, delta, itinerary, exhibit, pack, max(a, h0), min(b, h1), hours_by_venue, bool(lit))
     delta.flush(db)
 
 

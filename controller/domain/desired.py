@@ -42,15 +42,22 @@ def compute(db: Database, exhibit: str, now: float, base_url: str, tz: str) -> d
     pack = None
     region: str | None = None
     opening_hours = None
+    schedule: dict[str, Any] = {}
     if stay:
         row = db.execute(
-            "SELECT id, name, region, opening_hours, default_pack_id, default_pack_version FROM venues WHERE id = ?",
+            "SELECT id, name, region, opening_hours, default_pack_id, default_pack_version,"
+            " closed_days, power_on_before, power_off_after, wake_on_touch FROM venues WHERE id = ?",
             [stay[0]],
         ).fetchone()
         if row:
             venue = {"id": row[0], "name": row[1]}
             region = row[2]
             opening_hours = json.loads(row[3])
+            # The agent switches displays from these, offline too (exhibit_agent/power/schedule.py).
+            schedule = {
+                "closed_days": json.loads(row[6] or "[]"),
+                "power": {"on_before": row[7], "off_after": row[8], "wake_on_touch": bool(row[9])},
+            }
             pack = (
                 pack_ref(db, base_url, stay[1], stay[2], region)
                 if stay[1]
@@ -81,7 +88,7 @@ def compute(db: Database, exhibit: str, now: float, base_url: str, tz: str) -> d
             if ref:
                 pack = ref
             break
-    return messages.desired(exhibit, venue, opening_hours, pack, emergency, {"timezone": tz})
+    return messages.desired(exhibit, venue, opening_hours, pack, emergency, {"timezone": tz, **schedule})
 
 
 class DesiredStates:

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from controller.errors import Invalid
+from kepu_contracts import opening_hours as shared
+from kepu_contracts.opening_hours import ClosedSpan
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_RANGE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
+WEEKDAYS = shared.WEEKDAYS
 # What a venue gets when nobody said otherwise: a typical community science room.
 DEFAULT_HOURS: dict[str, list[str]] = {day: ["09:00-17:00"] for day in WEEKDAYS}
 
@@ -31,20 +31,36 @@ def check_opening_hours(raw: Any) -> dict[str, list[str]]:
     """Validate `{"mon": ["09:00-12:00", "14:00-18:00"], ...}`; missing days are closed."""
     if raw is None:
         return dict(DEFAULT_HOURS)
-    if not isinstance(raw, dict):
-        raise Invalid('opening_hours must be an object like {"mon": ["09:00-17:00"]}')
-    hours: dict[str, list[str]] = {}
-    for day, ranges in raw.items():
-        if day not in WEEKDAYS:
-            raise Invalid(f"opening_hours: unknown day {day!r} (use {', '.join(WEEKDAYS)})")
-        if not isinstance(ranges, list):
-            raise Invalid(f'opening_hours.{day} must be a list of "HH:MM-HH:MM"')
-        for item in ranges:
-            match = _RANGE.match(item) if isinstance(item, str) else None
-            if not match or _minutes(item.split("-")[0]) >= _minutes(item.split("-")[1]):
-                raise Invalid(f'opening_hours.{day}: {item!r} is not a range like "09:00-17:00"')
-        hours[day] = list(ranges)
-    return {day: hours.get(day, []) for day in WEEKDAYS}
+    # One parser for the controller and the agent (kepu_contracts): "open" means the same on both ends.
+    try:
+        return shared.parse_opening_hours(raw)
+    except shared.OpeningHoursError as exc:
+        raise Invalid(str(exc)) from None
+
+
+def check_closed_days(raw: Any) -> list[str]:
+    """Validate closed days and holidays (`["2026-10-01/2026-10-07", "2026-12-25"]`); normalised and sorted."""
+    try:
+        return shared.closed_texts(shared.parse_closed_days(raw))
+    except shared.OpeningHoursError as exc:
+        raise Invalid(str(exc)) from None
+
+
+def check_margin(raw: Any, name: str) -> int:
+    try:
+        return shared.parse_margin(raw, name)
+    except shared.OpeningHoursError as exc:
+        raise Invalid(str(exc)) from None
+
+
+def closed_of(stored: str | None) -> tuple[ClosedSpan, ...]:
+    """A venue row's `closed_days` column as spans (what open_seconds & co. take as `closed`)."""
+    if not stored:
+        return ()
+    try:
+        return shared.parse_closed_days(json.loads(stored))
+    except (ValueError, shared.OpeningHoursError):
+        return ()  # validated on the way in; an unreadable value closes nothing
 
 
 def _minutes(hhmm: str) -> int:
@@ -67,49 +83,37 @@ def buckets(ts: float, tz: str) -> Buckets:
     return Buckets(hour=local.strftime("%Y-%m-%dT%H"), day=local.strftime("%Y-%m-%d"), month=local.strftime("%Y-%m"))
 
 
-def open_intervals(hours: dict[str, list[str]], start: float, end: float, tz: str) -> list[tuple[float, float]]:
-    """The parts of [start, end) when the venue is open, as unix-second intervals."""
-    if end <= start:
-        return []
-    zi = zone(tz)
-    first = datetime.fromtimestamp(start, zi).date() - timedelta(days=1)
-    last = datetime.fromtimestamp(end, zi).date()
-    out: list[tuple[float, float]] = []
-    day = first
-    while day <= last:
-        for item in hours.get(WEEKDAYS[day.weekday()], []):
-            a, b = (_minutes(x) for x in item.split("-"))
-            lo = _at(day, a, zi)
-            hi = _at(day, b, zi)
-            lo, hi = max(lo, start), min(hi, end)
-            if hi > lo:
-                out.append((lo, hi))
-        day += timedelta(days=1)
-    return out
+def open_intervals(
+    hours: dict[str, list[str]], start: float, end: float, tz: str, closed: tuple[ClosedSpan, ...] = ()
+) -> list[tuple[float, float]]:
+    """The parts of [start, end) when the venue is open (closed days and holidays left out)."""
+    zone(tz)  # an unknown zone is Invalid here, as before
+    return shared.open_intervals(hours, start, end, tz, closed)
 
 
-def _at(day: date, minutes: int, zi: ZoneInfo) -> float:
-    midnight = datetime.combine(day, time(0), zi)
-    return (midnight + timedelta(minutes=minutes)).timestamp()
+def open_seconds(
+    hours: dict[str, list[str]], start: float, end: float, tz: str, closed: tuple[ClosedSpan, ...] = ()
+) -> float:
+    """Seconds the venue is open within [start, end), closed days excluded."""
+    return _open_hours(json.dumps(hours, sort_keys=True), start, end, tz, closed)[0]
 
 
-def open_seconds(hours: dict[str, list[str]], start: float, end: float, tz: str) -> float:
-    """Seconds the venue is open within [start, end)."""
-    return _open_hours(json.dumps(hours, sort_keys=True), start, end, tz)[0]
-
-
-def open_hour_labels(hours: dict[str, list[str]], start: float, end: float, tz: str) -> frozenset[str]:
+def open_hour_labels(
+    hours: dict[str, list[str]], start: float, end: float, tz: str, closed: tuple[ClosedSpan, ...] = ()
+) -> frozenset[str]:
     """Local hour labels (2025-05-12T09) that overlap opening time within [start, end)."""
-    return _open_hours(json.dumps(hours, sort_keys=True), start, end, tz)[1]
+    return _open_hours(json.dumps(hours, sort_keys=True), start, end, tz, closed)[1]
 
 
 @lru_cache(maxsize=4096)
-def _open_hours(hours_key: str, start: float, end: float, tz: str) -> tuple[float, frozenset[str]]:
+def _open_hours(
+    hours_key: str, start: float, end: float, tz: str, closed: tuple[ClosedSpan, ...]
+) -> tuple[float, frozenset[str]]:
     # Reports ask the same question for every exhibit of a venue: answer it once.
     hours = json.loads(hours_key)
     labels: set[str] = set()
     seconds = 0.0
-    for a, b in open_intervals(hours, start, end, tz):
+    for a, b in open_intervals(hours, start, end, tz, closed):
         seconds += b - a
         t = a
         while t < b:

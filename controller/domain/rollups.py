@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from controller.domain.opening import Buckets, buckets, check_opening_hours, open_seconds
+from controller.domain.opening import Buckets, buckets, check_opening_hours, closed_of, open_seconds
 from controller.store.schema import DWELL_BUCKETS, DWELL_COLUMNS, ROLLUP_COUNTERS
 from kepu_contracts.events import EventType
 from kepu_contracts.messages import number
@@ -177,27 +177,33 @@ class Itinerary:
         return None
 
 
-def accrue_online(db: Database, exhibit: str, start: float, end: float, tz: str) -> None:
-    """Add online minutes for [start, end), split by local hour, attributed to the venue of each slice."""
+def accrue_online(db: Database, exhibit: str, start: float, end: float, tz: str, lit: bool = True) -> None:
+    """Add online minutes for [start, end), split by local hour, attributed to the venue of each slice.
+
+    `lit`: the kiosk was alive and the display on (from health). Only lit minutes within opening
+    hours count towards 开机率 (`online_open_minutes`); dark ones are still online minutes.
+    """
     if end <= start:
         return
     itinerary = Itinerary.load(db, exhibit)
     row = db.execute("SELECT pack_id FROM exhibits WHERE id = ?", [exhibit]).fetchone()
     pack = (row[0] or "") if row else ""  # what it was showing, so online time is known per pack too
-    record_online_span(db, exhibit, start, end, pack)
+    record_online_span(db, exhibit, start, end, pack, lit)
     delta = RollupDelta(tz)
-    add_online(db, delta, itinerary, exhibit, pack, start, end, {})
+    add_online(db, delta, itinerary, exhibit, pack, start, end, {}, lit)
     delta.flush(db)
 
 
-def record_online_span(db: Database, exhibit: str, start: float, end: float, pack: str) -> None:
+def record_online_span(db: Database, exhibit: str, start: float, end: float, pack: str, lit: bool = True) -> None:
     """Keep the raw online interval (extending the last one when contiguous), so rollups can be rebuilt."""
     cur = db.conn.execute(
-        "UPDATE online_spans SET ends = ? WHERE exhibit = ? AND ends = ? AND pack = ?", (end, exhibit, start, pack)
+        "UPDATE online_spans SET ends = ? WHERE exhibit = ? AND ends = ? AND pack = ? AND lit = ?",
+        (end, exhibit, start, pack, int(lit)),
     )
     if cur.rowcount == 0:
         db.conn.execute(
-            "INSERT INTO online_spans (exhibit, starts, ends, pack) VALUES (?,?,?,?)", (exhibit, start, end, pack)
+            "INSERT INTO online_spans (exhibit, starts, ends, pack, lit) VALUES (?,?,?,?,?)",
+            (exhibit, start, end, pack, int(lit)),
         )
 
 
@@ -209,9 +215,13 @@ def add_online(
     pack: str,
     start: float,
     end: float,
-    hours_by_venue: dict[str, dict[str, list[str]]],
+    hours_by_venue: dict[str, Any],
+    lit: bool = True,
 ) -> None:
-    """Gather online minutes for [start, end) into `delta`, sliced by local hour and by stay."""
+    """Gather online minutes for [start, end) into `delta`, sliced by local hour and by stay.
+
+    `hours_by_venue` caches each venue's (opening hours, closed days) across calls.
+    """
     boundaries = sorted({s for stay in itinerary.stays for s in stay[:2]})
     t = start
     while t < end:
@@ -222,11 +232,14 @@ def add_online(
             nxt = boundaries[i]
         venue = itinerary.venue_at(t) or ""
         open_minutes = 0.0
-        if venue:
+        if venue and lit:
             if venue not in hours_by_venue:
-                raw = db.execute("SELECT opening_hours FROM venues WHERE id = ?", [venue]).fetchone()
-                hours_by_venue[venue] = check_opening_hours(json.loads(raw[0])) if raw else {}
-            open_minutes = open_seconds(hours_by_venue[venue], t, nxt, tz=delta.tz) / 60
+                raw = db.execute("SELECT opening_hours, closed_days FROM venues WHERE id = ?", [venue]).fetchone()
+                hours_by_venue[venue] = (
+                    (check_opening_hours(json.loads(raw[0])), closed_of(raw[1])) if raw else ({}, ())
+                )
+            hours, closed = hours_by_venue[venue]
+            open_minutes = open_seconds(hours, t, nxt, delta.tz, closed) / 60
         delta.add(t, exhibit, venue, pack, online_minutes=(nxt - t) / 60, online_open_minutes=open_minutes)
         t = nxt
 

@@ -12,7 +12,14 @@ from sqlite_utils import Database
 
 from controller.domain.auth import Principal, in_scope
 from controller.domain.metrics import ratio, summarise
-from controller.domain.opening import buckets, check_opening_hours, local_midnight, open_hour_labels, open_seconds
+from controller.domain.opening import (
+    buckets,
+    check_opening_hours,
+    closed_of,
+    local_midnight,
+    open_hour_labels,
+    open_seconds,
+)
 from controller.errors import Invalid
 from controller.store.schema import ROLLUP_COUNTERS
 
@@ -109,7 +116,8 @@ def totals(db: Database, principal: Principal, flt: Filter) -> dict[str, float]:
 def stays_in(db: Database, principal: Principal, flt: Filter, start: float, end: float) -> list[dict[str, Any]]:
     """The stays overlapping [start, end) that the caller sees and the filter selects, with parsed opening hours."""
     sql = (
-        "SELECT r.exhibit, r.venue, MAX(r.starts, ?) AS a, MIN(r.ends, ?) AS b, v.region, v.opening_hours"
+        "SELECT r.exhibit, r.venue, MAX(r.starts, ?) AS a, MIN(r.ends, ?) AS b, v.region, v.opening_hours,"
+        " v.closed_days"
         " FROM rotations r JOIN venues v ON v.id = r.venue WHERE r.starts < ? AND r.ends > ?"
     )
     params: list[Any] = [start, end, end, start]
@@ -121,19 +129,25 @@ def stays_in(db: Database, principal: Principal, flt: Filter, start: float, end:
     for row in db.query(sql, params):
         if principal.sees(row["region"]) and (flt.region is None or in_scope(flt.region, row["region"])):
             row["hours"] = check_opening_hours(json.loads(row["opening_hours"]))
+            row["closed"] = closed_of(row["closed_days"])
             rows.append(row)
     return rows
 
 
 def availability(db: Database, principal: Principal, flt: Filter, start: float, end: float, tz: str) -> dict[str, Any]:
-    """开机率 (online minutes in opening hours ÷ opening minutes) and 使用率 (open hours with a session ÷ open hours)."""
+    """开机率 and 使用率 over the stays in [start, end).
+
+    开机率 = minutes the exhibit was online, its kiosk alive and its display on, within opening
+    hours ÷ opening minutes (closed days and holidays are not opening minutes; scheduled-off
+    time outside opening hours never counts). 使用率 = open hours with a session ÷ open hours.
+    """
     stays = stays_in(db, principal, flt, start, end)
-    open_minutes = sum(open_seconds(s["hours"], s["a"], s["b"], tz) for s in stays) / 60
+    open_minutes = sum(open_seconds(s["hours"], s["a"], s["b"], tz, s["closed"]) for s in stays) / 60
     flt_t = totals(db, principal, flt)
     open_hours = 0
     used_hours = 0
     for stay in stays:
-        labels = open_hour_labels(stay["hours"], stay["a"], stay["b"], tz)
+        labels = open_hour_labels(stay["hours"], stay["a"], stay["b"], tz, stay["closed"])
         open_hours += len(labels)
         if labels:
             used = {

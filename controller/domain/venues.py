@@ -9,7 +9,7 @@ from sqlite_utils import Database
 
 from controller.domain import audit
 from controller.domain.auth import Principal, check_region
-from controller.domain.opening import check_opening_hours
+from controller.domain.opening import check_closed_days, check_margin, check_opening_hours
 from controller.domain.packs import require_deployable
 from controller.errors import Conflict, Invalid, NotFound
 from kepu_contracts.protocol import EXHIBIT_ID
@@ -22,8 +22,39 @@ def view(row: dict[str, Any]) -> dict[str, Any]:
         "name": row["name"],
         "region": row["region"],
         "opening_hours": json.loads(row["opening_hours"]),
+        "closed_days": json.loads(row.get("closed_days") or "[]"),
+        "power": power_of(row),
         "default_pack": pack,
     }
+
+
+def power_of(row: dict[str, Any]) -> dict[str, Any]:
+    """The venue's power margins as desired state and the API carry them."""
+    return {
+        "on_before": row.get("power_on_before", 10),
+        "off_after": row.get("power_off_after", 10),
+        "wake_on_touch": bool(row.get("wake_on_touch", 1)),
+    }
+
+
+def _schedule_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """closed_days and power, validated into columns (only the keys given)."""
+    out: dict[str, Any] = {}
+    if data.get("closed_days") is not None:
+        out["closed_days"] = json.dumps(check_closed_days(data["closed_days"]))
+    power = data.get("power")
+    if power is not None:
+        if not isinstance(power, dict):
+            raise Invalid("power must be an object like {on_before: 10, off_after: 10, wake_on_touch: true}")
+        if power.get("on_before") is not None:
+            out["power_on_before"] = check_margin(power["on_before"], "power.on_before")
+        if power.get("off_after") is not None:
+            out["power_off_after"] = check_margin(power["off_after"], "power.off_after")
+        if power.get("wake_on_touch") is not None:
+            if not isinstance(power["wake_on_touch"], bool):
+                raise Invalid("power.wake_on_touch must be true or false")
+            out["wake_on_touch"] = int(power["wake_on_touch"])
+    return out
 
 
 def get(db: Database, principal: Principal, venue: str) -> dict[str, Any]:
@@ -62,6 +93,7 @@ def create(db: Database, user: Principal, data: dict[str, Any], now: float) -> d
         "opening_hours": json.dumps(check_opening_hours(data.get("opening_hours"))),
         "created": now,
         **_pack_fields(db, data.get("default_pack"), region),
+        **_schedule_fields(data),
     }
     db.table("venues").insert(row, pk="id")
     audit.record(db, now, user.id, "venue.create", row["id"], data, region)
@@ -84,6 +116,7 @@ def update(db: Database, user: Principal, venue: str, data: dict[str, Any], now:
         updates["opening_hours"] = json.dumps(check_opening_hours(data["opening_hours"]))
     if "default_pack" in data:
         updates.update(_pack_fields(db, data["default_pack"], updates.get("region", row["region"])))
+    updates.update(_schedule_fields(data))
     if updates:
         db.table("venues").update(venue, updates)
     audit.record(db, now, user.id, "venue.update", venue, data, updates.get("region", row["region"]))

@@ -241,6 +241,7 @@ class Ingester:
                     updates["pack_id"], updates["pack_version"] = state.pack.id, state.pack.version
                 db.table("exhibits").update(exhibit, updates)
             elif channel == "health":
+                self._set_lit(db, exhibit, row, lit_from_health(payload), now)
                 db.table("exhibits").update(exhibit, {"health": doc})
                 health_history.record(db, exhibit, parse_health(payload), now)
             elif channel == "reported":
@@ -261,29 +262,40 @@ class Ingester:
 
     def _set_online(self, db: Database, exhibit: str, row: dict, online: bool, now: float) -> None:
         if row["online"] and row["online_since"] is not None:
-            accrue_online(db, exhibit, row["online_since"], now, self.tz)
+            accrue_online(db, exhibit, row["online_since"], now, self.tz, bool(row["lit"]))
         db.table("exhibits").update(exhibit, {"online": int(online), "online_since": now if online else None})
+
+    def _set_lit(self, db: Database, exhibit: str, row: dict[str, Any], lit: bool, now: float) -> None:
+        """Kiosk alive and display on, or not: fold the minutes so far under the old state first."""
+        if lit == bool(row["lit"]):
+            return
+        if row["online"] and row["online_since"] is not None and now > row["online_since"]:
+            accrue_online(db, exhibit, row["online_since"], now, self.tz, bool(row["lit"]))
+            db.table("exhibits").update(exhibit, {"online_since": now})
+        db.table("exhibits").update(exhibit, {"lit": int(lit)})
 
     def tick(self) -> None:
         """Fold the minutes online so far into the rollups (called periodically and before reports)."""
         now = self.clock.now()
         with self.store.write() as db:
-            for row in db.query("SELECT id, online_since FROM exhibits WHERE online = 1 AND online_since IS NOT NULL"):
+            for row in db.query(
+                "SELECT id, online_since, lit FROM exhibits WHERE online = 1 AND online_since IS NOT NULL"
+            ):
                 if now > row["online_since"]:
-                    accrue_online(db, row["id"], row["online_since"], now, self.tz)
+                    accrue_online(db, row["id"], row["online_since"], now, self.tz, bool(row["lit"]))
                     db.table("exhibits").update(row["id"], {"online_since": now})
 
     def _touch(self, db: Database, exhibit: str, now: float, outcome: Outcome) -> dict:
         """The exhibit's row; an unknown exhibit is registered as seen-but-not-enrolled."""
-        row = db.execute("SELECT online, online_since FROM exhibits WHERE id = ?", [exhibit]).fetchone()
+        row = db.execute("SELECT online, online_since, lit FROM exhibits WHERE id = ?", [exhibit]).fetchone()
         if row is None:
             db.table("exhibits").insert(
                 {"id": exhibit, "enrolled": 0, "first_seen": now, "last_seen": now, "created": now}, pk="id"
             )
             outcome.new_exhibits.append(exhibit)
-            return {"online": 0, "online_since": None}
+            return {"online": 0, "online_since": None, "lit": 1}
         db.conn.execute("UPDATE exhibits SET last_seen = ? WHERE id = ?", (now, exhibit))
-        return {"online": row[0], "online_since": row[1]}
+        return {"online": row[0], "online_since": row[1], "lit": row[2]}
 
     # -- rejects -------------------------------------------------------------
 
@@ -343,6 +355,20 @@ def _footfall_problem(event: dict[str, Any], venue: str) -> str | None:
     if data.get("direction", "in") not in ("in", "out"):
         return "door count direction must be 'in' or 'out'"
     return None
+
+
+def lit_from_health(health: dict[str, Any]) -> bool:
+    """开机率's "alive and on": the kiosk's heartbeat is fresh and the display is not reported off.
+
+    Unknown counts as lit (an agent without a kiosk block or a display sensor is not penalised);
+    a health message that says "no kiosk heartbeat" (kiosk: null) is dark.
+    """
+    kiosk = health.get("kiosk")
+    if isinstance(kiosk, dict):
+        alive = kiosk.get("alive") is not False
+    else:
+        alive = "kiosk" not in health
+    return alive and health.get("screen_on") is not False
 
 
 def _current_pack(db: Database, exhibit: str) -> str:

@@ -309,6 +309,29 @@ def m006_dashboard_sessions(db: Database) -> None:
 
 
 @migrations()
+def m008_power_schedule(db: Database) -> None:
+    """Closed days and power margins per venue; the display state per exhibit and per online span (开机率)."""
+    db.executescript(
+        """
+        ALTER TABLE venues ADD COLUMN closed_days TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE venues ADD COLUMN power_on_before INTEGER NOT NULL DEFAULT 10;
+        ALTER TABLE venues ADD COLUMN power_off_after INTEGER NOT NULL DEFAULT 10;
+        ALTER TABLE venues ADD COLUMN wake_on_touch INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE exhibits ADD COLUMN lit INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE online_spans ADD COLUMN lit INTEGER NOT NULL DEFAULT 1;
+        CREATE TABLE sneakernet_imports (
+            id TEXT PRIMARY KEY,
+            exhibit TEXT NOT NULL,
+            imported REAL NOT NULL,
+            events INTEGER NOT NULL DEFAULT 0,
+            stored INTEGER NOT NULL DEFAULT 0,
+            duplicates INTEGER NOT NULL DEFAULT 0
+        );
+        """
+    )
+
+
+@migrations()
 def m009_proof_of_play(db: Database) -> None:
     """Proof of play: plays, completed plays and seconds shown, by item × exhibit × venue × pack × hour."""
     db.executescript(

@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from controller.domain import sessions
 from controller.domain.auth import authenticate
 from controller.errors import Unauthorized
-from controller.web.dashboard import manage, media, monitor
+from controller.web.dashboard import manage, media, monitor, venue_pages
 from controller.web.dashboard import screenshots as screens
 from controller.web.dashboard.render import render
 from controller.web.deps import COOKIE, ControllerDep
@@ -60,3 +60,4 @@ router.include_router(monitor.router)
 router.include_router(manage.router)
 router.include_router(screens.router)
 router.include_router(media.router)
+router.include_router(venue_pages.router)

@@ -7,13 +7,26 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import Field
 
-from controller.domain import venues
+from controller.domain import power, venues
 from controller.web.api.models import Body, Deleted, PackPin
 from controller.web.deps import ControllerDep, CurrentUser
 
 router = APIRouter(prefix="/api/v1/venues", tags=["venues"])
 
 HOURS_EXAMPLE = {"mon": ["09:00-12:00", "14:00-18:00"], "sun": []}
+CLOSED_EXAMPLE = ["2026-10-01/2026-10-07", "2026-12-25"]
+
+
+class PowerIn(Body):
+    """Displays come on `on_before` minutes before opening and go off `off_after` minutes after closing."""
+
+    on_before: int | None = Field(default=None, ge=0, le=240)
+    off_after: int | None = Field(default=None, ge=0, le=240)
+    wake_on_touch: bool | None = None
+
+
+class DisplayIn(Body):
+    on: bool = Field(description="true: wake now (display_on), false: sleep now (display_off)")
 
 
 class VenueIn(Body):
@@ -21,6 +34,8 @@ class VenueIn(Body):
     name: str = Field(min_length=1, max_length=200)
     region: str = Field(min_length=1, max_length=300, examples=["guangdong/shenzhen/nanshan/yuehai"])
     opening_hours: dict[str, list[str]] | None = Field(default=None, examples=[HOURS_EXAMPLE])
+    closed_days: list[str] | None = Field(default=None, max_length=400, examples=[CLOSED_EXAMPLE])
+    power: PowerIn | None = None
     default_pack: PackPin | None = None
 
 
@@ -28,6 +43,8 @@ class VenueEdit(Body):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     region: str | None = Field(default=None, min_length=1, max_length=300)
     opening_hours: dict[str, list[str]] | None = None
+    closed_days: list[str] | None = Field(default=None, max_length=400, examples=[CLOSED_EXAMPLE])
+    power: PowerIn | None = None
     default_pack: PackPin | None = None
 
 
@@ -62,3 +79,12 @@ def delete_venue(venue: str, controller: ControllerDep, user: CurrentUser) -> De
     with controller.store.write() as db:
         venues.delete(db, user, venue, controller.clock.now())
     return Deleted()
+
+
+@router.post(
+    "/{venue}/display",
+    status_code=202,
+    summary="Wake or sleep every exhibit at the venue now (display_on / display_off, until the next schedule boundary)",
+)
+def venue_display(venue: str, body: DisplayIn, controller: ControllerDep, user: CurrentUser) -> dict[str, Any]:
+    return power.venue_display(controller, user, venue, body.on)

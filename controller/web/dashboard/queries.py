@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from controller.domain import fleet, health_history, proof_of_play, rotations, stats, venues
+from controller.domain import fleet, health_history, power, proof_of_play, rotations, stats, venues
 from controller.domain.auth import Principal, in_scope
 from controller.domain.metrics import summarise
 from controller.domain.opening import local_midnight, zone
@@ -133,6 +133,7 @@ def fleet_rows(
         exhibit["health"] = messages.parse_health(health) if health else None
         exhibit["reported"] = messages.parse_reported(reported)
         exhibit["state"] = _state(_json(row[2]))
+        exhibit["display"] = power.display_of(health)
         exhibit["counts"] = fleet.counts(db, exhibit["id"])
         exhibit["today"] = stats.totals(db, principal, Filter(start=today, end=today, exhibit=exhibit["id"]))[
             "sessions"

@@ -1,0 +1,1 @@
+"""Displays and devices on the venue's schedule: when (schedule), how (backends), and who decides (keeper)."""

@@ -1,0 +1,1 @@
+"""Venues without a network: packs arrive and events leave on a USB stick (kepu_contracts.sneakernet has the files)."""
