@@ -127,7 +127,11 @@ def test_failed_install_and_unconfirmed_emergency_reach_the_mail_receiver(chain,
         stack.ok(
             "POST",
             "/api/v1/emergencies",
-            json={"region": "gd/sz", "message": {"zh": "台风预警", "en": "Typhoon warning"}, "expires": "2025-05-12T18:00"},
+            json={
+                "region": "gd/sz",
+                "message": {"zh": "台风预警", "en": "Typhoon warning"},
+                "expires": "2025-05-12T18:00",
+            },
         )
         stack.move_to(stack.clock.now() + 61)
         assert wait_for(lambda: len(mail.messages) == 1, 20)
@@ -139,7 +143,9 @@ def test_failed_install_and_unconfirmed_emergency_reach_the_mail_receiver(chain,
         other = "ex-chain-02"
         device = Device(broker.url, other)
         device.publish({"online": True}, "state", retain=True)
-        assert wait_for(lambda: stack.controller.store.db.execute("SELECT 1 FROM exhibits WHERE id = ?", [other]).fetchone())
+        assert wait_for(
+            lambda: stack.controller.store.db.execute("SELECT 1 FROM exhibits WHERE id = ?", [other]).fetchone()
+        )
         stack.ok(
             "POST",
             "/api/v1/rotations",

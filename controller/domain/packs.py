@@ -17,7 +17,7 @@ from content_packs.signing import KeyLike
 from content_packs.store import BlobStore
 from controller.domain import audit
 from controller.domain.auth import Principal
-from controller.errors import Conflict, Invalid, NotFound
+from controller.errors import Conflict, Forbidden, Invalid, NotFound
 from controller.store.db import Store
 from kepu_contracts.times import iso
 
@@ -158,8 +158,15 @@ def upload_stream(
         return upload(store, blobs, trusted_keys(key_files, data_dir), path, user, now)
 
 
-def review(store: Store, pack_id: str, version: str, status: str, user: Principal, now: float) -> dict[str, Any]:
-    """Move a pack along draft → approved → retired (reviewers, within the pack's region)."""
+def review(
+    store: Store, pack_id: str, version: str, status: str, user: Principal, now: float, separate: bool = True
+) -> dict[str, Any]:
+    """Move a pack along draft → approved → retired (reviewers, within the pack's region).
+
+    With `separate` (the default, Settings.separate_review) the person who uploaded a version cannot
+    approve it: four eyes on what every screen will show. The bootstrap admin token is exempt, so a
+    one-person installation can still publish.
+    """
     if status not in STATUSES:
         raise Invalid(f"status must be one of {', '.join(STATUSES)}")
     with store.write() as db:
@@ -169,6 +176,8 @@ def review(store: Store, pack_id: str, version: str, status: str, user: Principa
             return row
         if (row["status"], status) not in TRANSITIONS:
             raise Conflict(f"{pack_id} {version} is {row['status']}; it cannot become {status}")
+        if separate and status == "approved" and row["uploaded_by"] == user.id and user.id != "admin":
+            raise Forbidden(f"{user.id} uploaded {pack_id} {version}; another reviewer must approve it")
         db.conn.execute("UPDATE packs SET status = ? WHERE id = ? AND version = ?", (status, pack_id, version))
         audit.record(db, now, user.id, f"pack.{status}", f"{pack_id} {version}", {"from": row["status"]}, row["region"])
         return get_row(db, pack_id, version)

@@ -9,6 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from controller.domain.auth import authenticate
 from controller.errors import Unauthorized
+from controller.web.dashboard import alerts as alert_pages
 from controller.web.dashboard import manage, monitor
 from controller.web.dashboard import screenshots as screens
 from controller.web.dashboard.render import render
@@ -45,3 +46,4 @@ def logout() -> Response:
 router.include_router(monitor.router)
 router.include_router(manage.router)
 router.include_router(screens.router)
+router.include_router(alert_pages.router)
