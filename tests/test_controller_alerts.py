@@ -272,3 +272,35 @@ def test_ack_ticket_from_alert_states_photo_and_maintenance_summary(stack, tmp_p
         stack.controller.store.db, Principal("admin", "admin"), "gd/sz/futian", "2025-05", "Asia/Shanghai"
     )
     assert other["tickets_opened"] == 0
+
+
+def test_the_uploader_of_a_pack_version_cannot_also_approve_it(stack, tmp_path):
+    from tests.test_controller_support import signed_pack
+
+    kpack, public = signed_pack(tmp_path, "quake-basics")
+    (stack.settings.data_dir / "trusted_keys").mkdir(exist_ok=True)
+    (stack.settings.data_dir / "trusted_keys" / "k.pub").write_bytes(public.read_bytes())
+    uploader = stack.client(stack.user("r-up", "reviewer", ""))
+    with kpack.open("rb") as f:
+        assert uploader.post("/api/v1/packs", files={"file": ("p.kpack", f)}).status_code == 201
+    refused = uploader.post("/api/v1/packs/quake-basics/1.0.0/review", json={"status": "approved"})
+    assert refused.status_code == 403 and "another reviewer" in refused.json()["detail"]
+    assert stack.ok("GET", "/api/v1/packs/quake-basics/1.0.0")["status"] == "draft"
+    other = stack.client(stack.user("r-other", "reviewer", ""))
+    assert other.post("/api/v1/packs/quake-basics/1.0.0/review", json={"status": "approved"}).status_code == 200
+
+
+def test_self_approval_can_be_allowed(tmp_path):
+    from tests.test_controller_support import signed_pack
+
+    s = Stack(tmp_path / "ctl", ManualClock(at("2025-05-12 10:00")), separate_review=False)
+    try:
+        kpack, public = signed_pack(tmp_path, "quake-basics")
+        (s.settings.data_dir / "trusted_keys").mkdir(exist_ok=True)
+        (s.settings.data_dir / "trusted_keys" / "k.pub").write_bytes(public.read_bytes())
+        me = s.client(s.user("r-solo", "reviewer", ""))
+        with kpack.open("rb") as f:
+            assert me.post("/api/v1/packs", files={"file": ("p.kpack", f)}).status_code == 201
+        assert me.post("/api/v1/packs/quake-basics/1.0.0/review", json={"status": "approved"}).status_code == 200
+    finally:
+        s.close()

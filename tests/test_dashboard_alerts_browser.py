@@ -40,7 +40,7 @@ def shots(tmp_path_factory) -> Path:
 
 
 def test_acknowledge_open_a_ticket_fix_it_and_see_both_on_the_exhibit_page(browser, site, shots):  # noqa: F811
-    url, _, core = site
+    url, _, _ = site
     context, page = _logged_in(browser, url, TOKEN, "zh")
     try:
         page.goto(f"{url}/alerts")

@@ -93,7 +93,12 @@ def _opening(ex: ExhibitNow, since: float, now: float, tz: str) -> float:
 
 
 def _is_open(ex: ExhibitNow, now: float, tz: str) -> bool:
-    return bool(ex.venue) and bool(open_intervals(ex.venue["hours"], now, now + 1, tz))
+    return ex.venue is not None and bool(open_intervals(ex.venue["hours"], now, now + 1, tz))
+
+
+def _obj(value: Any) -> dict[str, Any]:
+    """A nested object of a device's message, or {} when it is missing or not an object."""
+    return value if isinstance(value, dict) else {}
 
 
 def _check_offline(ex: ExhibitNow, cfg: RuleConfig, now: float, tz: str) -> Finding:
@@ -107,7 +112,7 @@ def _check_install(ex: ExhibitNow, cfg: RuleConfig, now: float, tz: str) -> Find
     desired = ex.desired.get("pack") or None
     if not isinstance(last, dict) or not desired:
         return Finding(False)
-    pack = last.get("pack") if isinstance(last.get("pack"), dict) else {}
+    pack = _obj(last.get("pack"))
     current = ex.pack or {}
     same = pack.get("id") == desired.get("id") and pack.get("version") == desired.get("version")
     installed = current.get("id") == desired.get("id") and current.get("version") == desired.get("version")
@@ -118,7 +123,7 @@ def _check_install(ex: ExhibitNow, cfg: RuleConfig, now: float, tz: str) -> Find
 
 
 def _check_outbox(ex: ExhibitNow, cfg: RuleConfig, now: float, tz: str) -> Finding:
-    outbox = ex.health.get("outbox") if isinstance(ex.health.get("outbox"), dict) else {}
+    outbox = _obj(ex.health.get("outbox"))
     over = bool(ex.reported.get("outbox_over_cap")) or bool(outbox.get("over_cap"))
     return Finding(over, {"bytes": outbox.get("bytes")} if over else {})
 
@@ -126,7 +131,7 @@ def _check_outbox(ex: ExhibitNow, cfg: RuleConfig, now: float, tz: str) -> Findi
 def _check_power(ex: ExhibitNow, cfg: RuleConfig, now: float, tz: str) -> Finding:
     if not ex.online:
         return Finding(None)  # stale health says nothing about now
-    flags = ex.health.get("throttled") if isinstance(ex.health.get("throttled"), dict) else {}
+    flags = _obj(ex.health.get("throttled"))
     seen = [k for k in ("undervoltage", "throttled", "freq_capped") if flags.get(k)]
     if ex.health.get("undervoltage") is True and "undervoltage" not in seen:
         seen.insert(0, "undervoltage")
@@ -155,7 +160,8 @@ def _check_emergency(ex: ExhibitNow, cfg: RuleConfig, now: float, tz: str) -> Fi
     wanted = ex.desired.get("emergency") if isinstance(ex.desired.get("emergency"), dict) else None
     if not wanted or not ex.online:
         return Finding(False)
-    shown = ex.reported.get("emergency_shown")
+    # What the kiosk confirms on screen; agents older than that field only say what they handed over.
+    shown = ex.reported["emergency_shown"] if "emergency_shown" in ex.reported else ex.reported.get("emergency")
     if str(shown) == str(wanted.get("id")):
         return Finding(False)
     return Finding(True, {"emergency": wanted.get("id"), "shown": shown})
@@ -318,9 +324,9 @@ def set_rule(db: Database, user: Principal, name: str, changes: dict[str, Any], 
     if "enabled" in fields and fields["enabled"] is not None:
         fields["enabled"] = int(bool(fields["enabled"]))
     if existing:
-        db["alert_rules"].update((name, region), {**row, **fields})
+        db.table("alert_rules").update((name, region), {**row, **fields})
     else:
-        db["alert_rules"].insert({**row, **fields}, pk=("rule", "region"))
+        db.table("alert_rules").insert({**row, **fields}, pk=("rule", "region"))
     audit.record(db, now, user.id, "alert_rule.update", name, {"region": region, **fields}, region)
     return rule_view(rule, Thresholds(db).config(rule, region), region)
 
@@ -433,7 +439,7 @@ def _step(
         if row is None:
             since = min(now, finding.since) if finding.since is not None else now
             row = {"rule": rule.name, "exhibit": ex.id, "since": since, "cleared_since": None, "alert": None}
-            db["alert_conditions"].insert(row, pk=("rule", "exhibit"))
+            db.table("alert_conditions").insert(row, pk=("rule", "exhibit"))
         elif row["cleared_since"] is not None:
             # Back before the hold ran out: the same alert carries on, no new notice (flap damping).
             db.execute("UPDATE alert_conditions SET cleared_since = NULL WHERE rule = ? AND exhibit = ?", key)
@@ -462,7 +468,7 @@ def _step(
 
 def _open(db: Database, rule: Rule, ex: ExhibitNow, finding: Finding, since: float, now: float) -> int:
     alert = (
-        db["alerts"]
+        db.table("alerts")
         .insert(
             {
                 "rule": rule.name,
@@ -481,7 +487,8 @@ def _open(db: Database, rule: Rule, ex: ExhibitNow, finding: Finding, since: flo
         )
         .last_pk
     )
-    _history(db, alert, now, "", "opened", finding.detail)
+    assert alert is not None
+    _history(db, int(alert), now, "", "opened", finding.detail)
     return int(alert)
 
 
@@ -495,7 +502,7 @@ def _resolve(db: Database, alert: int, now: float) -> bool:
 
 
 def _history(db: Database, alert: int, now: float, actor: str, action: str, detail: dict[str, Any]) -> None:
-    db["alert_history"].insert(
+    db.table("alert_history").insert(
         {"alert": alert, "ts": now, "actor": actor, "action": action, "detail": json.dumps(detail, ensure_ascii=False)}
     )
 

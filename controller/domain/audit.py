@@ -21,7 +21,7 @@ def record(
     region: str = "",
 ) -> None:
     """Append one entry inside the caller's transaction, so the log and the change commit together."""
-    db["audit"].insert(
+    db.table("audit").insert(
         {
             "ts": now,
             "actor": actor,
@@ -46,7 +46,8 @@ def search(
 ) -> list[dict[str, Any]]:
     """Entries in the admin's region subtree, newest first; `action` matches a prefix (e.g. "ticket.")."""
     admin.require("admin")
-    where, params = ["1 = 1"], []
+    where: list[str] = ["1 = 1"]
+    params: list[Any] = []
     if actor:
         where.append("actor = ?")
         params.append(actor)

@@ -82,7 +82,7 @@ def create_subscription(db: Database, user: Principal, data: dict[str, Any], now
         if start == end:
             raise Invalid("quiet_hours start and end must differ")
     sub = (
-        db["subscriptions"]
+        db.table("subscriptions")
         .insert(
             {
                 "url": url,
@@ -97,6 +97,7 @@ def create_subscription(db: Database, user: Principal, data: dict[str, Any], now
         )
         .last_pk
     )
+    assert sub is not None
     audit.record(db, now, user.id, "subscription.create", f"subscription #{sub}", {"rules": rules}, region)
     return subscription_view(get_subscription(db, user, int(sub)), tz)
 
@@ -118,7 +119,7 @@ def delete_subscription(db: Database, user: Principal, sub: int, now: float) -> 
     row = get_subscription(db, user, sub)
     user.require("technician", row["region"])
     db.execute("DELETE FROM deliveries WHERE subscription = ? AND state = 'pending'", [sub])
-    db["subscriptions"].delete(sub)
+    db.table("subscriptions").delete(sub)
     audit.record(db, now, user.id, "subscription.delete", f"subscription #{sub}", {}, row["region"])
 
 
@@ -191,7 +192,7 @@ def enqueue(db: Database, changes: list[alerts.Change], now: float, tz: str) -> 
         title, body = message(alert, change.kind, tz)
         for sub in subs:
             if matches(sub, alert):
-                db["deliveries"].insert(
+                db.table("deliveries").insert(
                     {
                         "subscription": sub["id"],
                         "alert": change.alert,
@@ -217,11 +218,12 @@ def send(url: str, title: str, body: str, kind: str = "opened") -> str | None:
     if not notifier.add(url):
         return "apprise cannot use this URL"
     notify_type = apprise.NotifyType.SUCCESS if kind == "resolved" else apprise.NotifyType.WARNING
-    with apprise.LogCapture(level=logging.WARNING) as captured:
+    with apprise.LogCapture(level=logging.WARNING) as captured:  # type: ignore[no-untyped-call]
         ok = notifier.notify(title=title, body=body, notify_type=notify_type, body_format=apprise.NotifyFormat.TEXT)
     if ok:
         return None
-    return (captured.getvalue().strip().splitlines() or ["delivery failed"])[-1][:500]
+    lines = str(captured.getvalue()).strip().splitlines()
+    return (lines or ["delivery failed"])[-1][:500]
 
 
 def test_send(db: Database, user: Principal, sub: int, now: float, tz: str) -> dict[str, Any]:
@@ -293,14 +295,14 @@ class Notifier:
             attempts = row["attempts"] + 1
             with self.store.write() as db:
                 if error is None:
-                    db["deliveries"].update(
+                    db.table("deliveries").update(
                         row["id"], {"state": "sent", "sent": self.clock.now(), "attempts": attempts, "error": None}
                     )
                     sent += 1
                 else:
                     log.warning("delivery #%s failed (attempt %s): %s", row["id"], attempts, error)
                     retry = self.clock.now() + RETRY_BASE_SECONDS * 2 ** (attempts - 1)
-                    db["deliveries"].update(
+                    db.table("deliveries").update(
                         row["id"],
                         {
                             "state": "failed" if attempts >= MAX_ATTEMPTS else "pending",

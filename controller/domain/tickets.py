@@ -66,7 +66,7 @@ def _visible(user: Principal, row: dict[str, Any]) -> bool:
 
 
 def _write_region(user: Principal, row: dict[str, Any]) -> str:
-    return row["region"] if user.sees(row["region"]) else row["owner_region"]
+    return str(row["region"] if user.sees(row["region"]) else row["owner_region"])
 
 
 def get(db: Database, user: Principal, ticket: int) -> dict[str, Any]:
@@ -116,7 +116,7 @@ def create(db: Database, user: Principal, data: dict[str, Any], now: float, tz: 
     region = ex["venue"]["region"] if ex["venue"] else ex["region"]
     user.require("technician", region if user.sees(region) else ex["region"])
     ticket = (
-        db["tickets"]
+        db.table("tickets")
         .insert(
             {
                 "exhibit": exhibit,
@@ -138,6 +138,7 @@ def create(db: Database, user: Principal, data: dict[str, Any], now: float, tz: 
         )
         .last_pk
     )
+    assert ticket is not None
     _history(db, int(ticket), now, user.id, "opened", {"alert": alert_id, "title": title[:300]})
     audit.record(db, now, user.id, "ticket.open", f"ticket #{ticket}", {"exhibit": exhibit, "alert": alert_id}, region)
     return view(get(db, user, int(ticket)), tz)
@@ -174,7 +175,7 @@ def update(db: Database, user: Principal, ticket: int, changes: dict[str, Any], 
     if not updates:
         return view(row, tz)
     updates["updated"] = now
-    db["tickets"].update(ticket, updates)
+    db.table("tickets").update(ticket, updates)
     detail = {k: v for k, v in updates.items() if k in ("state", "assignee", "title")}
     if note:
         detail["note"] = note[:500]
@@ -208,7 +209,7 @@ def attach_photo(
     os.replace(tmp, path)
     if row["photo"] and row["photo"] != path.name:
         (data_dir / "tickets" / row["photo"]).unlink(missing_ok=True)
-    db["tickets"].update(ticket, {"photo": path.name, "photo_type": kind, "updated": now})
+    db.table("tickets").update(ticket, {"photo": path.name, "photo_type": kind, "updated": now})
     _history(db, ticket, now, user.id, "photo", {"bytes": len(data), "type": kind})
     audit.record(db, now, user.id, "ticket.photo", f"ticket #{ticket}", {"bytes": len(data)}, row["region"])
     return view(get(db, user, ticket), tz)
@@ -225,7 +226,7 @@ def photo(db: Database, user: Principal, data_dir: Path, ticket: int) -> tuple[P
 
 
 def _history(db: Database, ticket: int, now: float, actor: str, action: str, detail: dict[str, Any]) -> None:
-    db["ticket_history"].insert(
+    db.table("ticket_history").insert(
         {
             "ticket": ticket,
             "ts": now,

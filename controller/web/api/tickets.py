@@ -9,6 +9,7 @@ from fastapi.responses import FileResponse
 from pydantic import Field
 
 from controller.domain import tickets
+from controller.errors import Invalid
 from controller.web.api.models import Body
 from controller.web.deps import ControllerDep, CurrentUser
 
@@ -74,12 +75,12 @@ def ticket_history(ticket: TicketId, controller: ControllerDep, user: CurrentUse
 async def put_photo(ticket: TicketId, request: Request, controller: ControllerDep, user: CurrentUser) -> dict[str, Any]:
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > tickets.MAX_PHOTO_BYTES:
-        raise tickets.Invalid(f"a photo may be at most {tickets.MAX_PHOTO_BYTES // (1024 * 1024)} MiB")
+        raise Invalid(f"a photo may be at most {tickets.MAX_PHOTO_BYTES // (1024 * 1024)} MiB")
     body = bytearray()
     async for chunk in request.stream():
         body += chunk
         if len(body) > tickets.MAX_PHOTO_BYTES:
-            raise tickets.Invalid(f"a photo may be at most {tickets.MAX_PHOTO_BYTES // (1024 * 1024)} MiB")
+            raise Invalid(f"a photo may be at most {tickets.MAX_PHOTO_BYTES // (1024 * 1024)} MiB")
     with controller.store.write() as db:
         return tickets.attach_photo(
             db,
