@@ -85,9 +85,9 @@ def test_offline_outside_opening_hours_waits_for_the_venue_to_open(stack):
     stack.move_to(at("2025-05-12 16:55"))
     state(stack, EX, False)
     stack.move_to(at("2025-05-13 08:59"))  # sixteen hours offline, but only five open minutes
-    assert alerts(stack) == []
+    assert alerts(stack, rule="offline") == []
     stack.move_to(at("2025-05-13 09:06"))
-    assert [a["rule"] for a in alerts(stack)] == ["offline"]
+    assert [a["exhibit"] for a in alerts(stack, rule="offline")] == [EX]
 
 
 def test_ten_drops_in_five_minutes_give_one_alert_and_one_resolved_notice(stack, hook):
@@ -304,3 +304,48 @@ def test_self_approval_can_be_allowed(tmp_path):
         assert me.post("/api/v1/packs/quake-basics/1.0.0/review", json={"status": "approved"}).status_code == 200
     finally:
         s.close()
+
+
+def test_a_door_counter_that_goes_silent_during_opening_hours(stack):
+    stack.ok("PATCH", "/api/v1/alerts/rules/door_silent", json={"after_seconds": 3600})
+    stack.ok("PATCH", "/api/v1/alerts/rules/no_sessions", json={"enabled": False})
+    count = {
+        "venue": "v-yuehai",
+        "exhibit": EX,
+        "batch": "b1",
+        "events": [
+            {
+                "id": "door-1",
+                "seq": 1,
+                "ts": stack.clock.now(),
+                "mono": 1.0,
+                "boot": "b",
+                "synced": True,
+                "type": "footfall",
+                "session": None,
+                "scene": None,
+                "data": {"entries": 3},
+            }
+        ],
+    }
+    stack.controller.handle_message("kepu/v1/venues/v-yuehai/footfall", json.dumps({"v": 1, **count}).encode())
+    later(stack, 1800)
+    assert alerts(stack, rule="door_silent") == []
+    later(stack, 3 * 3600)  # 13:30: more than an opening hour since the last count (the hour of 10:00 ended at 11:00)
+    (alert,) = alerts(stack, rule="door_silent")
+    assert alert["exhibit"] == EX and alert["state"] == "open"
+
+
+def test_an_open_day_without_visits_on_an_online_exhibit(stack):
+    stack.ok("PATCH", "/api/v1/alerts/rules/no_sessions", json={"after_seconds": 2 * 3600})
+    later(stack, 3600)
+    assert alerts(stack, rule="no_sessions") == []
+    later(stack, 3600)  # 12:00: two opening hours without a visit since the controller saw them online at 10:00
+    assert sorted(a["exhibit"] for a in alerts(stack, rule="no_sessions")) == ["ex-futian-01", EX]
+    from tests.test_controller_support import batch, session_events
+
+    payload = batch(EX, session_events(EX, 1, stack.clock.now()))
+    stack.controller.handle_message(f"kepu/v1/exhibits/{EX}/events", json.dumps({"v": 1, **payload}).encode())
+    later(stack, 60)
+    states = {a["exhibit"]: a["state"] for a in alerts(stack, rule="no_sessions")}
+    assert states == {EX: "resolved", "ex-futian-01": "open"}

@@ -19,11 +19,12 @@ from sqlite_utils import Database
 
 from controller.domain import audit
 from controller.domain.auth import Principal, check_region, in_scope
-from controller.domain.opening import local_midnight, open_intervals, open_seconds, zone
+from controller.domain.opening import buckets, local_midnight, open_intervals, open_seconds, zone
 from controller.errors import Conflict, Invalid, NotFound
 from kepu_contracts.times import iso
 
 STATES = ("open", "acknowledged", "resolved")
+DOOR_MEMORY_SECONDS = 30 * 86400
 
 
 @dataclass(frozen=True)
@@ -180,15 +181,13 @@ def _check_no_sessions(ex: ExhibitNow, cfg: RuleConfig, now: float, tz: str) -> 
 
 def _held_today(ex: ExhibitNow, since: float, now: float, tz: str) -> float:
     midnight = local_midnight(datetime.fromtimestamp(now, zone(tz)).date(), tz)
-    start = max(since, midnight, ex.online_since or 0.0)
+    start = max(since, midnight)  # since: when the condition was first seen (online, open, no visit)
     return _opening(ex, start, now, tz)
 
 
 def _check_door(ex: ExhibitNow, cfg: RuleConfig, now: float, tz: str) -> Finding:
     if ex.last_footfall is None or not ex.venue:
         return Finding(False)  # no door counter here
-    if now - ex.last_footfall > 30 * 86400:
-        return Finding(False)  # removed long ago, not "silent"
     if not ex.online:
         return Finding(None)
     return Finding(True, {"last_count": iso(ex.last_footfall, tz)}, since=ex.last_footfall)
@@ -361,6 +360,7 @@ def load(db: Database, now: float, tz: str, exhibits: list[str] | None = None) -
         sql += f" WHERE id IN ({','.join('?' * len(exhibits))})"
         params = list(exhibits)
     out = []
+    recent = buckets(now - DOOR_MEMORY_SECONDS, tz).hour  # a counter silent longer than this was removed
     for row in db.execute(sql, params).fetchall():
         venue = db.execute(
             "SELECT v.id, v.name, v.region, v.opening_hours FROM rotations r JOIN venues v ON v.id = r.venue"
@@ -369,7 +369,8 @@ def load(db: Database, now: float, tz: str, exhibits: list[str] | None = None) -
         ).fetchone()
         last_visit = db.execute("SELECT MAX(started) FROM visits WHERE exhibit = ?", [row[0]]).fetchone()[0]
         footfall_hour = db.execute(
-            "SELECT MAX(hour) FROM rollup_hourly WHERE exhibit = ? AND footfall > 0", [row[0]]
+            "SELECT MAX(hour) FROM rollup_hourly WHERE exhibit = ? AND hour >= ? AND footfall > 0",
+            [row[0], recent],
         ).fetchone()[0]
         out.append(
             ExhibitNow(
