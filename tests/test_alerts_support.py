@@ -21,12 +21,14 @@ class WebhookReceiver:
         self.received: list[dict] = []
         self.paths: list[str] = []
         self.fail_next = 0
+        self.delay = 0.0  # seconds each answer takes (a slow phone network)
         self.lock = threading.Lock()
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                time.sleep(receiver.delay)
                 with receiver.lock:
                     if receiver.fail_next > 0:
                         receiver.fail_next -= 1

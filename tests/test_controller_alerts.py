@@ -349,3 +349,25 @@ def test_an_open_day_without_visits_on_an_online_exhibit(stack):
     later(stack, 60)
     states = {a["exhibit"]: a["state"] for a in alerts(stack, rule="no_sessions")}
     assert states == {EX: "resolved", "ex-futian-01": "open"}
+
+
+def test_the_scheduler_wakes_when_a_condition_comes_due(stack):
+    stack.ok("PATCH", "/api/v1/alerts/rules/cpu_hot", json={"after_seconds": 90, "threshold": 70})
+    send(stack, EX, "health", {"cpu_temp": 85.0})
+    now = stack.clock.now()
+    assert stack.controller.scheduler.next_wake() == pytest.approx(now + 90)
+    assert stack.controller.scheduler.next_boundary() != pytest.approx(now + 90)  # plans alone do not say so
+
+
+def test_a_slow_receiver_never_holds_up_ingest(stack, hook):
+    import time
+
+    stack.ok("PATCH", "/api/v1/alerts/rules/offline", json={"after_seconds": 0, "hold_seconds": 0})
+    stack.ok("POST", "/api/v1/alerts/subscriptions", json={"url": hook.url(), "region": ""})
+    hook.delay = 2.5
+    began = time.monotonic()
+    for flip in range(4):  # each change opens or resolves an alert: four notices queued
+        state(stack, EX, flip % 2 == 1)
+        later(stack, 1)
+    assert time.monotonic() - began < 2.0, "ingest waited for a delivery"
+    assert wait_for(lambda: len(hook.messages()) == 4, timeout=30)

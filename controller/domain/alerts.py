@@ -172,7 +172,7 @@ def _check_no_sessions(ex: ExhibitNow, cfg: RuleConfig, now: float, tz: str) -> 
     if not ex.venue or not ex.online:
         return Finding(None if ex.venue else False)
     if not _is_open(ex, now, tz):
-        return Finding(None)  # closed: nobody is expected
+        return Finding(False)  # closed: nobody is expected, and tomorrow is judged afresh
     midnight = local_midnight(datetime.fromtimestamp(now, zone(tz)).date(), tz)
     if ex.last_visit is not None and ex.last_visit >= midnight:
         return Finding(False)
