@@ -21,14 +21,23 @@ Id = Annotated[int, Path(ge=1, le=2**53)]
 Q = Annotated[str, Query(max_length=300)]
 
 
+def _back(url: str, ok: str | None = None, error: str | None = None) -> Response:
+    """Like render.back, keeping a #fragment after the message's query string."""
+    path, _, fragment = url.partition("#")
+    response = back(path, ok=ok, error=error)
+    if fragment:
+        response.headers["location"] += "#" + fragment
+    return response
+
+
 def _act(request: Request, url: str, ok: str, csrf: str, change: Callable[[], Any]) -> Response:
     """CSRF check, the library call; a refusal comes back to the page as the domain's message."""
     try:
         check_csrf(request, csrf)
         result = change()
     except DomainError as exc:
-        return back(url, error=str(exc))
-    return back(result if isinstance(result, str) else url, ok=ok)
+        return _back(url, error=str(exc))
+    return _back(result if isinstance(result, str) else url, ok=ok)
 
 
 def _next(value: str, default: str) -> str:
@@ -154,10 +163,10 @@ def test_subscription(
             controller.store.db, user, subscription, controller.clock.now(), controller.settings.timezone
         )
     except DomainError as exc:
-        return back("/alerts#subscriptions", error=str(exc))
+        return _back("/alerts#subscriptions", error=str(exc))
     if result["delivered"]:
-        return back("/alerts#subscriptions", ok="al.test_sent")
-    return back("/alerts#subscriptions", error=f"#{subscription}: {result['error']}")
+        return _back("/alerts#subscriptions", ok="al.test_sent")
+    return _back("/alerts#subscriptions", error=f"#{subscription}: {result['error']}")
 
 
 @router.post("/alerts/subscriptions/{subscription}/delete")
