@@ -77,6 +77,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--trusted-key", action="append", type=Path, default=[], help="public key that may sign packs (repeatable)"
     )
+    serve.add_argument(
+        "--allow-self-approval",
+        action="store_true",
+        help="let the uploader of a pack version also approve it (default: another reviewer must)",
+    )
 
     enroll = sub.add_parser(
         "enroll",
@@ -185,6 +190,7 @@ def serve(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         public_base=args.public_base,
         timezone=args.timezone,
         trusted_keys=args.trusted_key,
+        separate_review=not args.allow_self_approval,
     )
     announce_admin_token(args.data, token, show)
     print(f"dashboard: http://{args.host}:{args.port}/  API docs: http://{args.host}:{args.port}/docs", flush=True)

@@ -6,6 +6,7 @@ import logging
 import threading
 from typing import TYPE_CHECKING
 
+from controller.domain import alerts, notify
 from controller.domain.rollups import backfill_online_spans
 from controller.ingest.ingester import Ingester, Outcome, Outgoing
 from controller.ingest.storage import StorageHealth
@@ -17,6 +18,8 @@ if TYPE_CHECKING:  # paho is imported only when the controller connects
     from controller.ingest.mqtt import MqttBridge
 
 log = logging.getLogger(__name__)
+
+HEALTH_ALERT_SECONDS = 30.0  # health arrives every few seconds: judge it at most this often per exhibit
 
 
 class Controller:
@@ -38,6 +41,8 @@ class Controller:
 
         self.desired = DesiredStates(self)
         self.scheduler = Scheduler(self)
+        self.notifier = notify.Notifier(self.store, self.clock)
+        self._health_checked: dict[str, float] = {}
 
     # -- lifecycle ---------------------------------------------------------------
 
@@ -49,12 +54,14 @@ class Controller:
                 self.settings.mqtt_url, self.handle_message, self.settings.mqtt_client_id, storage=self.storage
             ).start()
         self.changed()
+        self.notifier.start()
         if scheduler:
             self.scheduler.start()
         return self
 
     def stop(self) -> None:
         self.scheduler.stop()
+        self.notifier.stop()
         if self.bridge:
             self.bridge.stop()
             self.bridge = None
@@ -63,8 +70,33 @@ class Controller:
     # -- messages ----------------------------------------------------------------
 
     def handle_message(self, topic: str, raw: bytes, retained: bool = False) -> Outcome:
-        """Ingest one MQTT message (the bridge publishes the returned acks)."""
-        return self.ingester.handle(topic, raw, retained)
+        """Ingest one MQTT message (the bridge publishes the returned acks); status changes are judged for alerts."""
+        outcome = self.ingester.handle(topic, raw, retained)
+        parts = topic.split("/")
+        if len(parts) == 5 and parts[2] == "exhibits" and parts[4] in ("state", "health", "reported"):
+            exhibit, channel = parts[3], parts[4]
+            if channel == "health":
+                now = self.clock.now()
+                if now - self._health_checked.get(exhibit, -HEALTH_ALERT_SECONDS) < HEALTH_ALERT_SECONDS:
+                    return outcome
+                self._health_checked[exhibit] = now
+            self.check_alerts([exhibit])
+        return outcome
+
+    def check_alerts(self, exhibits: list[str] | None = None) -> list[alerts.Change]:
+        """Run the alert rules (all exhibits, or some) and queue the notices; never raises into ingest."""
+        tz = self.settings.timezone
+        try:
+            with self.store.write() as db:
+                now = self.clock.now()
+                changes = alerts.evaluate(db, now, tz, exhibits)
+                notify.enqueue(db, changes, now, tz)
+        except Exception:
+            log.exception("alert evaluation failed")
+            return []
+        if changes:
+            self.notifier.wake()
+        return changes
 
     def publish(self, message: Outgoing) -> None:
         if self.bridge:
@@ -77,6 +109,7 @@ class Controller:
         with self._lock:
             for message in self.desired.refresh():
                 self.publish(message)
+        self.check_alerts()
         self.scheduler.wake()
 
     def _exhibit_appeared(self, exhibit: str) -> None:

@@ -20,6 +20,7 @@ class Settings(BaseModel):
     timezone: str = "Asia/Shanghai"  # venues' opening hours and report days are local time
     mqtt_client_id: str = "kepu-controller"
     trusted_keys: list[Path] = Field(default_factory=list)  # pack signers, besides DATA/trusted_keys/*.pub
+    separate_review: bool = True  # the uploader of a pack version cannot also approve it (packs.review)
     open_pack_reads: bool = (
         True  # manifests and blobs are signed/hashed, so by default agents fetch them without a token
     )

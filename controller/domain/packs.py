@@ -17,7 +17,7 @@ from content_packs.signing import KeyLike
 from content_packs.store import BlobStore
 from controller.domain import audit
 from controller.domain.auth import Principal, in_scope
-from controller.errors import Conflict, DomainError, Invalid, NotFound
+from controller.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from controller.store.db import Store
 from kepu_contracts.times import iso
 
@@ -197,8 +197,15 @@ def upload_stream(
             raise type(exc)(text) from None
 
 
-def review(store: Store, pack_id: str, version: str, status: str, user: Principal, now: float) -> dict[str, Any]:
-    """Move a pack along draft → approved → retired (reviewers, within the pack's region)."""
+def review(
+    store: Store, pack_id: str, version: str, status: str, user: Principal, now: float, separate: bool = True
+) -> dict[str, Any]:
+    """Move a pack along draft → approved → retired (reviewers, within the pack's region).
+
+    With `separate` (the default, Settings.separate_review) the person who uploaded a version cannot
+    approve it: four eyes on what every screen will show. The bootstrap admin token is exempt, so a
+    one-person installation can still publish.
+    """
     if status not in STATUSES:
         raise Invalid(f"status must be one of {', '.join(STATUSES)}")
     with store.write() as db:
@@ -208,6 +215,8 @@ def review(store: Store, pack_id: str, version: str, status: str, user: Principa
             return row
         if (row["status"], status) not in TRANSITIONS:
             raise Conflict(f"{pack_id} {version} is {row['status']}; it cannot become {status}")
+        if separate and status == "approved" and row["uploaded_by"] == user.id and user.id != "admin":
+            raise Forbidden(f"{user.id} uploaded {pack_id} {version}; another reviewer must approve it")
         db.conn.execute("UPDATE packs SET status = ? WHERE id = ? AND version = ?", (status, pack_id, version))
         audit.record(db, now, user.id, f"pack.{status}", f"{pack_id} {version}", {"from": row["status"]}, row["region"])
         return get_row(db, pack_id, version)

@@ -8,6 +8,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from controller.domain import alerts
+
 log = logging.getLogger(__name__)
 
 ONLINE_FOLD_SECONDS = 60.0  # how often online minutes are folded into rollups
@@ -45,9 +47,17 @@ class Scheduler:
         with c._lock:
             for message in c.desired.refresh():
                 c.publish(message)
+        c.check_alerts()
 
     def next_boundary(self) -> float | None:
         return next_boundary(self.controller.store.db, self.controller.clock.now())
+
+    def next_wake(self) -> float | None:
+        """The next plan boundary, or sooner if an alert condition comes due then (its threshold or hold)."""
+        c = self.controller
+        boundary = self.next_boundary()
+        due = alerts.next_due(c.store.db, c.clock.now(), c.settings.timezone)
+        return due if boundary is None else boundary if due is None else min(boundary, due)
 
     def start(self) -> None:
         if self._thread is None:
@@ -68,7 +78,7 @@ class Scheduler:
         while not self._stop.is_set():
             try:
                 self.tick()
-                boundary = self.next_boundary()
+                boundary = self.next_wake()
                 now = self.controller.clock.now()
                 wait = ONLINE_FOLD_SECONDS if boundary is None else min(ONLINE_FOLD_SECONDS, max(0.0, boundary - now))
             except Exception:

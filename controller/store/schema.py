@@ -309,6 +309,115 @@ def m006_dashboard_sessions(db: Database) -> None:
 
 
 @migrations()
+def m007_alerts_tickets(db: Database) -> None:
+    """Alerts with their damping state, per-region rule thresholds, subscriptions and their deliveries,
+    maintenance tickets, and the history of both (controller/domain/alerts.py, notify.py, tickets.py)."""
+    db.executescript(
+        """
+        CREATE TABLE alert_rules (
+            rule TEXT NOT NULL,
+            region TEXT NOT NULL DEFAULT '',
+            after_seconds REAL,
+            hold_seconds REAL,
+            threshold REAL,
+            enabled INTEGER,
+            updated REAL NOT NULL,
+            updated_by TEXT NOT NULL DEFAULT '',
+            PRIMARY KEY (rule, region)
+        );
+        CREATE TABLE alert_conditions (
+            rule TEXT NOT NULL,
+            exhibit TEXT NOT NULL,
+            since REAL NOT NULL,
+            cleared_since REAL,
+            alert INTEGER,
+            PRIMARY KEY (rule, exhibit)
+        );
+        CREATE TABLE alerts (
+            id INTEGER PRIMARY KEY,
+            rule TEXT NOT NULL,
+            exhibit TEXT NOT NULL,
+            region TEXT NOT NULL DEFAULT '',
+            owner_region TEXT NOT NULL DEFAULT '',
+            venue TEXT NOT NULL DEFAULT '',
+            state TEXT NOT NULL DEFAULT 'open',
+            detail TEXT NOT NULL DEFAULT '{}',
+            since REAL NOT NULL,
+            opened REAL NOT NULL,
+            acknowledged REAL,
+            acknowledged_by TEXT,
+            resolved REAL
+        );
+        CREATE INDEX alerts_state ON alerts(state, opened);
+        CREATE INDEX alerts_exhibit ON alerts(exhibit, opened);
+        CREATE TABLE alert_history (
+            id INTEGER PRIMARY KEY,
+            alert INTEGER NOT NULL REFERENCES alerts(id),
+            ts REAL NOT NULL,
+            actor TEXT NOT NULL DEFAULT '',
+            action TEXT NOT NULL,
+            detail TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE INDEX alert_history_alert ON alert_history(alert, ts);
+        CREATE TABLE subscriptions (
+            id INTEGER PRIMARY KEY,
+            url TEXT NOT NULL,
+            label TEXT NOT NULL DEFAULT '',
+            region TEXT NOT NULL DEFAULT '',
+            rules TEXT NOT NULL DEFAULT '[]',
+            quiet_start TEXT,
+            quiet_end TEXT,
+            created REAL NOT NULL,
+            created_by TEXT NOT NULL DEFAULT ''
+        );
+        CREATE TABLE deliveries (
+            id INTEGER PRIMARY KEY,
+            subscription INTEGER NOT NULL,
+            alert INTEGER,
+            kind TEXT NOT NULL,
+            title TEXT NOT NULL,
+            body TEXT NOT NULL,
+            created REAL NOT NULL,
+            not_before REAL NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            state TEXT NOT NULL DEFAULT 'pending',
+            sent REAL,
+            error TEXT
+        );
+        CREATE INDEX deliveries_pending ON deliveries(state, not_before);
+        CREATE TABLE tickets (
+            id INTEGER PRIMARY KEY,
+            exhibit TEXT NOT NULL,
+            alert INTEGER,
+            title TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'open',
+            assignee TEXT NOT NULL DEFAULT '',
+            notes TEXT NOT NULL DEFAULT '',
+            region TEXT NOT NULL DEFAULT '',
+            owner_region TEXT NOT NULL DEFAULT '',
+            photo TEXT,
+            photo_type TEXT,
+            created REAL NOT NULL,
+            created_by TEXT NOT NULL DEFAULT '',
+            updated REAL NOT NULL,
+            fixed REAL,
+            closed REAL
+        );
+        CREATE INDEX tickets_exhibit ON tickets(exhibit, created);
+        CREATE TABLE ticket_history (
+            id INTEGER PRIMARY KEY,
+            ticket INTEGER NOT NULL REFERENCES tickets(id),
+            ts REAL NOT NULL,
+            actor TEXT NOT NULL DEFAULT '',
+            action TEXT NOT NULL,
+            detail TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE INDEX ticket_history_ticket ON ticket_history(ticket, ts);
+        """
+    )
+
+
+@migrations()
 def m008_power_schedule(db: Database) -> None:
     """Closed days and power margins per venue; the display state per exhibit and per online span (开机率)."""
     db.executescript(

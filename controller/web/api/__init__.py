@@ -1,6 +1,19 @@
 """One router per resource; `ROUTERS` is what create_app mounts."""
 
-from controller.web.api import campaigns, docs, emergencies, exhibits, packs, pages, rotations, stats, users, venues
+from controller.web.api import (
+    alerts,
+    campaigns,
+    docs,
+    emergencies,
+    exhibits,
+    packs,
+    pages,
+    rotations,
+    stats,
+    tickets,
+    users,
+    venues,
+)
 
 ROUTERS = [
     exhibits.router,
@@ -11,6 +24,8 @@ ROUTERS = [
     packs.router,
     users.router,
     stats.router,
+    alerts.router,
+    tickets.router,
     pages.router,
     docs.router,
 ]

@@ -79,7 +79,15 @@ def get_pack(pack_id: str, version: str, controller: ControllerDep, user: Curren
 def review_pack(
     pack_id: str, version: str, body: ReviewIn, controller: ControllerDep, user: CurrentUser
 ) -> dict[str, Any]:
-    row = packs.review(controller.store, pack_id, version, body.status, user, controller.clock.now())
+    row = packs.review(
+        controller.store,
+        pack_id,
+        version,
+        body.status,
+        user,
+        controller.clock.now(),
+        controller.settings.separate_review,
+    )
     controller.changed()
     return packs.view(row, controller.settings.timezone)
 

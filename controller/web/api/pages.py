@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from controller.domain import sessions
 from controller.domain.auth import authenticate
 from controller.errors import Unauthorized
+from controller.web.dashboard import alerts as alert_pages
 from controller.web.dashboard import manage, media, monitor, venue_pages
 from controller.web.dashboard import screenshots as screens
 from controller.web.dashboard.render import render
@@ -61,3 +62,4 @@ router.include_router(manage.router)
 router.include_router(screens.router)
 router.include_router(media.router)
 router.include_router(venue_pages.router)
+router.include_router(alert_pages.router)

@@ -169,7 +169,15 @@ def review_pack(
     pack_id: str, version: str, request: Request, controller: ControllerDep, user: PageUser, csrf: Csrf, status: Text
 ) -> Response:
     def change() -> None:
-        packs.review(controller.store, pack_id, version, status, user, controller.clock.now())
+        packs.review(
+            controller.store,
+            pack_id,
+            version,
+            status,
+            user,
+            controller.clock.now(),
+            controller.settings.separate_review,
+        )
 
     return act(request, "/packs", "pk.reviewed", csrf, change, controller)
 

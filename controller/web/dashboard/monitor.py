@@ -9,6 +9,7 @@ from fastapi.responses import Response
 
 from controller.domain import report_files, reports
 from controller.errors import DomainError, NotFound
+from controller.web.dashboard import alerts as alert_pages
 from controller.web.dashboard import queries
 from controller.web.dashboard import screenshots as screens
 from controller.web.dashboard.i18n import request_lang
@@ -32,6 +33,7 @@ def fleet_page(request: Request, controller: ControllerDep, user: PageUser, regi
     db, now, tz = controller.store.db, controller.clock.now(), controller.settings.timezone
     rows = queries.fleet_rows(db, user, now, tz, region or None)
     screens.attach(controller, rows)
+    alert_pages.mark_maintenance(controller, rows)
     return render(
         request,
         "fleet.html",
@@ -48,7 +50,9 @@ def exhibit_page(exhibit: str, request: Request, controller: ControllerDep, user
     except NotFound:
         return render(request, "notfound.html", {"nav": "fleet"}, user, status=404)
     screens.attach(controller, [data["exhibit"]])
-    return render(request, "exhibit.html", {"nav": "fleet", **data}, user)
+    alert_pages.mark_maintenance(controller, [data["exhibit"]])
+    extras = alert_pages.exhibit_extras(controller, user, exhibit)
+    return render(request, "exhibit.html", {"nav": "fleet", **data, **extras}, user)
 
 
 def _report(controller: ControllerDep, user: PageUser, month: str, region: str) -> reports.MonthlyReport:

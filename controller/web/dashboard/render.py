@@ -128,6 +128,7 @@ def render(
         "flash_ok": request.query_params.get("ok"),
         "flash_error": request.query_params.get("error"),
         "path": request.url.path,
+        "open_alerts": _open_alerts(request, principal),
         "query": dict(request.query_params),
         "storage": request.app.state.controller.storage.report() if principal is not None else None,
     }
@@ -135,6 +136,15 @@ def render(
     if request.query_params.get("lang") in ("zh", "en"):
         response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax")
     return response
+
+
+def _open_alerts(request: Request, principal: Principal | None) -> int:
+    """The navigation badge: open alerts in the viewer's scope."""
+    if principal is None or principal.level < 0:
+        return 0
+    from controller.domain.alerts import open_count
+
+    return open_count(request.app.state.controller.store.db, principal)
 
 
 def back(url: str, ok: str | None = None, error: str | None = None) -> RedirectResponse:
