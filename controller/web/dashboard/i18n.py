@@ -272,6 +272,7 @@ LABELS: dict[str, tuple[str, str]] = {
         "The database cannot be written; ingest is paused (unacknowledged data is retried by itself, no restart needed):",
     ),
     "storage.pending": ("等待中的消息", "messages waiting"),
+    "fl.version_refused": ("版本 {version} 被拒绝：{reason}", "version {version} was refused: {reason}"),
 }
 
 
