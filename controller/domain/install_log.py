@@ -10,6 +10,7 @@ dashboard says which version was refused and why.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlite_utils import Database
 
@@ -84,10 +85,10 @@ def refusal(db: Database, exhibit: str, pack_id: str, version: str) -> str | Non
     ).fetchone()
     if row is None or row[0] not in BAD:
         return None
-    return row[1] or row[0].replace("_", " ")
+    return str(row[1] or row[0].replace("_", " "))
 
 
-def fallback(db: Database, exhibit: str, plan: StayPlan) -> dict | None:
+def fallback(db: Database, exhibit: str, plan: StayPlan) -> dict[str, Any] | None:
     """The stay's last good pack: the newest version this stay's plan installed fine, else the venue's default."""
     for pack_id, version in db.execute(
         "SELECT pack_id, pack_version FROM install_results WHERE exhibit = ? AND stay = ? AND stay_plan = 1"

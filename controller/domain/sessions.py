@@ -23,7 +23,7 @@ SESSION_SECONDS = 12 * 3600  # one working day; then log in again
 def open_session(db: Database, token: str, now: float) -> str:
     """A new session for an (already authenticated) token; returns the secret for the cookie."""
     secret = secrets.token_urlsafe(32)
-    db["sessions"].insert(
+    db.table("sessions").insert(
         {
             "hash": hash_token(secret),
             "token_hash": hash_token(token),

@@ -15,6 +15,7 @@ from controller.domain.opening import local_midnight, zone
 from controller.domain.stats import Filter
 from controller.store.schema import ROLLUP_COUNTERS
 from kepu_contracts import messages
+from kepu_contracts.protocol import ProtocolError
 
 # Same joins as controller.stats, so Filter.where() applies (v = venue, p = pack topic).
 _FROM = (
@@ -156,7 +157,7 @@ def showing_emergency(reported: dict[str, Any] | messages.Reported) -> str | Non
 def _state(payload: dict[str, Any]) -> messages.State | None:
     try:
         return messages.parse_state(payload)
-    except messages.ProtocolError:
+    except ProtocolError:
         return None
 
 
