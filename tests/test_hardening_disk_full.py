@@ -71,6 +71,7 @@ def test_a_full_disk_pauses_ingest_reports_it_and_resumes_with_exactly_the_groun
                 sent.extend(events)
                 device.publish(batch("ex-1", events))
 
+            cookies = session_cookies(stack.server.url, ADMIN)  # staff logged in before the disk filled
             for n in range(3):
                 send(n)
                 assert device.next("ack")["upto_seq"] == n * 100 + 4
@@ -84,12 +85,12 @@ def test_a_full_disk_pauses_ingest_reports_it_and_resumes_with_exactly_the_groun
             assert health["storage"]["ok"] is False, health["storage"]
             assert "full" in health["storage"]["error"]
             assert health["storage"]["pending"] >= 1
-            page = httpx.get(
-                f"{stack.server.url}/", cookies=session_cookies(stack.server.url, ADMIN), follow_redirects=False
-            )
+            page = httpx.get(f"{stack.server.url}/", cookies=cookies, follow_redirects=False)
             assert page.status_code == 200 and 'data-testid="storage-alert"' in page.text
-            # The rest of the controller still answers.
+            # The rest of the controller still answers; a write says why it cannot be done (no 500).
             assert stack.http.get("/api/v1/exhibits").status_code == 200
+            refused = stack.http.post("/api/v1/venues", json={"id": "v-x", "name": "x", "region": "guangdong"})
+            assert refused.status_code == 503 and "full" in refused.json()["detail"]
             os.unlink(filler)  # a technician frees the disk: no restart
             seqs = {e["seq"] for e in sent}
 

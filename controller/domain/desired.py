@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from controller.domain import packs
+from controller.domain import install_log, packs
 from controller.domain.auth import in_scope
 from controller.ingest.ingester import Outgoing
 from kepu_contracts import messages
@@ -63,6 +63,12 @@ def compute(db: Database, exhibit: str, now: float, base_url: str, tz: str) -> d
                 if stay[1]
                 else pack_ref(db, base_url, row[4], row[5], region)
             )
+            if pack and install_log.refusal(db, exhibit, pack["id"], pack["version"]):
+                # This exhibit refused that version and will never retry it: the stay's last good pack.
+                plan = install_log.stay_plan(db, exhibit, now)
+                good = install_log.fallback(db, exhibit, plan) if plan else None
+                if good is not None:
+                    pack = messages.pack_ref(good["id"], good["version"], good["manifest_sha256"], base_url)
     if region is not None:
         campaigns = db.execute(
             "SELECT region, pack_id, pack_version FROM campaigns WHERE starts <= ? AND ends > ?"

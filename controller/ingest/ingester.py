@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from controller.domain import health_history
+from controller.domain import health_history, install_log
 from controller.domain.rollups import (
     Itinerary,
     RollupDelta,
@@ -247,6 +247,7 @@ class Ingester:
             elif channel == "reported":
                 updates = {"reported": doc}
                 reported = parse_reported(payload)
+                install_log.record(db, exhibit, reported, now)
                 pack = reported.installed or parse_pack_brief(payload.get("pack"))
                 if pack is not None:
                     updates["pack_id"], updates["pack_version"] = pack.id, pack.version

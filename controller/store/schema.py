@@ -292,8 +292,9 @@ def m005_pack_questions(db: Database) -> None:
 
 
 @migrations()
-def m006_dashboard_sessions(db: Database) -> None:
-    """Server-side dashboard sessions: the cookie holds a random secret (stored hashed), never the API token."""
+def m006_hardening(db: Database) -> None:
+    """Issue 11: server-side dashboard sessions (the cookie holds a random secret, stored hashed, never the API
+    token) and each exhibit's install results per pack version (so a refused version is not planned again)."""
     db.executescript(
         """
         CREATE TABLE sessions (
@@ -304,6 +305,18 @@ def m006_dashboard_sessions(db: Database) -> None:
             revoked REAL
         );
         CREATE INDEX sessions_token ON sessions(token_hash);
+        CREATE TABLE install_results (
+            exhibit TEXT NOT NULL,
+            pack_id TEXT NOT NULL,
+            pack_version TEXT NOT NULL,
+            result TEXT NOT NULL,
+            reason TEXT,
+            at TEXT,
+            received REAL NOT NULL,
+            stay INTEGER,
+            stay_plan INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (exhibit, pack_id, pack_version)
+        );
         """
     )
 

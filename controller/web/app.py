@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from controller.core import Controller
 from controller.domain.sessions import LoginThrottle
 from controller.errors import DomainError
+from controller.ingest.storage import is_storage_error
 from controller.settings import Settings
 from controller.web.api import ROUTERS
 from controller.web.bodies import BodyGuard
@@ -66,6 +68,18 @@ def create_app(
     @app.exception_handler(UnicodeError)
     async def bad_text(request: Request, exc: UnicodeError) -> JSONResponse:
         return JSONResponse({"detail": "text must be valid Unicode (no lone surrogates)"}, status_code=400)
+
+    @app.exception_handler(sqlite3.OperationalError)
+    async def store_unavailable(request: Request, exc: sqlite3.OperationalError) -> JSONResponse:
+        # A full disk or a locked database is not the caller's fault, nor a crash: say so, 503.
+        if not is_storage_error(exc):
+            raise exc
+        log.error("store unavailable for %s %s: %s", request.method, request.url.path, exc)
+        return JSONResponse(
+            {"detail": f"the database cannot be written right now ({exc}); try again later"},
+            status_code=503,
+            headers={"Retry-After": "30"},
+        )
 
     @app.exception_handler(OverflowError)
     async def too_large(request: Request, exc: OverflowError) -> JSONResponse:

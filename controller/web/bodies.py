@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from starlette.exceptions import HTTPException
@@ -113,7 +113,7 @@ class BodyGuard:
             if not started:
                 await _json(send, 413, str(exc.detail))
 
-    def _refuse_unauthenticated(self, path: str, headers: dict[str, str]) -> Callable | None:
+    def _refuse_unauthenticated(self, path: str, headers: dict[str, str]) -> Callable[[Send], Awaitable[None]] | None:
         controller = self.controller
         db = controller.store.db  # type: ignore[attr-defined]
         admin = controller.settings.admin_token  # type: ignore[attr-defined]

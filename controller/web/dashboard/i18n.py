@@ -441,6 +441,7 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "sn.upload": ("导入", "Import"),
     "sn.done": ("已导入。", "Imported."),
+    "fl.version_refused": ("版本 {version} 被拒绝：{reason}", "version {version} was refused: {reason}"),
 }
 
 

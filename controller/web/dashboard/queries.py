@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from controller.domain import fleet, health_history, power, proof_of_play, rotations, stats, venues
+from controller.domain import fleet, health_history, install_log, packs, power, proof_of_play, rotations, stats, venues
 from controller.domain.auth import Principal, in_scope
 from controller.domain.metrics import summarise
 from controller.domain.opening import local_midnight, zone
@@ -138,7 +138,7 @@ def fleet_rows(
         exhibit["today"] = stats.totals(db, principal, Filter(start=today, end=today, exhibit=exhibit["id"]))[
             "sessions"
         ]
-        exhibit["install"] = install_state(exhibit)
+        exhibit["install"] = install_state(exhibit, refused_plan(db, exhibit["id"], now))
         exhibit["showing_emergency"] = exhibit["reported"].showing_emergency
         out.append(exhibit)
     return out
@@ -157,8 +157,21 @@ def _state(payload: dict[str, Any]) -> messages.State | None:
         return None
 
 
-def install_state(exhibit: dict[str, Any]) -> dict[str, Any]:
-    """installed / installing / failed for the desired pack, with the last install's reason."""
+def refused_plan(db: Database, exhibit: str, now: float) -> dict[str, str] | None:
+    """The version the exhibit's stay plans but the exhibit refused or rolled back, with the reason."""
+    plan = install_log.stay_plan(db, exhibit, now)
+    if plan is None or not plan.pack_id:
+        return None
+    row = packs.resolve(db, plan.pack_id, plan.version, plan.region)
+    reason = install_log.refusal(db, exhibit, row["id"], row["version"]) if row else None
+    return {"id": row["id"], "version": row["version"], "reason": reason} if row and reason else None
+
+
+def install_state(exhibit: dict[str, Any], refused: dict[str, str] | None = None) -> dict[str, Any]:
+    """installed / installing / failed / refused for the desired pack, with the last install's reason.
+
+    `refused`: the stay's own pack that this exhibit refused (the desired pack may be a fallback then).
+    """
     desired = exhibit.get("desired_pack") or None
     reported = exhibit.get("reported")
     last = reported.last_install if isinstance(reported, messages.Reported) else None
@@ -167,6 +180,8 @@ def install_state(exhibit: dict[str, Any]) -> dict[str, Any]:
         state = None
     elif current and current.get("id") == desired.get("id") and current.get("version") == desired.get("version"):
         state = "installed"
+    elif refused and (refused["id"], refused["version"]) == (desired.get("id"), desired.get("version")):
+        state = "refused"  # the agent will not retry it: never "installing"
     elif (
         last
         and last.pack is not None
@@ -178,7 +193,7 @@ def install_state(exhibit: dict[str, Any]) -> dict[str, Any]:
     else:
         # Offline exhibits fetch nothing: say they wait, not that they are busy.
         state = "installing" if exhibit.get("online", True) else "pending"
-    return {"state": state, "last": last}
+    return {"state": state, "last": last, "refused": refused}
 
 
 def regions(db: Database, principal: Principal) -> list[str]:
