@@ -110,3 +110,17 @@ def test_a_venue_named_like_a_formula_is_text_in_both_files(site):
     assert evil[1].startswith("'=HYPERLINK")
     [row] = [r for r in book.active.iter_rows(min_row=3) if r[0].value == "v-evil"]
     assert row[1].data_type == "s" and row[1].value.startswith("'=")
+
+
+def test_the_report_and_the_dashboard_leave_out_the_same_closed_days(site):
+    with httpx.Client(base_url=site, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30) as api:
+        rows = api.get("/api/v1/reports/monthly", params={"month": MONTH}).json()
+        venue = next(r["venue"] for r in rows if r["venue"] and r["power_on_rate"] is not None)
+        before = next(r for r in rows if r["venue"] == venue)["usage_rate"]
+        assert api.patch(f"/api/v1/venues/{venue}", json={"closed_days": ["2025-05-01/2025-05-05"]}).status_code < 300
+        rows = api.get("/api/v1/reports/monthly", params={"month": MONTH}).json()
+        row = next(r for r in rows if r["venue"] == venue)
+        metrics = api.get("/api/v1/stats/metrics", params={"venue": venue, "start": "2025-05-01", "end": "2025-05-31"})
+    figures = metrics.json()
+    assert row["power_on_rate"] == figures["power_on_rate"] and row["usage_rate"] == figures["usage_rate"]
+    assert row["usage_rate"] != before or before is None, "five closed days change the opening hours"

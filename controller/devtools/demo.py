@@ -50,6 +50,12 @@ DEMO_EXHIBITS = (
     ("ex-scam-01", "phone-scam-seniors"),
     ("ex-carbon-01", "low-carbon-living"),
 )
+# A 科普大屏 beside the touch exhibits: it plays its playlist all day, so proof of play has something to show.
+SIGNAGE = (
+    "ex-screen-01",
+    Path(__file__).resolve().parents[2] / "content_packs" / "samples-signage" / "community-screen",
+)
+SIGNAGE_HISTORY_DAYS = 2  # a playlist decodes every film it shows: two days of the past keep the start quick
 
 
 TIMEZONE = "Asia/Shanghai"  # the controller's default, which the demo keeps
@@ -126,7 +132,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mqtt", help="use this broker (mqtt://HOST:PORT) instead of starting one")
     p.add_argument("--port", type=int, default=0, help="dashboard port (default: a free one)")
     p.add_argument("--host", default="127.0.0.1", help="address the dashboard listens on")
-    p.add_argument("--exhibits", type=int, default=3, help="simulated exhibits (default 3)")
+    p.add_argument("--exhibits", type=int, default=3, help="simulated touch exhibits (default 3)")
+    p.add_argument("--signage", type=int, choices=(0, 1), default=1, help="simulated 科普大屏 screens (default 1)")
     p.add_argument("--admin-token", default=os.environ.get("KEPU_ADMIN_TOKEN"), help="admin token (default: generated)")
     p.add_argument("--mean-gap", type=float, default=4.0, help="mean seconds between visitors at each exhibit")
     p.add_argument("--seconds", type=float, help="stop by itself after this many seconds")
@@ -229,6 +236,8 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, _stop)
 
     exhibits = [DEMO_EXHIBITS[i][0] if i < len(DEMO_EXHIBITS) else f"ex-demo-{i + 1:02d}" for i in range(args.exhibits)]
+    signage = [SIGNAGE[0]] if args.signage and (SIGNAGE[1] / "pack.toml").is_file() else []
+    exhibits += signage
     broker: Broker | None = None
     # Enrolled exhibits can be planned into itineraries, and get their device tokens.
     enrolment = enroll_exhibits(data / "controller", exhibits)
@@ -247,7 +256,7 @@ def main(argv: list[str] | None = None) -> int:
     controller_url = f"http://127.0.0.1:{port}"
     packs = _sample_packs()
     private_key, public_key = make_signing_key(data / "keys")
-    kpacks = build_samples(packs, private_key, data / "kpacks")
+    kpacks = build_samples([*packs, SIGNAGE[1]] if signage else packs, private_key, data / "kpacks")
     children = [
         Child(
             "controller",
@@ -273,13 +282,21 @@ def main(argv: list[str] | None = None) -> int:
     for i, exhibit in enumerate(exhibits):
         sample = DEMO_EXHIBITS[i][1] if i < len(DEMO_EXHIBITS) else ""
         pack = SAMPLES / sample if sample and (SAMPLES / sample / "pack.toml").is_file() else packs[i % len(packs)]
+        if exhibit in signage:
+            pack = SIGNAGE[1]
         exhibit_packs[exhibit] = pack.name
         exhibit_data = data / "exhibits" / exhibit
         exhibit_data.mkdir(parents=True, exist_ok=True)
         if args.history_days > 0 and not (exhibit_data / "history" / "adopted").exists():
             jobs.append(
                 _history_job(
-                    exhibit, pack, exhibit_data, args.history_days, seed=100 + i, logs=logs, opening=_opening(exhibit)
+                    exhibit,
+                    pack,
+                    exhibit_data,
+                    min(args.history_days, SIGNAGE_HISTORY_DAYS) if exhibit in signage else args.history_days,
+                    seed=100 + i,
+                    logs=logs,
+                    opening=_opening(exhibit),
                 )
             )
         children.append(

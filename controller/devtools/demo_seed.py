@@ -44,6 +44,8 @@ ITINERARIES = {
     "ex-food-01": (("v-huafu", -25, 75),),
     "ex-scam-01": (("v-yuehai", -30, 10), ("v-shekou", -18, 80)),
     "ex-carbon-01": (("v-xiangmihu", -5, 70),),
+    # The 科普大屏 hangs in the 24-hour corner: its playlist runs whenever the demo does.
+    "ex-screen-01": (("v-huafu", -20, 90),),
 }
 
 
@@ -124,6 +126,7 @@ EXHIBIT_NAMES = {
     "ex-food-01": ("家庭食品安全互动屏", "广东省/深圳市"),
     "ex-scam-01": ("智慧助老·防诈骗互动屏", "广东省/深圳市"),
     "ex-carbon-01": ("低碳生活互动屏", "广东省/深圳市"),
+    "ex-screen-01": ("社区科普大屏", "广东省/深圳市"),
 }
 
 

@@ -105,8 +105,8 @@ def signage_usage(db: Database, principal: Principal, flt: Filter, tz: str, now:
     for stay in stays_in(db, principal, flt, start, end):
         if stay["exhibit"] not in screens:
             continue
-        labels = open_hour_labels(stay["hours"], stay["a"], stay["b"], tz)
-        open_minutes += open_seconds(stay["hours"], stay["a"], stay["b"], tz) / 60
+        labels = open_hour_labels(stay["hours"], stay["a"], stay["b"], tz, stay["closed"])
+        open_minutes += open_seconds(stay["hours"], stay["a"], stay["b"], tz, stay["closed"]) / 60
         if not labels:
             continue
         row = db.execute(

@@ -17,7 +17,7 @@ from sqlite_utils import Database
 from controller.domain import proof_of_play, stats
 from controller.domain.auth import Principal
 from controller.domain.metrics import ratio, summarise
-from controller.domain.opening import check_opening_hours, month_range, open_hour_labels, open_seconds
+from controller.domain.opening import check_opening_hours, closed_of, month_range, open_hour_labels, open_seconds
 from controller.store.schema import ROLLUP_COUNTERS
 
 
@@ -89,7 +89,7 @@ def monthly_report(
     venues = {
         r["id"]: r
         for r in db.query(
-            "SELECT id, name, region, opening_hours FROM venues WHERE region = ? OR region LIKE ? ESCAPE '\\' OR ? = ''",
+            "SELECT id, name, region, opening_hours, closed_days FROM venues WHERE region = ? OR region LIKE ? ESCAPE '\\' OR ? = ''",
             [region, stats.like_prefix(region), region],
         )
         if principal.sees(r["region"])
@@ -125,8 +125,10 @@ def monthly_report(
         if venue not in venues or b <= a:
             continue
         exhibits[venue].add(exhibit)
-        open_minutes[venue] += open_seconds(hours_of[venue], a, b, tz) / 60
-        labels = open_hour_labels(hours_of[venue], a, b, tz)
+        # Closed days and holidays are no opening minutes, as on the dashboard (stats.availability).
+        closed = closed_of(venues[venue]["closed_days"])
+        open_minutes[venue] += open_seconds(hours_of[venue], a, b, tz, closed) / 60
+        labels = open_hour_labels(hours_of[venue], a, b, tz, closed)
         open_hours[venue] += len(labels)
         used_hours[venue] += len(labels & used_by_stay[(exhibit, venue)])
     rows = []
