@@ -215,7 +215,8 @@ class LoopWatch:
     def __call__(self, app, t: float) -> None:
         with self.cond:
             self.app = app
-            self.frames.append((t, app.frame_key()))
+            # Without the motion (the last item): a tap must change what is shown, not just move on.
+            self.frames.append((t, app.frame_key()[:-1]))
             self.cond.notify_all()
 
     def wait_for(self, predicate, timeout: float):
