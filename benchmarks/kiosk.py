@@ -188,14 +188,17 @@ def budget_visits(pack) -> list[ScreenVisit]:
             visits.append(ScreenVisit("", ("chrome:home",)))  # back home, not measured
     if scene := first(RatingScene):
         visits.append(ScreenVisit("rating", (f"scene:{scene}",)))
-    visits.append(ScreenVisit("emergency", step="emergency_on"))
+        visits.append(ScreenVisit("", ("chrome:home",)))
     for extra in EXTRA_SCREENS:
         visits.extend(extra(pack))
+    visits.append(ScreenVisit("emergency", step="emergency_on"))
     return visits
 
 
-# Hook for screens added later (the video scene): callables pack -> [ScreenVisit, ...], run after
-# the emergency is cleared (back to attract), e.g. ("start", "scene:<video id>").
+# Hook for screens added later (the video scene): callables pack -> [ScreenVisit, ...]. They start
+# on the home screen of a visit and should end there, e.g.
+#   lambda pack: [ScreenVisit("video", ("scene:<video id>",)), ScreenVisit("", ("chrome:home",))]
+# A screen that moves by design (a playing video) also goes into ANIMATED.
 EXTRA_SCREENS: list = []
 # Screens that move by design: left out of cpu_pct_static_max, frame p99 checked instead.
 ANIMATED = {"attract", "hotspots-pulsing"}
@@ -212,7 +215,8 @@ class LoopWatch:
     def __call__(self, app, t: float) -> None:
         with self.cond:
             self.app = app
-            self.frames.append((t, app.frame_key()))
+            # Without the motion (the last item): a tap must change what is shown, not just move on.
+            self.frames.append((t, app.frame_key()[:-1]))
             self.cond.notify_all()
 
     def wait_for(self, predicate, timeout: float):
