@@ -5,7 +5,8 @@ province broker, where the real controller (`python -m controller serve`) listen
 between the two brokers runs through a loopback TCP relay the test can cut: while it is down the
 exhibits keep recording, the city broker buffers, the controller broadcasts an emergency; once the
 link is back the controller holds exactly the exhibits' events (none lost, none counted twice) and
-the retained desired state with the emergency has reached every exhibit through the bridge.
+the retained desired state with the emergency has reached every exhibit through the bridge. Then
+the province broker itself is stopped and restarted, with the same outcome.
 """
 
 from __future__ import annotations
@@ -224,6 +225,20 @@ def test_city_bridge_buffers_while_the_link_is_down_and_loses_nothing(tmp_path, 
             e: emergency_of(agents[e]) for e in EXHIBITS
         }
         assert wait_until(lambda: all(outbox_rows(agents[e]) == 0 for e in EXHIBITS), timeout=30)  # acks came back
+
+        # The province broker itself goes down (and comes back from its own persistence) while exhibits record.
+        province.stop()
+        for exhibit in EXHIBITS:
+            outbox = Outbox(DataDir(agents[exhibit]).outbox)
+            written += write_events(outbox, 20, clock)
+            outbox.close()
+        threading.Event().wait(3)
+        province.start()
+        wait_until(all_stored, timeout=90)
+        ids, counted = stored_events(data / "controller.db")
+        assert sorted(ids) == sorted(written), _why(data, written, city_broker, controller)
+        assert len(ids) == counted == 3 * 120
+        assert wait_until(lambda: all(outbox_rows(agents[e]) == 0 for e in EXHIBITS), timeout=30)
     finally:
         for child in reversed(children):
             child.stop()
