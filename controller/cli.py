@@ -125,6 +125,24 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument(
         "--timezone", default=None, help="the controller's time zone (default Asia/Shanghai or KEPU_TIMEZONE)"
     )
+    bridge = sub.add_parser(
+        "bridge-config",
+        help="write a Mosquitto bridge configuration for a venue's or city's broker",
+        description="Write mosquitto.conf, passwd and acl for a city (or venue) broker that bridges its exhibits"
+        " to the province broker, and enrol the bridge's own user on the province broker (DATA/mosquitto/).",
+    )
+    bridge.add_argument("--data", required=True, type=Path, help="the controller's data directory")
+    bridge.add_argument("--name", required=True, help="the city or venue, e.g. shenzhen (lowercase, digits, '-')")
+    bridge.add_argument("--province", required=True, help="province broker as the city reaches it, mqtt://host:port")
+    bridge.add_argument("--out", required=True, type=Path, help="folder for the city broker's files")
+    bridge.add_argument("--exhibit", action="append", default=[], help="an enrolled exhibit of this city (repeatable)")
+    bridge.add_argument("--region", default="", help="every enrolled exhibit in this region path and below")
+    bridge.add_argument("--listen-port", type=int, default=1883, help="the city broker's port (default 1883)")
+    bridge.add_argument("--listen-address", default="", help="address to listen on (default: every interface)")
+    bridge.add_argument("--protocol", default="mqttv311", help="bridge protocol: mqttv311 (default) or mqttv50")
+    bridge.add_argument("--max-queued", type=int, default=100_000, help="messages queued per client while offline")
+    bridge.add_argument("--autosave-interval", type=int, default=30, help="seconds between persistence saves")
+    bridge.add_argument("--run-as", default="", help="`user` the broker runs as (default: Mosquitto's own)")
 
     demo = sub.add_parser("demo", help="run the demo stack (broker, controller, simulated exhibits)", add_help=False)
     demo.add_argument("args", nargs=argparse.REMAINDER, help="arguments passed to the demo (try `demo --help`)")
@@ -219,6 +237,39 @@ def enroll(args: argparse.Namespace) -> int:
     return 0
 
 
+def bridge_config(args: argparse.Namespace) -> int:
+    from controller.domain.bridges import BridgeOptions, write_bridge
+    from controller.store.db import Store
+
+    options = BridgeOptions(
+        name=args.name,
+        province=args.province,
+        exhibits=tuple(args.exhibit),
+        region=args.region,
+        listen_port=args.listen_port,
+        listen_address=args.listen_address,
+        protocol=args.protocol,
+        max_queued_messages=args.max_queued,
+        autosave_interval=args.autosave_interval,
+        run_as=args.run_as,
+    )
+    if not (args.data / "controller.db").exists():
+        print(f"error: no controller database in {args.data}", file=sys.stderr)
+        return 2
+    store = Store(args.data / "controller.db")
+    try:
+        files = write_bridge(store, args.data, args.out, options)
+    finally:
+        store.close()
+    print(f"config: {files.config}")
+    print(f"password_file: {files.password_file}")
+    print(f"acl_file: {files.acl_file}")
+    print(f"bridge_user: {files.username} (enrolled in {args.data / 'mosquitto'})")
+    print(f"exhibits: {len(files.exhibits)}")
+    print(f"run: mosquitto -c {files.config}")
+    return 0
+
+
 def reattribute(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     import time
 
@@ -287,6 +338,8 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
             return serve(args, environ)
         if args.command == "enroll":
             return enroll(args)
+        if args.command == "bridge-config":
+            return bridge_config(args)
         if args.command == "reattribute":
             return reattribute(args, environ)
         if args.command == "import":

@@ -120,5 +120,7 @@ def enroll(
     mosquitto = data_dir / "mosquitto"
     ensure_controller_user(data_dir)
     set_password(mosquitto / "passwd", exhibit, mqtt_password)
-    _write_atomic(mosquitto / "acl", acl_text(), 0o644)
+    from controller.domain.bridges import province_acl_block  # bridges builds on this module
+
+    _write_atomic(mosquitto / "acl", acl_text() + province_acl_block(data_dir), 0o644)  # keep city bridges' users
     return Enrolment(exhibit, exhibit, mqtt_password, token, mosquitto / "passwd", mosquitto / "acl")

@@ -64,8 +64,11 @@ def _size(value: float | int | None) -> str:
     return f"{value} B"
 
 
-def _gb(value: float | int | None) -> str:
-    return "—" if value is None else f"{value / 1e9:.1f} GB"
+def _gb(value: object) -> str:
+    # Health comes from devices: a missing or non-numeric disk_free must not break the fleet page.
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return "—"
+    return f"{value / 1e9:.1f} GB"
 
 
 def _region(value: str | None) -> str:
