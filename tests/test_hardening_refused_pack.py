@@ -34,7 +34,7 @@ def report(stack: Stack, installed: tuple[str, str], last: tuple[str, str], resu
 
 
 def test_a_refused_pin_after_an_ended_campaign_falls_back_to_the_stays_last_good_pack(tmp_path):
-    stack = Stack(tmp_path / "ctl", ManualClock(at("2025-05-01 08:00")))
+    stack = Stack(tmp_path / "ctl", ManualClock(at("2025-05-01 08:00")), serve=True)
     try:
         for pack_id, version in (("basics", "1.0.0"), ("basics", "2.0.0"), ("promo", "1.0.0")):
             approved_pack(stack, tmp_path, pack_id, version)
@@ -90,7 +90,7 @@ def test_a_refused_pin_after_an_ended_campaign_falls_back_to_the_stays_last_good
 
 
 def test_with_no_good_pack_to_fall_back_to_the_dashboard_says_refused(tmp_path):
-    stack = Stack(tmp_path / "ctl", ManualClock(at("2025-05-01 08:00")))
+    stack = Stack(tmp_path / "ctl", ManualClock(at("2025-05-01 08:00")), serve=True)
     try:
         approved_pack(stack, tmp_path, "basics", "2.0.0")
         stack.ok("POST", "/api/v1/venues", json={"id": "v-1", "name": "v", "region": REGION})
