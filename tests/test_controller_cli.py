@@ -15,8 +15,8 @@ from tests.support.controller import Stack, at, batch, session_events
 def test_every_subcommand_has_help(capsys):
     parser = build_parser()
     subcommands = parser._subparsers._group_actions[0].choices
-    assert set(subcommands) == {"serve", "enroll", "reattribute", "demo"}
-    for name in ("serve", "enroll", "reattribute"):
+    assert set(subcommands) == {"serve", "enroll", "reattribute", "bridge-config", "demo"}
+    for name in ("serve", "enroll", "reattribute", "bridge-config"):
         with pytest.raises(SystemExit) as exit_:
             main([name, "--help"])
         assert exit_.value.code == 0
