@@ -124,3 +124,16 @@ def test_the_report_and_the_dashboard_leave_out_the_same_closed_days(site):
     figures = metrics.json()
     assert row["power_on_rate"] == figures["power_on_rate"] and row["usage_rate"] == figures["usage_rate"]
     assert row["usage_rate"] != before or before is None, "five closed days change the opening hours"
+
+
+def test_the_report_counts_maintenance_beside_the_power_on_rate(site):
+    with httpx.Client(base_url=site, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30) as api:
+        exhibit = api.get("/api/v1/exhibits").json()[0]["id"]
+        made = api.post("/api/v1/tickets", json={"exhibit": exhibit, "title": "屏幕不亮 screen dark"})
+        assert made.status_code < 300, made.text
+        rows = api.get("/api/v1/reports/monthly", params={"month": MONTH}).json()
+        text = api.get("/api/v1/reports/monthly", params={"month": MONTH, "format": "csv", "lang": "en"}).text
+    total = rows[-1]
+    assert total["tickets_opened"] == 1 and total["tickets_fixed"] == 0
+    assert all(r["tickets_opened"] is None for r in rows[:-1]), "maintenance is a figure for the region"
+    assert "Tickets opened" in text.splitlines()[0] and "Maintenance minutes in opening hours" in text
