@@ -19,7 +19,7 @@ def test_fleet_page_survives_health_without_disk_free(stack):
     ):
         stack.controller.ingester.handle(exhibit_topic(exhibit, "health"), encode(health))
     page = stack.client(None)
-    page.cookies.set("kepu_token", ADMIN)  # logged in, as /login leaves the browser
+    assert page.post("/login", data={"token": ADMIN}, follow_redirects=False).status_code == 303
     response = page.get("/fleet")
     assert response.status_code == 200, response.text[-2000:]
     assert "ex-a" in response.text and "ex-b" in response.text
