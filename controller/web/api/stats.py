@@ -6,12 +6,12 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from fastapi.responses import Response
 
 from controller.domain import proof_of_play, report_files, reports, stats
 from controller.domain.auth import check_region
 from controller.errors import Invalid
 from controller.web.deps import ControllerDep, CurrentUser
+from controller.web.downloads import attachment
 
 router = APIRouter(prefix="/api/v1", tags=["statistics"])
 Text = Annotated[str | None, Query(max_length=300)]
@@ -74,17 +74,10 @@ def media(
     rows = proof_of_play.plays(controller.store.db, user, flt, group, source)
     name = f"kepu-proof-of-play-{group}"
     if format == "csv":
-        return Response(
-            report_files.plays_to_csv(rows, lang),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
-        )
+        return attachment(report_files.plays_to_csv(rows, lang), name, "csv")
     if format == "xlsx":
-        return Response(
-            report_files.plays_to_xlsx(rows, lang, f"kepu · {'播放证明' if lang == 'zh' else 'proof of play'}"),
-            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
-        )
+        heading = f"kepu · {'播放证明' if lang == 'zh' else 'proof of play'}"
+        return attachment(report_files.plays_to_xlsx(rows, lang, heading), name, "xlsx")
     return rows
 
 
@@ -117,15 +110,7 @@ def monthly_report(
     )
     name = f"kepu-{(region or 'all').replace('/', '-')}-{month}"
     if format == "csv":
-        return Response(
-            report_files.to_csv(report, lang),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
-        )
+        return attachment(report_files.to_csv(report, lang), name, "csv")
     if format == "xlsx":
-        return Response(
-            report_files.to_xlsx(report, lang),
-            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
-        )
+        return attachment(report_files.to_xlsx(report, lang), name, "xlsx")
     return report.as_rows()

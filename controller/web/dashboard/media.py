@@ -14,6 +14,7 @@ from controller.web.dashboard import queries
 from controller.web.dashboard.i18n import request_lang
 from controller.web.dashboard.render import PageUser, render
 from controller.web.deps import ControllerDep
+from controller.web.downloads import attachment
 
 router = APIRouter(include_in_schema=False)
 PERIODS = (7, 30, 90)
@@ -67,19 +68,11 @@ def _download(
 ) -> Response:
     flt, _ = _filter(controller, user, days, region)
     rows = proof_of_play.plays(controller.store.db, user, flt, group)
-    name = f"kepu-proof-of-play-{flt.start}-{flt.end}-{group}.{kind}"
+    name = f"kepu-proof-of-play-{flt.start}-{flt.end}-{group}"
     if kind == "csv":
-        return Response(
-            report_files.plays_to_csv(rows, lang),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{name}"'},
-        )
+        return attachment(report_files.plays_to_csv(rows, lang), name, "csv")
     heading = f"kepu · {'播放证明' if lang == 'zh' else 'proof of play'} · {flt.start} – {flt.end} · {region or '*'}"
-    return Response(
-        report_files.plays_to_xlsx(rows, lang, heading),
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return attachment(report_files.plays_to_xlsx(rows, lang, heading), name, "xlsx")
 
 
 @router.get("/media.csv")

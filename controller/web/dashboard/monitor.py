@@ -15,6 +15,7 @@ from controller.web.dashboard import screenshots as screens
 from controller.web.dashboard.i18n import request_lang
 from controller.web.dashboard.render import PageUser, render
 from controller.web.deps import ControllerDep
+from controller.web.downloads import attachment
 
 router = APIRouter(include_in_schema=False)
 RegionQ = Annotated[str, Query(max_length=300)]
@@ -103,12 +104,8 @@ def report_csv(
     region: RegionQ = "",
 ) -> Response:
     report = _report(controller, user, month, region)
-    name = f"kepu-report-{report.month}{'-' + region.replace('/', '-') if region else ''}.csv"
-    return Response(
-        report_files.to_csv(report, request_lang(request)),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{_ascii(name)}"'},
-    )
+    name = f"kepu-report-{report.month}{'-' + region.replace('/', '-') if region else ''}"
+    return attachment(report_files.to_csv(report, request_lang(request)), name, "csv")
 
 
 @router.get("/reports.xlsx")
@@ -120,16 +117,8 @@ def report_xlsx(
     region: RegionQ = "",
 ) -> Response:
     report = _report(controller, user, month, region)
-    name = f"kepu-report-{report.month}{'-' + region.replace('/', '-') if region else ''}.xlsx"
-    return Response(
-        report_files.to_xlsx(report, request_lang(request)),
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f'attachment; filename="{_ascii(name)}"'},
-    )
-
-
-def _ascii(name: str) -> str:
-    return "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_.") else "_" for ch in name)
+    name = f"kepu-report-{report.month}{'-' + region.replace('/', '-') if region else ''}"
+    return attachment(report_files.to_xlsx(report, request_lang(request)), name, "xlsx")
 
 
 def _recent_months(today) -> list[str]:
