@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from controller.domain import alerts, notify
 from controller.domain.rollups import backfill_online_spans
+from controller.domain.storage_alert import StorageWatch
 from controller.ingest.ingester import Ingester, Outcome, Outgoing
 from controller.ingest.storage import StorageHealth
 from controller.settings import Settings
@@ -41,7 +42,8 @@ class Controller:
 
         self.desired = DesiredStates(self)
         self.scheduler = Scheduler(self)
-        self.notifier = notify.Notifier(self.store, self.clock)
+        self.storage_watch = StorageWatch(self.store, self.clock, settings.timezone, self.storage.report)
+        self.notifier = notify.Notifier(self.store, self.clock, watches=[self.storage_watch.check])
         self._health_checked: dict[str, float] = {}
 
     # -- lifecycle ---------------------------------------------------------------

@@ -17,6 +17,7 @@ import pytest
 
 from controller.devtools.broker import Broker
 from kepu_contracts.clock import ManualClock
+from tests.support.alerts import WebhookReceiver
 from tests.support.controller import ADMIN, Device, Stack, at, batch, session_cookies, session_events
 
 
@@ -63,7 +64,11 @@ def test_a_full_disk_pauses_ingest_reports_it_and_resumes_with_exactly_the_groun
     with Broker(workdir=tmp_path / "broker") as broker:
         stack = Stack(small_disk / "ctl", ManualClock(at("2025-05-12 10:00")), mqtt_url=broker.url)
         device = Device(broker.url, "ex-1")
+        hook = WebhookReceiver()
         try:
+            # The province's on-call robot hears the controller's own alerts (root region).
+            stack.ok("POST", "/api/v1/alerts/subscriptions", json={"url": hook.url(), "region": "", "rules": []})
+            stack.ok("PATCH", "/api/v1/alerts/rules/storage_unwritable", json={"after_seconds": 30})
             sent: list[dict] = []
 
             def send(n: int) -> None:
@@ -91,6 +96,13 @@ def test_a_full_disk_pauses_ingest_reports_it_and_resumes_with_exactly_the_groun
             assert stack.http.get("/api/v1/exhibits").status_code == 200
             refused = stack.http.post("/api/v1/venues", json={"id": "v-x", "name": "x", "region": "guangdong"})
             assert refused.status_code == 503 and "full" in refused.json()["detail"]
+            # The alert: the queue of notices is in the database, so this one goes out directly.
+            assert wait_until(lambda: stack.controller.storage_watch.failure is not None, 10)
+            assert hook.messages() == []  # not before the rule's 30 s
+            stack.clock.advance(31)
+            assert wait_until(lambda: len(hook.messages()) == 1, 15), hook.messages()
+            alert = hook.messages()[0]
+            assert "Controller database cannot be written" in alert["title"] and "full" in alert["message"]
             os.unlink(filler)  # a technician frees the disk: no restart
             seqs = {e["seq"] for e in sent}
 
@@ -104,9 +116,17 @@ def test_a_full_disk_pauses_ingest_reports_it_and_resumes_with_exactly_the_groun
             sessions = stack.controller.store.db.execute("SELECT COALESCE(SUM(sessions), 0) FROM rollup_hourly")
             assert sessions.fetchone()[0] == 40
             assert wait_until(lambda: stack.ok("GET", "/api/v1/ingest")["storage"]["ok"] is True, 10)
+            # Recorded once writes work, and the all-clear goes out through the ordinary queue.
+            assert wait_until(lambda: len(hook.messages()) == 2, 15), hook.messages()
+            assert "Resolved" in hook.messages()[1]["title"]
+            (record,) = stack.ok("GET", "/api/v1/alerts", params={"rule": "storage_unwritable"})
+            assert record["state"] == "resolved" and "full" in record["detail"]["error"]
+            page = httpx.get(f"{stack.server.url}/alerts?state=resolved", cookies=cookies)
+            assert page.status_code == 200 and 'data-testid="alert-controller"' in page.text
             # And the loop is alive: a new batch is acked at once.
             send(40)
             assert device.latest("ack", lambda a: a["upto_seq"] == 40 * 100 + 4, timeout=10)
         finally:
+            hook.close()
             device.close()
             stack.close()

@@ -84,6 +84,7 @@ class Rule:
     check: Check
     held: Held | None = None  # how long the condition has held; default: wall-clock seconds since it began
     threshold_unit: str = ""
+    per_exhibit: bool = True  # False: about the controller itself, watched outside `evaluate`
 
 
 def _opening(ex: ExhibitNow, since: float, now: float, tz: str) -> float:
@@ -252,8 +253,18 @@ RULES: dict[str, Rule] = {
             _check_door,
             _held_door,
         ),
+        # The controller's own store refuses writes: controller.domain.storage_alert watches it.
+        Rule(
+            "storage_unwritable",
+            "控制器数据库无法写入（磁盘已满或被锁定）",
+            "Controller database cannot be written (disk full or locked)",
+            RuleConfig(60, 0, None, True),
+            lambda ex, cfg, now, tz: Finding(None),
+            per_exhibit=False,
+        ),
     )
 }
+EXHIBIT_RULES = [rule for rule in RULES.values() if rule.per_exhibit]
 
 
 # -- thresholds per region -----------------------------------------------------------
@@ -414,7 +425,7 @@ def evaluate(db: Database, now: float, tz: str, exhibits: list[str] | None = Non
     }
     changes: list[Change] = []
     for ex in load(db, now, tz, exhibits):
-        for rule in RULES.values():
+        for rule in EXHIBIT_RULES:
             cfg = thresholds.config(rule, ex.region)
             finding = rule.check(ex, cfg, now, tz) if cfg.enabled else Finding(False)
             change = _step(db, rule, ex, finding, cfg, conditions.get((rule.name, ex.id)), now, tz)

@@ -12,6 +12,7 @@ import json
 import logging
 import re
 import threading
+from collections.abc import Callable
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -152,6 +153,8 @@ def quiet_until(sub: dict[str, Any], now: float, tz: str) -> float:
 def message(alert: dict[str, Any], kind: str, tz: str) -> tuple[str, str]:
     """Title and body in Chinese and English, one message (a shared group robot serves both)."""
     view = alerts.view(alert, tz)
+    if not view["exhibit"]:
+        return _controller_message(view, alert, kind, tz)
     name = view["exhibit_name"] or view["exhibit"]
     where_zh = view["venue_name"] or "运输中"
     where_en = view["venue_name"] or "in transit"
@@ -173,6 +176,33 @@ def message(alert: dict[str, Any], kind: str, tz: str) -> tuple[str, str]:
         en += f"\nDetails: {detail}"
     region = view["region"] or "—"
     return title, f"{zh}\n地区：{region}\n\n{en}\nRegion: {region}\n\n#{view['id']} · {view['rule']}"
+
+
+def _controller_message(view: dict[str, Any], alert: dict[str, Any], kind: str, tz: str) -> tuple[str, str]:
+    """An alert about the controller itself (its database): what is wrong and what to do."""
+    zh_title, en_title = view["title"]["zh"], view["title"]["en"]
+    error = view["detail"].get("error") or "—"
+    pending = view["detail"].get("pending") or 0
+    since = _local(alert["since"], tz)
+    if kind == "resolved":
+        title = f"[kepu] 已恢复 Resolved · {zh_title} / {en_title}"
+        zh = f"已恢复：{zh_title}\n开始：{since}\n恢复：{_local(alert['resolved'], tz)}\n期间未确认的数据已由展品重发并入库。"
+        en = (
+            f"Resolved: {en_title}\nSince: {since}\nResolved: {_local(alert['resolved'], tz)}\n"
+            "What exhibits sent meanwhile was not acknowledged; they resent it and it is stored now."
+        )
+    else:
+        title = f"[kepu] 告警 Alert · {zh_title} / {en_title}"
+        zh = (
+            f"告警：{zh_title}\n开始：{since}\n错误：{error}\n等待写入的消息：{pending}\n"
+            "数据采集已暂停：展品保留未确认的数据，恢复后自动补传。请释放控制器数据目录所在磁盘的空间。"
+        )
+        en = (
+            f"Alert: {en_title}\nSince: {since}\nError: {error}\nMessages waiting: {pending}\n"
+            "Ingest is paused: exhibits keep what is not acknowledged and resend it once writes work. "
+            "Free space on the disk of the controller's data directory."
+        )
+    return title, f"{zh}\n\n{en}\n\n{view['rule']}"
 
 
 def _local(ts: float | None, tz: str) -> str:
@@ -242,10 +272,13 @@ def test_send(db: Database, user: Principal, sub: int, now: float, tz: str) -> d
 class Notifier:
     """The delivery worker: sends due deliveries off the ingest path, retrying with back-off."""
 
-    def __init__(self, store: Store, clock: Clock, poll_seconds: float = 1.0) -> None:
+    def __init__(
+        self, store: Store, clock: Clock, poll_seconds: float = 1.0, watches: list[Callable[[], None]] | None = None
+    ) -> None:
         self.store = store
         self.clock = clock
         self.poll_seconds = poll_seconds
+        self.watches = watches or []  # checked before each round (the storage watch: it cannot use the queue)
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -269,6 +302,8 @@ class Notifier:
 
     def _run(self) -> None:
         while not self._stop.is_set():
+            for watch in self.watches:
+                watch()
             try:
                 self.deliver_due()
             except Exception:  # the worker must outlive any one bad delivery

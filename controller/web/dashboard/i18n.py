@@ -270,6 +270,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "nav.alerts": ("告警", "Alerts"),
     "nav.audit": ("操作日志", "Audit log"),
     "al.title": ("告警", "Alerts"),
+    "al.controller": ("控制器（数据库）", "Controller (database)"),
     "al.badge": ("{n} 条未处理告警", "{n} open alerts"),
     "al.state": ("状态", "State"),
     "al.state.open": ("未处理", "open"),
