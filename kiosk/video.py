@@ -196,6 +196,16 @@ class VideoPlayer:
         self.seek(0.0)
         self.resume()
 
+    def set_volume(self, level: float) -> None:
+        """Scale the film's sound to `level` (0.0–1.0) now; before its sound starts, from the start."""
+        self.volume = level
+        channel = self._channel
+        if channel is not None:
+            try:
+                channel.set_volume(level)
+            except pygame.error:
+                pass  # the mixer closed under us (shutdown)
+
     def resize(self, size: tuple[int, int]) -> None:
         with self._wake:
             self._size = _even(size)
