@@ -84,6 +84,12 @@ class Narrator:
                 except Exception as exc:  # the mixer closed under us (shutdown)
                     log.debug("narration volume: %s", exc)
 
+    def mixer_volume(self) -> float | None:
+        """The volume pygame plays the current sentence at (None: nothing playing); tests and diagnostics."""
+        with self._volume_lock:
+            sound = self._sound
+            return None if sound is None else float(sound.get_volume())  # type: ignore[attr-defined]
+
     def drain_errors(self) -> list[tuple[str, str]]:
         if not self.errors:  # the common case, without taking the lock every frame
             return []

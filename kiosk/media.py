@@ -69,6 +69,13 @@ class MediaDesk:
             except Exception as exc:  # the mixer closed under us (shutdown)
                 log.debug("ambient volume: %s", exc)
 
+    def mixer_volumes(self) -> dict[str, object]:
+        """What pygame plays films and the attract sound at now (tests and diagnostics)."""
+        ambient = None
+        if self._ambient is not None:
+            ambient = float(self._ambient[2].get_volume())  # type: ignore[attr-defined]
+        return {"films": [p.mixer_volume() for p in self.players], "ambient": ambient}
+
     def close(self, player: VideoPlayer | None) -> None:
         if player is not None:
             player.close()

@@ -206,6 +206,11 @@ class VideoPlayer:
             except pygame.error:
                 pass  # the mixer closed under us (shutdown)
 
+    def mixer_volume(self) -> float | None:
+        """The volume of the film's mixer channel (None: no sound, or not started yet); tests and diagnostics."""
+        channel = self._channel
+        return None if channel is None else float(channel.get_volume())
+
     def resize(self, size: tuple[int, int]) -> None:
         with self._wake:
             self._size = _even(size)
