@@ -155,3 +155,19 @@ def test_the_kiosk_loudness_follows_the_clock_and_pushes_changes_only():
     assert heard == [0.7, 0.0] and loud.report() == {"volume": 0, "quiet": True}
     assert loud.follow(None, clock.now(), clock.monotonic()), "setting removed: full volume at once"
     assert heard[-1] == 1.0 and loud.report() == {"volume": 100, "quiet": False}
+
+
+def test_the_agent_keeps_quiet_hours_across_a_restart_without_rewriting(tmp_path):
+    from exhibit_agent.control_file import ControlFile
+
+    path = tmp_path / "control.json"
+    first = ControlFile(path)
+    first.set_audio(parse_audio(NAP, "Asia/Shanghai"))
+    assert first.refresh(1_747_000_000.0)
+    written = json.loads(path.read_text())["audio"]
+    assert written == {**NAP, "timezone": "Asia/Shanghai"}
+    again = ControlFile(path)  # the agent restarted, no broker yet
+    assert again.audio == parse_audio(NAP, "Asia/Shanghai")
+    assert not again.refresh(1_747_000_100.0), "nothing changed: no rewrite"
+    again.set_audio(None)
+    assert again.refresh(1_747_000_200.0) and json.loads(path.read_text())["audio"] is None

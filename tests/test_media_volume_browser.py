@@ -75,6 +75,11 @@ def test_the_sound_form_in_a_browser_with_screenshots(tmp_path):
                     assert card.locator("[data-testid=audio-effective]").get_attribute("data-volume") == "45"
                     # A number input refuses 150 in the browser; the server's own check is tested without one.
                     assert page.locator("[data-testid=audio-volume]:invalid").count() == 0
+                if lang == "en":
+                    # The kiosk applies the new setting: the reported volume refreshes live (every 5 s).
+                    topic = exhibit_topic("ex-quake-01", "reported")
+                    core.handle_message(topic, encode({"audio": {"volume": 45, "quiet": False}}))
+                    page.wait_for_selector("[data-testid=audio-reported][data-volume='45']", timeout=30_000)
                 box = card.bounding_box()
                 assert box is not None and box["x"] + box["width"] <= 1366, "the card fits the window"
                 overflow = page.evaluate(

@@ -460,7 +460,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "snd.source.venue": ("场馆默认设置", "the venue's default"),
     "snd.source.default": ("未设置（最大音量）", "not set (full volume)"),
     "snd.quiet_now": ("现在是安静时段", "quiet hours now"),
-    "snd.reported": ("展品报告的实际音量", "Volume the exhibit reports"),
+    "snd.reported": ("展品实际音量", "Exhibit plays at"),
     "snd.reported_none": ("尚未报告", "not reported yet"),
     "snd.venue_default": ("场馆默认", "Venue default"),
     "snd.zone": ("时区", "Time zone"),
