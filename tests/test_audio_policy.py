@@ -171,3 +171,17 @@ def test_the_agent_keeps_quiet_hours_across_a_restart_without_rewriting(tmp_path
     assert not again.refresh(1_747_000_100.0), "nothing changed: no rewrite"
     again.set_audio(None)
     assert again.refresh(1_747_000_200.0) and json.loads(path.read_text())["audio"] is None
+
+
+def test_a_bad_audio_block_keeps_the_kiosk_on_the_last_good_setting(tmp_path):
+    from kepu_contracts.datadir import write_json_atomic
+    from kiosk.control_watcher import ControlWatcher
+
+    path = tmp_path / "control.json"
+    write_json_atomic(path, {"v": 1, "emergency": None, "audio": {**NAP, "timezone": "Asia/Shanghai"}})
+    watcher = ControlWatcher(path)
+    assert watcher.check() and watcher.latest.audio == parse_audio(NAP, "Asia/Shanghai")
+    write_json_atomic(path, {"v": 1, "emergency": None, "audio": {"volume": 300}, "pad": 1})
+    assert not watcher.check()
+    assert watcher.problems == 1 and "volume must be a whole percent" in (watcher.problem or "")
+    assert watcher.latest.audio == parse_audio(NAP, "Asia/Shanghai"), "the last good setting stays"
