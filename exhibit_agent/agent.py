@@ -33,6 +33,7 @@ if TYPE_CHECKING:  # pyserial is imported only where a serial device is configur
     from exhibit_agent.serial_counter import SerialReader
 from exhibit_agent.sneakernet.lock import install_lock
 from exhibit_agent.sneakernet.watch import UsbVisit, UsbWatcher
+from kepu_contracts.audio import audio_report, parse_audio_report
 from kepu_contracts.clock import SystemClock
 from kepu_contracts.datadir import DataDir, read_json, write_json_atomic
 from kepu_contracts.events import Event, EventType
@@ -153,7 +154,7 @@ class Agent:
         self.over_cap = False
         self._next_cap_check = 0.0
         self._next_kiosk_check = 0.0
-        self._kiosk_seen: tuple[Any, Any] | None = None
+        self._kiosk_seen: tuple[Any, ...] | None = None
         self._next_health = mono() + min(5.0, config.health_interval)
         self._stop = threading.Event()
         self._install_wake = threading.Event()
@@ -304,7 +305,11 @@ class Agent:
     def _watch_kiosk(self) -> None:
         """Republish `reported` when what the kiosk shows changes (pack on screen, emergency)."""
         kiosk = read_kiosk_status(DataDir(self.config.data).heartbeat)
-        seen = (_shown_emergency(kiosk), json.dumps(kiosk.raw.get("playing"), sort_keys=True) if kiosk else None)
+        seen = (
+            _shown_emergency(kiosk),
+            json.dumps(kiosk.raw.get("playing"), sort_keys=True) if kiosk else None,
+            json.dumps(_applied_audio(kiosk), sort_keys=True),
+        )
         if seen != self._kiosk_seen and self.link.connected:
             self._kiosk_seen = seen
             self.publish_reported()
@@ -320,6 +325,7 @@ class Agent:
             outbox_over_cap=self.over_cap,
             emergency=active.id if active else None,
             emergency_shown=_shown_emergency(kiosk),
+            audio=_applied_audio(kiosk),
         )
         self.link.publish(self.topics["reported"], encode(payload), qos=1, retain=True)
 
@@ -382,6 +388,7 @@ class Agent:
             write_json_atomic(DataDir(self.config.data).desired, _desired_doc(desired))
         self.set_venue(desired.venue)
         self.control.set(desired.emergency, desired.config)
+        self.control.set_audio(desired.audio)
         self.power.set_schedule(schedule_from(_desired_doc(desired)))
         if self._installing and desired.pack != self._installing:
             self._install_cancel.set()
@@ -506,6 +513,7 @@ def _desired_doc(desired: Desired) -> dict[str, Any]:
         else {"id": pack.id, "version": pack.version, "manifest_sha256": pack.manifest_sha256, "url": pack.url},
         "emergency": desired.emergency.raw if desired.emergency else None,
         "config": desired.config,
+        "audio": desired.audio.doc() if desired.audio else None,
     }
 
 
@@ -514,6 +522,14 @@ def _mtime(path: Path) -> int | None:
         return path.stat().st_mtime_ns
     except OSError:
         return None
+
+
+def _applied_audio(kiosk: KioskStatus | None) -> dict[str, Any] | None:
+    """The volume the kiosk says it applies now (`{volume, quiet}`); None if unknown or the kiosk is not alive."""
+    if kiosk is None or kiosk.age > KIOSK_STALE:
+        return None
+    report = parse_audio_report(kiosk.raw.get("audio"))
+    return None if report is None else audio_report(report.volume, report.quiet)
 
 
 def _shown_emergency(kiosk: KioskStatus | None) -> str | None:

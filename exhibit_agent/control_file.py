@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from kepu_contracts.audio import AudioError, AudioPolicy, parse_audio
 from kepu_contracts.control import emergency_block, write_control
 from kepu_contracts.datadir import read_json
 from kepu_contracts.messages import Emergency, parse_desired
@@ -31,8 +32,9 @@ class ControlFile:
         self.overrides: dict[str, Any] = {}
         self.display_on = True
         self.wake_on_touch = False
+        self.audio: AudioPolicy | None = None
         if isinstance(existing, dict):
-            self._written = {k: existing.get(k) for k in ("emergency", "config", "display", "wake_on_touch")}
+            self._written = {k: existing.get(k) for k in ("emergency", "config", "display", "wake_on_touch", "audio")}
             self.display_on = existing.get("display") != "off"
             self.wake_on_touch = existing.get("wake_on_touch") is True
             block = existing.get("emergency")
@@ -44,12 +46,22 @@ class ControlFile:
                     self.emergency = None
             if isinstance(existing.get("config"), dict):
                 self.overrides = existing["config"]
+            if existing.get("audio") is not None:
+                # Quiet hours keep working after a restart without the broker, as the emergency does.
+                try:
+                    self.audio = parse_audio(existing["audio"])
+                except AudioError:
+                    self.audio = None
 
     def set(self, emergency: Emergency | None, overrides: dict[str, Any] | None = None) -> None:
         """Adopt the desired emergency and overrides (applied at the next refresh)."""
         self.emergency = emergency
         if overrides is not None:
             self.overrides = overrides
+
+    def set_audio(self, audio: AudioPolicy | None) -> None:
+        """The desired volume and quiet hours (applied at the next refresh; None: not managed)."""
+        self.audio = audio
 
     def set_display(self, on: bool, wake_on_touch: bool) -> None:
         """The power keeper's verdict for the kiosk (applied at the next refresh)."""
@@ -67,9 +79,12 @@ class ControlFile:
             "config": self.overrides,
             "display": "on" if self.display_on else "off",
             "wake_on_touch": self.wake_on_touch,
+            "audio": self.audio.doc(with_zone=True) if self.audio else None,
         }
         if wanted == self._written:
             return False
-        write_control(self.path, wanted["emergency"], wanted["config"], now, self.display_on, self.wake_on_touch)
+        write_control(
+            self.path, wanted["emergency"], wanted["config"], now, self.display_on, self.wake_on_touch, wanted["audio"]
+        )
         self._written = wanted
         return True

@@ -5,11 +5,17 @@
                    "starts": "2026-05-12T06:00:00+00:00" | 1778565600 | null,
                    "expires": "…" | null} | null,
      "config": {…desired.config…},
-     "display": "on" | "off", "wake_on_touch": true | false}
+     "display": "on" | "off", "wake_on_touch": true | false,
+     "audio": {"volume": 80, "quiet": ["12:00-13:30"], "quiet_volume": 0,
+               "timezone": "Asia/Shanghai"} | null}
 
 `display` is the power schedule's verdict (issue 13): while "off" the kiosk stops drawing,
 and with `wake_on_touch` a touch asks the agent to light the screen (`DATA/wake.json`).
 A file without the field means "on", so older agents keep kiosks drawing.
+
+`audio` (issue 10) is the volume and quiet hours from `desired.audio` with the venue's zone
+(`kepu_contracts.audio`); the kiosk scales every sound by it and goes quiet in quiet hours on its
+own clock. Missing or null: full volume, as before.
 
 The agent writes it atomically (write, fsync, rename) whenever what should show changes.
 An emergency is active while starts <= now < expires (a missing bound is open); the kiosk
@@ -23,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kepu_contracts.audio import AudioError, AudioPolicy, parse_audio
 from kepu_contracts.datadir import write_json_atomic
 from kepu_contracts.times import iso, parse_instant
 
@@ -48,6 +55,17 @@ class Control:
     emergency: EmergencyNotice | None = None
     display_on: bool = True
     wake_on_touch: bool = False
+    audio: AudioPolicy | None = None
+
+
+def _audio(raw: dict[str, Any]) -> AudioPolicy | None:
+    block = raw.get("audio")
+    if block is None:
+        return None
+    try:
+        return parse_audio(block)
+    except AudioError as exc:
+        raise ControlError(f"audio: {exc}") from None
 
 
 def _display(raw: dict[str, Any]) -> tuple[bool, bool]:
@@ -72,9 +90,10 @@ def parse_control(raw: Any) -> Control:
     if not isinstance(raw, dict):
         raise ControlError("control.json must hold a JSON object")
     display_on, wake = _display(raw)
+    audio = _audio(raw)
     em = raw.get("emergency")
     if em is None:
-        return Control(None, display_on, wake)
+        return Control(None, display_on, wake, audio)
     if not isinstance(em, dict) or not isinstance(em.get("id"), str) or not em["id"]:
         raise ControlError("emergency must be an object with an id, or null")
     message = em.get("message")
@@ -96,6 +115,7 @@ def parse_control(raw: Any) -> Control:
         ),
         display_on,
         wake,
+        audio,
     )
 
 
@@ -121,8 +141,9 @@ def write_control(
     now: float,
     display_on: bool = True,
     wake_on_touch: bool = False,
+    audio: dict[str, Any] | None = None,
 ) -> None:
-    """Replace control.json atomically."""
+    """Replace control.json atomically (`audio`: `AudioPolicy.doc(with_zone=True)` or None)."""
     write_json_atomic(
         path,
         {
@@ -132,5 +153,6 @@ def write_control(
             "config": config,
             "display": "on" if display_on else "off",
             "wake_on_touch": wake_on_touch,
+            "audio": audio,
         },
     )

@@ -2,7 +2,11 @@
 
     {"pid": 4242, "fps": 59.8, "last_frame": 1778565600.1, "written": 1778565600.2,
      "pack": {"id", "version", "status": "loaded" | "failed", "reason"?},
-     "last_touch": …, "emergency_shown": "em-7" | null, …}
+     "last_touch": …, "emergency_shown": "em-7" | null,
+     "audio": {"volume": 60, "quiet": false}, …}
+
+`audio` is the volume the kiosk applies now (percent; `quiet` while quiet hours hold), after
+control.json's volume and quiet hours (`kepu_contracts.audio`).
 
 The kiosk rewrites it about once a second (atomically); the agent treats an old file as a
 kiosk that is not alive.

@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from kepu_contracts.audio import AudioError, AudioPolicy, AudioReport, parse_audio, parse_audio_report
 from kepu_contracts.protocol import EXHIBIT_ID, ProtocolError
 from kepu_contracts.times import iso, parse_instant
 
@@ -139,6 +140,7 @@ class Desired:
     pack: PackRef | None
     emergency: Emergency | None
     config: dict[str, Any]
+    audio: AudioPolicy | None = None  # None: not managed (older controllers), the kiosk plays at full volume
 
 
 def pack_ref(pack_id: str, version: str, manifest_sha256: str, base_url: str) -> dict[str, str]:
@@ -165,9 +167,14 @@ def desired(
     pack: dict[str, str] | None,
     emergency: dict[str, Any] | None,
     config: dict[str, Any],
+    audio: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The retained `desired` message; `parse_desired` reads exactly these fields."""
-    return {
+    """The retained `desired` message; `parse_desired` reads exactly these fields.
+
+    `audio` (issue 10, `kepu_contracts.audio`) is left out when nothing sets it, so the desired
+    state of an exhibit without a volume setting is byte for byte what it was before.
+    """
+    body = {
         "exhibit": exhibit,
         "venue": venue,
         "opening_hours": opening_hours,
@@ -175,6 +182,9 @@ def desired(
         "emergency": emergency,
         "config": config,
     }
+    if audio is not None:
+        body["audio"] = audio
+    return body
 
 
 def parse_desired(payload: dict[str, Any]) -> Desired:
@@ -218,8 +228,23 @@ def parse_desired(payload: dict[str, Any]) -> Desired:
     if not isinstance(config, dict):
         raise ProtocolError("desired.config must be an object")
     return Desired(
-        venue=venue, opening_hours=payload.get("opening_hours"), pack=pack, emergency=emergency, config=config
+        venue=venue,
+        opening_hours=payload.get("opening_hours"),
+        pack=pack,
+        emergency=emergency,
+        config=config,
+        audio=_desired_audio(payload.get("audio"), config.get("timezone")),
     )
+
+
+def _desired_audio(raw: Any, timezone: Any) -> AudioPolicy | None:
+    """`desired.audio` in the venue's zone (`desired.config.timezone`); absent or null: not managed."""
+    if raw is None:
+        return None
+    try:
+        return parse_audio(raw, timezone if isinstance(timezone, str) and timezone else "UTC")
+    except AudioError as exc:
+        raise ProtocolError(f"desired.audio: {exc}") from None
 
 
 # -- reported state -------------------------------------------------------------
@@ -232,11 +257,13 @@ def reported(
     outbox_over_cap: bool = False,
     emergency: str | None = None,
     emergency_shown: str | None = None,
+    audio: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The retained `reported` message: what is installed and playing, and the last install.
 
     `emergency` is the broadcast handed to the kiosk; `emergency_shown` is the one the kiosk
-    confirms is on its screen (from its heartbeat), which is what staff need to see.
+    confirms is on its screen (from its heartbeat), which is what staff need to see. `audio` is
+    the volume the kiosk applies now (`{volume, quiet}`, from its heartbeat; null when unknown).
     """
     return {
         "installed": installed,
@@ -245,6 +272,7 @@ def reported(
         "outbox_over_cap": outbox_over_cap,
         "emergency": emergency,
         "emergency_shown": emergency_shown,
+        "audio": audio,
     }
 
 
@@ -459,6 +487,7 @@ class Reported:
     emergency: str | None = None
     emergency_shown: str | None = None
     says_shown: bool = False  # newer agents report `emergency_shown`; older ones only `emergency`
+    audio: AudioReport | None = None  # the volume the kiosk applies (agents since issue 10)
 
     @property
     def showing_emergency(self) -> str | None:
@@ -493,4 +522,5 @@ def parse_reported(payload: dict[str, Any]) -> Reported:
         emergency=_emergency_id(payload.get("emergency")),
         emergency_shown=_emergency_id(payload.get("emergency_shown")),
         says_shown="emergency_shown" in payload,
+        audio=parse_audio_report(payload.get("audio")),
     )

@@ -31,6 +31,7 @@ from kiosk.screens.signage import SignageScreen
 from kiosk.session import SessionTracker
 from kiosk.theme import Theme
 from kiosk.touch import Pointer
+from kiosk.volume import Loudness
 
 CHROME_HOME = ("‹ 首页", "‹ Home")
 CHROME_LANG = ("English", "中文")  # the label names the language you switch *to*
@@ -83,6 +84,8 @@ class KioskApp:
         self._down: tuple[Pointer, Target | None] | None = None
         self._shade: pygame.Surface | None = None
         self.media = MediaDesk(audio=self.narrator.enabled, now=clock.monotonic, wall=lambda: clock.stamp().ts)
+        # Volume and quiet hours from control.json scale narration, films and the attract sound.
+        self.loudness = Loudness([self.media.set_volume, self.narrator.set_volume])
         self.screen: Screen = self._attract_screen()
         painter.on_error = self._asset_error
 
@@ -399,6 +402,7 @@ class KioskApp:
 
     def update(self, dt: float) -> None:
         """Advance animations, the idle clock, emergencies and pack swaps by `dt` seconds."""
+        self.loudness.follow(self.control().audio, self.clock.now(), self.clock.monotonic())
         self._check_emergency()
         self._maybe_switch_pack()
         watching = self.mode == "visit" and self.screen.watching()

@@ -43,12 +43,15 @@ def mixer_error() -> str | None:
 
 
 class Narrator:
-    """play(path) / stop(); errors are collected for the app to log."""
+    """play(path) / stop() / set_volume(level); errors are collected for the app to log."""
 
     def __init__(self, enabled: bool = True):
         self.enabled = enabled
         self.errors: list[tuple[str, str]] = []
         self.playing: Path | None = None
+        self.volume = 1.0  # control.json's volume and quiet hours (kiosk.volume), 0.0–1.0
+        self._sound: object = None  # the Sound playing now, whose volume set_volume changes
+        self._volume_lock = threading.Lock()
         self._sounds: dict[str, object] = {}
         self._mixer_ok: bool | None = None
         self._channel = None
@@ -69,6 +72,23 @@ class Narrator:
 
     def stop(self) -> None:
         self.play(None)
+
+    def set_volume(self, level: float) -> None:
+        """Scale narration to `level` now, the sentence playing included."""
+        with self._volume_lock:
+            self.volume = level
+            sound = self._sound
+            if sound is not None:
+                try:
+                    sound.set_volume(level)  # type: ignore[attr-defined]
+                except Exception as exc:  # the mixer closed under us (shutdown)
+                    log.debug("narration volume: %s", exc)
+
+    def mixer_volume(self) -> float | None:
+        """The volume pygame plays the current sentence at (None: nothing playing); tests and diagnostics."""
+        with self._volume_lock:
+            sound = self._sound
+            return None if sound is None else float(sound.get_volume())  # type: ignore[attr-defined]
 
     def drain_errors(self) -> list[tuple[str, str]]:
         if not self.errors:  # the common case, without taking the lock every frame
@@ -128,6 +148,8 @@ class Narrator:
             self._channel.stop()
             self._channel = None
         self.playing = None
+        with self._volume_lock:
+            self._sound = None
         if path is None:
             return
         key = str(path)
@@ -141,5 +163,10 @@ class Narrator:
             if len(self._sounds) > 16:
                 self._sounds.clear()
             self._sounds[key] = sound
+        with self._volume_lock:
+            # On the Sound, before it starts: Sound.play() resets its channel to full volume, and a
+            # quiet-hours sentence must not begin with a loud blip.
+            sound.set_volume(self.volume)  # type: ignore[attr-defined]
+            self._sound = sound
         self._channel = sound.play()  # type: ignore[attr-defined]
         self.playing = path

@@ -224,7 +224,15 @@ class KioskHost:
             return
         app = self.app
         now = time.monotonic()
-        key = (app.mode, app.emergency, app.session_id, id(self.status), app.pack)
+        key = (
+            app.mode,
+            app.emergency,
+            app.session_id,
+            id(self.status),
+            app.pack,
+            app.loudness.percent,
+            app.loudness.quiet,
+        )
         if now - self._last_beat < 0.1 and key == self._last_key:
             return  # the file is written once a second; ten updates a second are plenty
         self._last_beat, self._last_key = now, key
@@ -243,4 +251,5 @@ class KioskHost:
             emergency=app.emergency.id if app.emergency else None,
             pack=self.status,
             playing={"id": app.pack.id, "version": app.pack.version, "path": str(app.pack.root)},
+            audio=app.loudness.report(),  # the volume applied now: the agent reports it to the dashboard
         )

@@ -22,6 +22,7 @@ from kiosk.audio import open_mixer
 from kiosk.video import VideoPlayer
 
 log = logging.getLogger(__name__)
+AMBIENT_GAIN = 0.5  # the attract loop's background sound sits under narration and films
 
 
 class MediaDesk:
@@ -40,7 +41,7 @@ class MediaDesk:
         self.volume = volume
         self.players: list[VideoPlayer] = []  # open ones (tests and the benchmark look here)
         self._subtitles: dict[str, list[Cue]] = {}
-        self._ambient: tuple[str, object] | None = None  # path, channel
+        self._ambient: tuple[str, object, object] | None = None  # path, channel, sound
 
     def player(
         self, path: Path, size: tuple[int, int], loop: bool = False, muted: bool = False, duration: float = 0.0
@@ -56,6 +57,24 @@ class MediaDesk:
         )
         self.players = [p for p in self.players if p.alive] + [player]
         return player
+
+    def set_volume(self, level: float) -> None:
+        """control.json's volume and quiet hours (kiosk.volume): every film and the attract sound, now."""
+        self.volume = level
+        for player in self.players:
+            player.set_volume(level)
+        if self._ambient is not None:
+            try:
+                self._ambient[2].set_volume(AMBIENT_GAIN * level)  # type: ignore[attr-defined]
+            except Exception as exc:  # the mixer closed under us (shutdown)
+                log.debug("ambient volume: %s", exc)
+
+    def mixer_volumes(self) -> dict[str, object]:
+        """What pygame plays films and the attract sound at now (tests and diagnostics)."""
+        ambient = None
+        if self._ambient is not None:
+            ambient = float(self._ambient[2].get_volume())  # type: ignore[attr-defined]
+        return {"films": [p.mixer_volume() for p in self.players], "ambient": ambient}
 
     def close(self, player: VideoPlayer | None) -> None:
         if player is not None:
@@ -110,10 +129,12 @@ class MediaDesk:
         if mixer is None:
             return None
         try:
-            channel = mixer.Sound(str(path)).play(loops=-1)
+            sound = mixer.Sound(str(path))
+            # On the Sound before it starts (Sound.play() resets the channel to full volume).
+            sound.set_volume(AMBIENT_GAIN * self.volume)
+            channel = sound.play(loops=-1)
             if channel is not None:
-                channel.set_volume(0.5 * self.volume)
-                self._ambient = (key or "", channel)
+                self._ambient = (key or "", channel, sound)
         except Exception as exc:  # a missing or broken file: log it, stay quiet
             return f"{path.name}: {exc}"
         return None

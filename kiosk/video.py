@@ -196,6 +196,21 @@ class VideoPlayer:
         self.seek(0.0)
         self.resume()
 
+    def set_volume(self, level: float) -> None:
+        """Scale the film's sound to `level` (0.0–1.0) now; before its sound starts, from the start."""
+        self.volume = level
+        channel = self._channel
+        if channel is not None:
+            try:
+                channel.set_volume(level)
+            except pygame.error:
+                pass  # the mixer closed under us (shutdown)
+
+    def mixer_volume(self) -> float | None:
+        """The volume of the film's mixer channel (None: no sound, or not started yet); tests and diagnostics."""
+        channel = self._channel
+        return None if channel is None else float(channel.get_volume())
+
     def resize(self, size: tuple[int, int]) -> None:
         with self._wake:
             self._size = _even(size)

@@ -1,4 +1,7 @@
-"""Desired state per exhibit: rotation < campaign (by priority) < emergency, published retained."""
+"""Desired state per exhibit: rotation < campaign (by priority) < emergency, published retained.
+
+Beside the pack: the venue's schedule (power), and volume and quiet hours (`audio`, domain.volume).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from controller.domain import install_log, packs
+from controller.domain import install_log, packs, volume
 from controller.domain.auth import in_scope
 from controller.ingest.ingester import Outgoing
 from kepu_contracts import messages
@@ -94,7 +97,8 @@ def compute(db: Database, exhibit: str, now: float, base_url: str, tz: str) -> d
             if ref:
                 pack = ref
             break
-    return messages.desired(exhibit, venue, opening_hours, pack, emergency, {"timezone": tz, **schedule})
+    audio = volume.for_desired(db, exhibit, venue["id"] if venue else None, tz)
+    return messages.desired(exhibit, venue, opening_hours, pack, emergency, {"timezone": tz, **schedule}, audio)
 
 
 class DesiredStates:

@@ -477,3 +477,22 @@ def m009_proof_of_play(db: Database) -> None:
         CREATE INDEX rollup_media_exhibit ON rollup_media(exhibit, hour);
         """
     )
+
+
+@migrations()
+def m010_audio(db: Database) -> None:
+    """Volume and quiet hours (issue 10): per venue (the default there) and per exhibit (its own, overriding)."""
+    db.executescript(
+        """
+        CREATE TABLE audio_settings (
+            scope TEXT NOT NULL CHECK (scope IN ('venue', 'exhibit')),
+            target TEXT NOT NULL,
+            volume INTEGER NOT NULL,
+            quiet TEXT NOT NULL DEFAULT '[]',
+            quiet_volume INTEGER NOT NULL DEFAULT 0,
+            updated REAL NOT NULL,
+            updated_by TEXT NOT NULL,
+            PRIMARY KEY (scope, target)
+        );
+        """
+    )

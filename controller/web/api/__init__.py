@@ -2,6 +2,7 @@
 
 from controller.web.api import (
     alerts,
+    audio,
     campaigns,
     docs,
     emergencies,
@@ -17,6 +18,7 @@ from controller.web.api import (
 
 ROUTERS = [
     exhibits.router,
+    audio.router,
     venues.router,
     rotations.router,
     campaigns.router,

@@ -13,6 +13,7 @@ from controller.errors import Unauthorized
 from controller.web.dashboard import alerts as alert_pages
 from controller.web.dashboard import manage, media, monitor, venue_pages
 from controller.web.dashboard import screenshots as screens
+from controller.web.dashboard import volume as volume_pages
 from controller.web.dashboard.render import render
 from controller.web.deps import COOKIE, ControllerDep
 
@@ -63,3 +64,4 @@ router.include_router(screens.router)
 router.include_router(media.router)
 router.include_router(venue_pages.router)
 router.include_router(alert_pages.router)
+router.include_router(volume_pages.router)

@@ -443,6 +443,33 @@ LABELS: dict[str, tuple[str, str]] = {
     "sn.upload": ("导入", "Import"),
     "sn.done": ("已导入。", "Imported."),
     "fl.version_refused": ("版本 {version} 被拒绝：{reason}", "version {version} was refused: {reason}"),
+    # sound: volume and quiet hours (issue 10)
+    "snd.title": ("声音与安静时段", "Sound and quiet hours"),
+    "snd.volume_now": ("音量", "Volume"),
+    "snd.quiet_short": ("安静时段", "Quiet hours"),
+    "snd.volume": ("音量 %", "Volume %"),
+    "snd.quiet": ("安静时段（每天，当地时间）", "Quiet hours (every day, local time)"),
+    "snd.quiet_hint": (
+        "每行一个，如 12:00-13:30；21:30-08:00 跨越午夜。音量 0 = 静音。",
+        "One a line, e.g. 12:00-13:30; 21:30-08:00 crosses midnight. Volume 0 = muted.",
+    ),
+    "snd.quiet_volume": ("安静时段音量 %", "In quiet hours %"),
+    "snd.none": ("无", "none"),
+    "snd.muted": ("静音", "muted"),
+    "snd.source": ("来源", "Set by"),
+    "snd.source.exhibit": ("本展品的设置", "this exhibit's own setting"),
+    "snd.source.venue": ("场馆默认设置", "the venue's default"),
+    "snd.source.default": ("未设置（最大音量）", "not set (full volume)"),
+    "snd.quiet_now": ("现在是安静时段", "quiet hours now"),
+    "snd.reported": ("展品实际音量", "Exhibit plays at"),
+    "snd.reported_none": ("尚未报告", "not reported yet"),
+    "snd.venue_default": ("场馆默认", "Venue default"),
+    "snd.zone": ("时区", "Time zone"),
+    "snd.save": ("保存本展品的设置", "Save for this exhibit"),
+    "snd.clear": ("改用场馆默认", "Use the venue default"),
+    "snd.saved": ("已保存，展品将在几秒内应用。", "Saved: the exhibit applies it within seconds."),
+    "snd.cleared": ("已改用场馆默认设置。", "Now following the venue's default."),
+    "snd.updated": ("修改", "Changed"),
 }
 
 

@@ -12,6 +12,7 @@ from controller.errors import DomainError, NotFound
 from controller.web.dashboard import alerts as alert_pages
 from controller.web.dashboard import queries
 from controller.web.dashboard import screenshots as screens
+from controller.web.dashboard import volume as volume_pages
 from controller.web.dashboard.i18n import request_lang
 from controller.web.dashboard.render import PageUser, render
 from controller.web.deps import ControllerDep
@@ -52,7 +53,10 @@ def exhibit_page(exhibit: str, request: Request, controller: ControllerDep, user
         return render(request, "notfound.html", {"nav": "fleet"}, user, status=404)
     screens.attach(controller, [data["exhibit"]])
     alert_pages.mark_maintenance(controller, [data["exhibit"]])
-    extras = alert_pages.exhibit_extras(controller, user, exhibit)
+    extras = {
+        **alert_pages.exhibit_extras(controller, user, exhibit),
+        **volume_pages.exhibit_extras(controller, user, exhibit),
+    }
     return render(request, "exhibit.html", {"nav": "fleet", **data, **extras}, user)
 
 
