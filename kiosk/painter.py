@@ -83,6 +83,7 @@ class Painter:
         self._layouts: dict[tuple, TextBox] = {}
         self._widths: dict[tuple[str, int, bool], int] = {}
         self._images: dict[tuple, pygame.Surface] = {}
+        self._veils: dict[tuple, tuple[int, pygame.Surface]] = {}  # veiled strips: (first row, strip)
         self._originals: dict[str, pygame.Surface] = {}
         self._failed: dict[str, str] = {}
         self._image_pixels = 0
@@ -319,27 +320,51 @@ class Painter:
             scaled = self._cache(
                 key, pygame.transform.smoothscale(original, (max(1, round(w * ratio)), max(1, round(h * ratio))))
             )
-        if veil is not None:
-            plain, key = scaled, (*key, veil)
-            scaled = self._images.get(key)
-            if scaled is None:
-                sheet = pygame.Surface(plain.get_size(), 0, plain)
-                sheet.fill(veil[0])
-                sheet.set_alpha(veil[1])
-                scaled = plain.copy()
-                scaled.blit(sheet, (0, 0))
-                scaled = self._cache(key, scaled)
         target = scaled.get_rect(center=rect.center)
         old_clip = surface.get_clip()
-        surface.set_clip(rect.clip(old_clip))
-        surface.blit(scaled, target)
+        clip = rect.clip(old_clip)
+        surface.set_clip(clip)
+        if veil is None:
+            surface.blit(scaled, target)
+        else:
+            top, strip = self._veiled(key, scaled, veil, clip.top - target.top, clip.bottom - target.top)
+            surface.blit(strip, (target.left, target.top + top))
         surface.set_clip(old_clip)
         return target.clip(rect)
+
+    def _veiled(
+        self, key: tuple, scaled: pygame.Surface, veil: tuple[Color, int], top: int, bottom: int
+    ) -> tuple[int, pygame.Surface]:
+        """Rows `top`..`bottom` of `scaled` under the veil, and some rows around them for a drifting picture.
+
+        Only that strip is kept (a band over a full-screen picture needs less than half of it),
+        and made again if the picture drifts beyond it. Returns (the strip's first row, the strip).
+        """
+        height = scaled.get_height()
+        top, bottom = max(0, top), min(height, bottom)
+        cached = self._veils.get((*key, veil))
+        if cached is not None and cached[0] <= top and bottom <= cached[0] + cached[1].get_height():
+            return cached
+        margin = max(48, height // 20)  # the attract drift moves its picture ±3.5 % of the screen
+        first = max(0, min(top, height - 1) - margin)
+        last = min(height, max(bottom, first + 1) + margin)
+        strip = scaled.subsurface(pygame.Rect(0, first, scaled.get_width(), last - first)).copy()
+        # picture × (1 − α) + colour × α, in place: no sheet the size of the strip to allocate.
+        colour, alpha = veil
+        keep = 255 - alpha
+        strip.fill((keep, keep, keep), special_flags=pygame.BLEND_RGB_MULT)
+        strip.fill(tuple(round(c * alpha / 255) for c in colour), special_flags=pygame.BLEND_RGB_ADD)
+        if cached is not None:
+            self._image_pixels -= cached[1].get_width() * cached[1].get_height()
+        self._image_pixels += strip.get_width() * strip.get_height()
+        self._veils[(*key, veil)] = (first, strip)
+        return first, strip
 
     def _cache(self, key: tuple, scaled: pygame.Surface) -> pygame.Surface:
         self._image_pixels += scaled.get_width() * scaled.get_height()
         if self._image_pixels > MAX_CACHED_PIXELS:  # ~100 MB of scaled copies at most
             self._images.clear()
+            self._veils.clear()
             self._image_pixels = scaled.get_width() * scaled.get_height()
         self._images[key] = scaled
         return scaled
