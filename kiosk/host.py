@@ -27,6 +27,7 @@ from kiosk.app import KioskApp, KioskConfig
 from kiosk.audio import Narrator
 from kiosk.buttons import ButtonFeed
 from kiosk.control_watcher import ControlWatcher
+from kiosk.frame_stats import FrameStats
 from kiosk.heartbeat import Heartbeat
 from kiosk.packs import PackFailed, PackReady, PackWatcher
 from kiosk.painter import Painter
@@ -45,6 +46,7 @@ class HostOptions:
     audio: bool = True
     screenshots: bool = True  # answer DATA/requests/screenshot-<id>.json
     buttons: bool = True  # follow DATA/buttons.jsonl (physical buttons via the agent)
+    target_fps: int = 60  # the frame loop's rate while something moves (the most `fps` reports)
 
 
 def pack_brief(pack: Pack, status: str, **extra) -> dict:
@@ -99,9 +101,12 @@ class KioskHost:
         self._counts_draws = False  # a frame loop that skips unchanged frames reports them
         self._last_beat = -1.0
         self._last_key: tuple | None = None
-        self._fps = 0.0
+        self._fps: float | None = None  # until a second has passed
+        self._loop_fps = 0.0
         self._draw_fps = 0.0
         self._fps_window = (time.monotonic(), 0, 0)
+        self._window_moving = True  # every pass of this fps window so far was lit and in motion
+        self.frame_stats = FrameStats(options.target_fps)
         self._last_drawn: float | None = None
         self.renderer = "software"  # "gpu" | "software": how frames reach the panel (the runtime says)
         self.renderer_driver: str | None = None
@@ -155,21 +160,39 @@ class KioskHost:
         if self.screenshots:
             self.screenshots.take_requests()
         self._frames += 1
+        self._window_moving = self._window_moving and self.app.animating() and self.control.latest.display_on
         started, frames, drawn = self._fps_window
         now = time.monotonic()
         if now - started >= 1.0:
-            # fps: passes of the loop (60 while something moves, the idle wake rate when still);
-            # draw_fps: frames actually drawn and presented (~0 on a still screen).
-            self._fps = (self._frames - frames) / (now - started)
-            self._draw_fps = (self._drawn - drawn) / (now - started) if self._counts_draws else self._fps
+            # loop_fps: passes of the loop (60 while something moves, the idle wake rate when still);
+            # draw_fps: frames actually drawn and presented (~0 on a still screen);
+            # fps: the rate motion is or would be shown at (kiosk.frame_stats).
+            self._loop_fps = (self._frames - frames) / (now - started)
+            if self._counts_draws:
+                self._draw_fps = (self._drawn - drawn) / (now - started)
+                self._fps = self.frame_stats.fps(self._loop_fps if self._window_moving else None)
+            else:  # a driver that does not report its frames (the simulator) draws every pass
+                self._draw_fps = self._fps = self._loop_fps
             self._fps_window = (now, self._frames, self._drawn)
+            self._window_moving = True
         self._beat()
 
-    def frame_shown(self) -> None:
-        """The loop drew and presented a frame (it skips frames when nothing changed)."""
+    def frame_shown(self, seconds: float | None = None, motion: bool = False) -> None:
+        """The loop drew and presented a frame (it skips frames when nothing changed).
+
+        `seconds`: from the loop waking to the frame presented; `motion`: a frame of an animating
+        screen that followed one of its own (not the first frame of a screen, which fills caches).
+        """
         self._counts_draws = True
         self._drawn += 1
         self._last_drawn = time.time()
+        if seconds is not None:
+            self.frame_stats.drawn(seconds, motion)
+
+    @property
+    def fps(self) -> float | None:
+        """What kiosk.json `fps` says now (kiosk.frame_stats): the rate motion is or would be shown at."""
+        return self._fps
 
     @property
     def wants_frame(self) -> bool:
@@ -236,8 +259,11 @@ class KioskHost:
         if now - self._last_beat < 0.1 and key == self._last_key:
             return  # the file is written once a second; ten updates a second are plenty
         self._last_beat, self._last_key = now, key
+        worst = self.frame_stats.p99_ms()
         self.heartbeat.update(
-            fps=round(self._fps, 1),
+            fps=None if self._fps is None else round(self._fps, 1),
+            loop_fps=round(self._loop_fps, 1),
+            frame_ms_p99=None if worst is None else round(worst, 2),
             # The loop's last pass: the picture on the panel was current then (drawn or unchanged).
             last_frame=time.time(),
             last_drawn=self._last_drawn,

@@ -23,6 +23,29 @@ Color = tuple[int, int, int]
 MAX_CACHED_PIXELS = 25_000_000  # scaled images kept across frames (4 bytes each)
 
 
+def blit_ready(surface: pygame.Surface, alpha: bool) -> pygame.Surface:
+    """`surface` in the pixel format frames are drawn in, so blitting it needs no per-pixel conversion.
+
+    freetype renders text as ABGR and PNGs decode as RGBA, while frames are XRGB (the display's
+    format, or the GPU path's 32-bit canvas): blitting those converts every pixel, a few ms for
+    one line of large text at 1920×1080. Without alpha, a blit is a plain copy.
+    """
+    if pygame.display.get_surface() is not None:
+        return surface.convert_alpha() if alpha else surface.convert()
+    # No display surface (the GPU path draws into an ordinary 32-bit surface; tests): that format.
+    return surface.convert(pygame.Surface((1, 1), pygame.SRCALPHA if alpha else 0, 32))
+
+
+def is_opaque(surface: pygame.Surface) -> bool:
+    """True when every pixel is fully opaque (most photographs, even when saved with an alpha channel)."""
+    if surface.get_colorkey() is not None:
+        return False
+    if not surface.get_flags() & pygame.SRCALPHA:
+        return True
+    w, h = surface.get_size()
+    return pygame.mask.from_surface(surface, 254).count() == w * h
+
+
 @dataclass(frozen=True)
 class TextBox:
     rect: pygame.Rect
@@ -59,11 +82,13 @@ class Painter:
         self._text_cache: dict[tuple, pygame.Surface] = {}
         self._layouts: dict[tuple, TextBox] = {}
         self._widths: dict[tuple[str, int, bool], int] = {}
-        self._images: dict[tuple[str, int, int, str], pygame.Surface | None] = {}
+        self._images: dict[tuple, pygame.Surface] = {}
+        self._veils: dict[tuple, tuple[int, pygame.Surface]] = {}  # veiled strips: (first row, strip)
         self._originals: dict[str, pygame.Surface] = {}
         self._failed: dict[str, str] = {}
         self._image_pixels = 0
         self._converted: set[str] = set()
+        self._opaque: set[str] = set()  # converted originals without transparency
         self._reported: set[str] = set()
         self.on_error = on_error or (lambda kind, detail: None)
         self.record = False  # when True, every draw_text appends to `drawn`
@@ -114,7 +139,7 @@ class Painter:
             if len(self._text_cache) > 4000:
                 self._text_cache.clear()
             surface, _ = self.font(bold).render(text or " ", color, size=size)
-            self._text_cache[key] = surface
+            surface = self._text_cache[key] = blit_ready(surface, alpha=True)
         return surface
 
     def line_height(self, size: int) -> int:
@@ -243,10 +268,18 @@ class Painter:
                 self.on_error("image", f"{path.name}: {self._failed[key]}")
             return None
         image = self._originals[key]
-        if key not in self._converted and pygame.display.get_surface() is not None:
-            image = self._originals[key] = image.convert_alpha()
+        if key not in self._converted:
+            # Once, on first use: an opaque picture drops its alpha channel, so drawing it is a copy.
+            opaque = is_opaque(image)
+            image = self._originals[key] = blit_ready(image, alpha=not opaque)
             self._converted.add(key)
+            if opaque:
+                self._opaque.add(key)
         return image
+
+    def opaque(self, path: Path | None) -> bool:
+        """True when the image loads and has no transparent pixel (what is under it never shows)."""
+        return path is not None and self._original(path) is not None and str(path) in self._opaque
 
     def image_size(self, path: Path | None) -> tuple[int, int] | None:
         """Pixel size of an image, None if it is missing or broken (reported once)."""
@@ -254,9 +287,21 @@ class Painter:
         return original.get_size() if original is not None else None
 
     def image(
-        self, surface: pygame.Surface, path: Path | None, rect: pygame.Rect, theme: Theme, mode: str = "contain"
+        self,
+        surface: pygame.Surface,
+        path: Path | None,
+        rect: pygame.Rect,
+        theme: Theme,
+        mode: str = "contain",
+        veil: tuple[Color, int] | None = None,
     ) -> pygame.Rect:
-        """Draw an image scaled into `rect` ("contain" letterboxes, "cover" crops); placeholder if broken."""
+        """Draw an image scaled into `rect` ("contain" letterboxes, "cover" crops); placeholder if broken.
+
+        `veil` (colour, alpha 0–255): the picture as seen through a sheet of that colour, mixed once
+        and cached, so a translucent band over a moving picture costs a copy, not a blend per frame
+        (meant for `opaque()` pictures: a transparent pixel stays unveiled). Drawing keeps to
+        `surface`'s clip as well as to `rect`.
+        """
         original = self._original(path) if path else None
         if original is None:
             self.placeholder(surface, rect, theme)
@@ -267,23 +312,62 @@ class Painter:
             shown = pygame.Rect(0, 0, max(1, round(w * ratio)), max(1, round(h * ratio)))
             shown.center = rect.center
             return shown.clip(rect)
-        key = (str(path), rect.width, rect.height, mode)
+        key: tuple = (str(path), rect.width, rect.height, mode)
         scaled = self._images.get(key)
         if scaled is None:
             w, h = original.get_size()
             ratio = (min if mode == "contain" else max)(rect.width / w, rect.height / h)
-            scaled = pygame.transform.smoothscale(original, (max(1, round(w * ratio)), max(1, round(h * ratio))))
-            self._image_pixels += scaled.get_width() * scaled.get_height()
-            if self._image_pixels > MAX_CACHED_PIXELS:  # ~100 MB of scaled copies at most
-                self._images.clear()
-                self._image_pixels = scaled.get_width() * scaled.get_height()
-            self._images[key] = scaled
+            scaled = self._cache(
+                key, pygame.transform.smoothscale(original, (max(1, round(w * ratio)), max(1, round(h * ratio))))
+            )
         target = scaled.get_rect(center=rect.center)
         old_clip = surface.get_clip()
-        surface.set_clip(rect)
-        surface.blit(scaled, target)
+        clip = rect.clip(old_clip)
+        surface.set_clip(clip)
+        if veil is None:
+            surface.blit(scaled, target)
+        else:
+            top, strip = self._veiled(key, scaled, veil, clip.top - target.top, clip.bottom - target.top)
+            surface.blit(strip, (target.left, target.top + top))
         surface.set_clip(old_clip)
         return target.clip(rect)
+
+    def _veiled(
+        self, key: tuple, scaled: pygame.Surface, veil: tuple[Color, int], top: int, bottom: int
+    ) -> tuple[int, pygame.Surface]:
+        """Rows `top`..`bottom` of `scaled` under the veil, and some rows around them for a drifting picture.
+
+        Only that strip is kept (a band over a full-screen picture needs less than half of it),
+        and made again if the picture drifts beyond it. Returns (the strip's first row, the strip).
+        """
+        height = scaled.get_height()
+        top, bottom = max(0, top), min(height, bottom)
+        cached = self._veils.get((*key, veil))
+        if cached is not None and cached[0] <= top and bottom <= cached[0] + cached[1].get_height():
+            return cached
+        margin = max(48, height // 20)  # the attract drift moves its picture ±3.5 % of the screen
+        first = max(0, min(top, height - 1) - margin)
+        last = min(height, max(bottom, first + 1) + margin)
+        strip = scaled.subsurface(pygame.Rect(0, first, scaled.get_width(), last - first)).copy()
+        # picture × (1 − α) + colour × α, in place: no sheet the size of the strip to allocate.
+        colour, alpha = veil
+        keep = 255 - alpha
+        strip.fill((keep, keep, keep), special_flags=pygame.BLEND_RGB_MULT)
+        strip.fill(tuple(round(c * alpha / 255) for c in colour), special_flags=pygame.BLEND_RGB_ADD)
+        if cached is not None:
+            self._image_pixels -= cached[1].get_width() * cached[1].get_height()
+        self._image_pixels += strip.get_width() * strip.get_height()
+        self._veils[(*key, veil)] = (first, strip)
+        return first, strip
+
+    def _cache(self, key: tuple, scaled: pygame.Surface) -> pygame.Surface:
+        self._image_pixels += scaled.get_width() * scaled.get_height()
+        if self._image_pixels > MAX_CACHED_PIXELS:  # ~100 MB of scaled copies at most
+            self._images.clear()
+            self._veils.clear()
+            self._image_pixels = scaled.get_width() * scaled.get_height()
+        self._images[key] = scaled
+        return scaled
 
     def placeholder(self, surface: pygame.Surface, rect: pygame.Rect, theme: Theme) -> None:
         pal = theme.palette

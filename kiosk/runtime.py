@@ -118,7 +118,9 @@ def run(options: RunOptions) -> int:
     images = pack_images(pack)
     painter.preload(images[:1])  # the attract picture now; the rest while the attract loop plays
     threading.Thread(target=painter.preload, args=(images[1:],), name="image-preload", daemon=True).start()
-    host_options = HostOptions(watch_current=not options.watch, watch_files=options.watch, audio=options.audio)
+    host_options = HostOptions(
+        watch_current=not options.watch, watch_files=options.watch, audio=options.audio, target_fps=options.fps
+    )
     host = KioskHost(options.data, pack, painter, recorder, clock, size, options.config, host_options, failed=failed)
     host.renderer, host.renderer_driver = display.kind, display.driver
     host.start()
@@ -128,6 +130,7 @@ def run(options: RunOptions) -> int:
     last_watchdog = 0.0
     first_frame = True
     drawn_key: tuple | None = None
+    drawn_scene: tuple = ()  # the last drawn frame's app.frame_key() (the key's last item is the motion)
     was_animating = False
     sd_notify("READY=1")
     stopping = threading.Event()
@@ -142,6 +145,7 @@ def run(options: RunOptions) -> int:
             busy = not asleep and (first_frame or was_animating or options.debug_overlay)
             # Dark: look up only SLEEP_FPS times a second (control.json, the heartbeat, a touch still wake it).
             dt, events = pacer.next(busy, 1.0 / SLEEP_FPS if asleep else None)
+            woke = time.perf_counter()  # a drawn frame's time runs from here to presented
             touched = False
             for event in events:
                 if event.type == pygame.QUIT or (event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE):
@@ -167,10 +171,10 @@ def run(options: RunOptions) -> int:
                 # Dark by schedule: one black frame, then nothing drawn until it lights again.
                 sleep.blank(display.canvas, display.present)
                 host.capture(display.canvas)
-                drawn_key = None  # the first lit frame is drawn whatever the key
+                drawn_key, drawn_scene = None, ()  # the first lit frame is drawn whatever the key
             else:
                 sleep.awake()
-                key = app.frame_key()
+                key = scene = app.frame_key()
                 animating = app.animating()
                 if options.debug_overlay:
                     key = (*key, int(time.monotonic() * 4), host.reload_error)  # the fps line, 4 times a second
@@ -189,8 +193,10 @@ def run(options: RunOptions) -> int:
                         _overlay(display.canvas, host, pacer.rate)
                     host.capture(display.canvas)  # screenshot requests, if any: a copy, encoded off the loop
                     display.present()
-                    host.frame_shown()
-                    drawn_key = key
+                    # A frame of motion: the screen moved on from its own last frame by itself (kiosk.frame_stats).
+                    motion = was_animating and animating and not touched and scene[:-1] == drawn_scene[:-1]
+                    host.frame_shown(time.perf_counter() - woke, motion)
+                    drawn_key, drawn_scene = key, scene
                     if observer := options.on_present:
                         observer(app, time.perf_counter())
                 was_animating = animating
@@ -213,11 +219,14 @@ def run(options: RunOptions) -> int:
     return 0
 
 
-def _overlay(screen: pygame.Surface, host: KioskHost, fps: float) -> None:
+def _overlay(screen: pygame.Surface, host: KioskHost, loop_rate: float) -> None:
     """Author's debug line (fps, scene, session, language) and, after a failed reload, why."""
     app = host.app
     session = app.session_id[:8] if app.session_id else "-"
-    text = f"{fps:5.1f} fps  scene={app.screen.scene_id}  session={session}  lang={app.lang}  senior={app.theme.senior}  pack={app.pack.id} {app.pack.version}"
+    fps, worst = host.fps, host.frame_stats.p99_ms()
+    shown = f"{fps:5.1f} fps" if fps is not None else "  -   fps"
+    timing = f" (p99 {worst:.1f} ms, loop {loop_rate:.0f}/s)" if worst is not None else ""
+    text = f"{shown}{timing}  scene={app.screen.scene_id}  session={session}  lang={app.lang}  senior={app.theme.senior}  pack={app.pack.id} {app.pack.version}"
     size = max(12, app.theme.font("small") // 2)
     surface = app.painter.render(text, size, (255, 255, 0))
     bg = pygame.Surface((surface.get_width() + 12, surface.get_height() + 6), pygame.SRCALPHA)

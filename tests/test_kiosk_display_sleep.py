@@ -43,4 +43,4 @@ def test_a_dark_display_idles_the_frame_loop(pack_dir, tmp_path):
     assert out.returncode == 0, out.stderr[-2000:]
     beat = json.loads((data / "kiosk.json").read_text())
     assert beat["pack"]["status"] == "loaded", "dark, but alive: the heartbeat goes on"
-    assert 0 < beat["fps"] <= SLEEP_FPS + 1, f"the loop slows down while dark (fps {beat['fps']})"
+    assert 0 < beat["loop_fps"] <= SLEEP_FPS + 1, f"the loop slows down while dark (loop_fps {beat['loop_fps']})"

@@ -14,6 +14,12 @@ from kiosk.media import silent_desk
 from kiosk.screens.base import Intent, Record, Screen, Target
 
 
+def mix(top: tuple[int, int, int], bottom: tuple[int, int, int], alpha: int) -> tuple[int, int, int]:
+    """`top` at `alpha` (0–255) over `bottom`: what a translucent sheet over a plain colour shows."""
+    r, g, b = (round(t * alpha / 255 + u * (255 - alpha) / 255) for t, u in zip(top, bottom, strict=True))
+    return r, g, b
+
+
 class AttractScreen(Screen):
     scene_id = "attract"
     visitor_weights: ClassVar[dict[str, float]] = {"start": 1.0}
@@ -87,10 +93,12 @@ class AttractScreen(Screen):
         pulse = 0.5 + 0.5 * math.sin(self.elapsed * 2.4 / theme.pace)
         return dx, dy, round(pulse * theme.vmin)
 
+    def paints_all(self) -> bool:
+        return True  # draw() clears what its picture does not cover
+
     def draw(self, surface: pygame.Surface) -> None:
         ctx, theme, painter = self.ctx, self.ctx.theme, self.ctx.painter
         pal = theme.palette
-        surface.fill(pal.background)
         attract = ctx.pack.attract
         # A slow pan keeps the screen alive without distracting motion. The picture is scaled
         # once (a fixed size, so it is cached) and only moved: rescaling every frame costs
@@ -111,21 +119,43 @@ class AttractScreen(Screen):
             image_rect.move_ip(dx, dy)
             mode = "cover"
         frame = getattr(self, "_film_frame", None) if getattr(self, "_film", None) is not None else None
+        picture = ctx.pack.path(attract.image) if attract.image and frame is None else None
+        # A readable band across the lower part of the screen: the surface colour at 235/255 over
+        # what is under it. Mixed once where that is a plain colour or a still picture; blended
+        # each frame only over a film or a picture with transparency.
+        veil = (pal.surface, 235)
+        under = "background"
+        if frame is not None and self._film_box().colliderect(band):
+            under = "blend"
+        elif picture is not None and image_rect.colliderect(band):
+            under = "veiled" if mode == "cover" and painter.opaque(picture) else "blend"
+        if under != "veiled":  # a covering, opaque picture paints every pixel itself
+            surface.fill(pal.background, self.area)
+        old_clip = surface.get_clip()
         if frame is not None:
             surface.fill((0, 0, 0), space)
             surface.blit(frame, frame.get_rect(center=self._film_box().center))
-        elif attract.image:
-            old_clip = surface.get_clip()
-            surface.set_clip(space)
-            painter.image(surface, ctx.pack.path(attract.image), image_rect, theme, mode=mode)
-            surface.set_clip(old_clip)
-        # A readable band across the lower part of the screen.
-        key = (band.size, pal.surface)
-        if getattr(self, "_shade_key", None) != key:
-            self._shade = pygame.Surface(band.size, pygame.SRCALPHA)
-            self._shade.fill((*pal.surface, 235))
-            self._shade_key = key
-        surface.blit(self._shade, band.topleft)
+        elif picture is not None and under == "veiled":
+            above = pygame.Rect(space.left, space.top, space.width, band.top - space.top)
+            surface.set_clip(above.clip(old_clip))
+            painter.image(surface, picture, image_rect, theme, mode=mode)
+            surface.set_clip(band.clip(old_clip))
+            painter.image(surface, picture, image_rect, theme, mode=mode, veil=veil)
+        elif picture is not None:
+            surface.set_clip(space.clip(old_clip))
+            painter.image(surface, picture, image_rect, theme, mode=mode)
+        surface.set_clip(old_clip)
+        if under == "background":
+            surface.fill(mix(pal.surface, pal.background, veil[1]), band)
+        elif under == "blend":
+            key = (band.size, veil)
+            if getattr(self, "_shade_key", None) != key:
+                # Surface alpha, not per-pixel alpha: the same mix, blended at a fraction of the cost.
+                self._shade = pygame.Surface(band.size, 0, surface)
+                self._shade.fill(veil[0])
+                self._shade.set_alpha(veil[1])
+                self._shade_key = key
+            surface.blit(self._shade, band.topleft)
         inner = band.inflate(-2 * theme.margin, -theme.margin)
         title_h = round(inner.height * 0.34)
         title = f"{ctx.pack.title.zh}  {ctx.pack.title.en}"
