@@ -412,7 +412,8 @@ class KioskApp:
 
     def draw(self, surface: pygame.Surface) -> None:
         pal = self.theme.palette
-        surface.fill(pal.background)
+        if not (self.screen.opaque() and self.screen.area.contains(surface.get_rect())):
+            surface.fill(pal.background)  # (a film covering the whole frame needs no 8 MB clear first)
         self.screen.draw(surface)
         if self.mode == "visit":
             self._draw_chrome(surface)

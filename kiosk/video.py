@@ -93,6 +93,7 @@ class VideoPlayer:
         self.stats = PlaybackStats()
         self.paused = False
         self._size = _even(size)
+        self._format = _picture_format(pygame.display.get_surface())
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)
         self._frames: collections.deque[tuple[float, tuple[int, int], object]] = collections.deque()
@@ -232,7 +233,10 @@ class VideoPlayer:
         if newest is not None:
             pts, size, pixels = newest
             # The surface reads `pixels` in place: keep them alive as long as it is shown.
-            self._surface = pygame.image.frombuffer(pixels, size, "RGBX")  # type: ignore[arg-type]  # a numpy buffer
+            surface = pygame.image.frombuffer(pixels, size, self._format[1])  # type: ignore[arg-type]  # a numpy buffer
+            # The pad byte is opaque (or unused): blitting it blends nothing, it copies.
+            surface.set_alpha(None)
+            self._surface = surface
             self._pixels = pixels
             self._shown_pts = pts
             stats = self.stats
@@ -258,6 +262,8 @@ class VideoPlayer:
                 log.warning("video %s failed: %s", self.path, exc)
 
     def _play(self, av, container) -> None:
+        from av.video.reformatter import VideoReformatter
+
         if not container.streams.video:
             raise ValueError("no video track")
         video = container.streams.video[0]
@@ -283,6 +289,7 @@ class VideoPlayer:
         if audio is None and not self._audio_done:
             self._started, self._audio_done = self.now(), True  # no sound to follow: the wall clock
         streams = [video] + ([audio] if audio is not None else [])
+        reformatter = VideoReformatter()
         packets: collections.deque = collections.deque()
         pending = bytearray()
         pending_pts = 0.0
@@ -315,12 +322,12 @@ class VideoPlayer:
                     continue
             if not frames_full and packets:
                 for frame in video.decode(packets.popleft()):
-                    self._push_frame(frame, start, size, skip_before, generation)
+                    self._push_frame(frame, start, size, skip_before, generation, reformatter)
                 continue
             if demux_done:
                 # Every packet decoded: drain the decoder's delayed frames, then wait for a seek.
                 for frame in video.decode(None):
-                    self._push_frame(frame, start, size, skip_before, generation)
+                    self._push_frame(frame, start, size, skip_before, generation, reformatter)
                 if pending:
                     self._push_sound(bytes(pending), pending_pts, generation)
                     pending.clear()
@@ -347,18 +354,31 @@ class VideoPlayer:
                         self._push_sound(bytes(pending), pending_pts, generation)
                         pending.clear()
 
-    def _push_frame(self, frame, start: float, size: tuple[int, int], skip_before: float, generation: int) -> None:
+    def _push_frame(
+        self, frame, start: float, size: tuple[int, int], skip_before: float, generation: int, reformatter
+    ) -> None:
         t = frame.time - start if frame.time is not None else 0.0
         if t < skip_before - 0.02:
             return  # decoded only to reach the seek point
         width, height = _fit(frame.width, frame.height, size)
+        same_size = (width, height) == (frame.width, frame.height)
         # The conversion (and any scaling) runs here, off the frame loop; FFmpeg releases the GIL.
-        # 4 bytes a pixel (R, G, B, pad): no alpha to blend and word-aligned rows, so pygame's blit
-        # is a plain copy with a channel swap — measurably cheaper than 24-bit RGB at 1080p.
-        picture = frame.reformat(width=width, height=height, format="rgb0")
+        # Straight into the canvas's own byte order (see `_picture_format`), so the frame loop's
+        # blit copies words and swaps nothing. One SwsContext for the whole film, on this thread
+        # only: a fresh one per frame (frame.reformat) re-initialises swscale and starts its
+        # slice threads every picture, which costs more than the conversion itself.
+        picture = reformatter.reformat(
+            frame,
+            width=width,
+            height=height,
+            format=self._format[0],
+            # Unscaled, the interpolation never runs (only chroma is upsampled); scaled, bilinear.
+            interpolation="POINT" if same_size else "BILINEAR",
+            threads=1,
+        )
         plane = picture.planes[0]
         if plane.line_size == width * 4 and plane.buffer_size == width * height * 4:
-            pixels = plane  # shown as it is: pygame reads the decoder's own buffer
+            pixels = plane  # shown as it is: pygame reads the converted frame's own buffer
         else:  # rows padded for alignment: copy them out tight
             import numpy as np
 
@@ -425,6 +445,26 @@ class VideoPlayer:
             except pygame.error as exc:
                 self.error = f"{self.path.name}: audio failed: {exc}"
                 return
+
+
+# FFmpeg's pixel format and pygame's name for the same bytes, by the canvas's channel masks.
+PICTURE_FORMATS = {
+    (0xFF0000, 0xFF00, 0xFF): ("bgra", "BGRA"),  # XRGB8888: SDL's usual 32-bit surface, display and canvas
+    (0xFF, 0xFF00, 0xFF0000): ("rgb0", "RGBX"),  # XBGR8888
+}
+
+
+def _picture_format(canvas: pygame.Surface | None) -> tuple[str, str]:
+    """Pictures in the canvas's own byte order: then a blit is a copy, not a per-pixel conversion.
+
+    Without a display surface yet (the GPU path draws into a default 32-bit Surface) that is
+    SDL's default, XRGB8888. "bgra" rather than "bgr0": swscale has SIMD code for the former
+    only; its alpha is opaque, and `set_alpha(None)` makes pygame copy it as plain pixels.
+    """
+    masks = (
+        tuple(canvas.get_masks()[:3]) if canvas is not None and canvas.get_bytesize() == 4 else (0xFF0000, 0xFF00, 0xFF)
+    )
+    return PICTURE_FORMATS.get(masks, PICTURE_FORMATS[(0xFF0000, 0xFF00, 0xFF)])
 
 
 def _even(size: tuple[int, int]) -> tuple[int, int]:

@@ -152,6 +152,10 @@ class Screen:
         """
         return None
 
+    def opaque(self) -> bool:
+        """True when `draw()` will paint every pixel of `area` (a full-area film): nothing to clear first."""
+        return False
+
     # A screen "state" distinguishes visually different moments for screenshots.
     def state_key(self) -> str:
         return self.scene_id

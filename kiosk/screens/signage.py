@@ -55,6 +55,26 @@ class SignageScreen(AttractScreen):
     def animating(self) -> bool:
         return True
 
+    def motion_key(self) -> object:
+        """Changes exactly when the picture does: a film's next frame or subtitle, the next item.
+
+        A film is redrawn when its decoder puts up a new picture (30 a second for a 30 fps
+        film), not on every pass of the 60 Hz loop; a slide or a picture is drawn once.
+        """
+        if self.item is None or self.item.kind != "video" or self.player is None:
+            return self.plays
+        return self.plays, self.player.stats.shown, self._subtitle_text(self.item)
+
+    def opaque(self) -> bool:
+        """A film's picture filling the whole area leaves nothing for the app to clear behind it."""
+        surface = self.surface
+        return (
+            self.item is not None
+            and self.item.kind == "video"
+            and surface is not None
+            and surface.get_size() == self.area.size
+        )
+
     def leave(self) -> list[Intent]:
         intents = self._finish(completed=False)
         self.item = None
@@ -166,9 +186,10 @@ class SignageScreen(AttractScreen):
         if self._targets:
             self._explore_hint(surface)
 
-    def _subtitles(self, surface: pygame.Surface, item: PlaylistItem) -> None:
+    def _subtitle_text(self, item: PlaylistItem) -> str:
+        """The exhibit's language first, the other beneath, at the film's position now."""
         if self.player is None:
-            return
+            return ""
         first = self.ctx.lang
         lines = []
         for lang in (first, "en" if first == "zh" else "zh"):
@@ -178,7 +199,12 @@ class SignageScreen(AttractScreen):
                 text = cue_at(cues, self.player.position)
                 if text:
                     lines.append(text)
-        subtitle_band(surface, self.ctx, "\n".join(lines), self.area, self.ctx.theme.font("body"))
+        return "\n".join(lines)
+
+    def _subtitles(self, surface: pygame.Surface, item: PlaylistItem) -> None:
+        text = self._subtitle_text(item)
+        if text:
+            subtitle_band(surface, self.ctx, text, self.area, self.ctx.theme.font("body"))
 
     def _slide(self, surface: pygame.Surface, item: PlaylistItem) -> None:
         ctx, theme, painter = self.ctx, self.ctx.theme, self.ctx.painter

@@ -136,6 +136,17 @@ class VideoScreen(Screen):
     def animating(self) -> bool:
         return self.state == "playing"
 
+    def motion_key(self) -> object:
+        """Changes when the film puts up a new picture (or the clock's second or the subtitle turns).
+
+        So the loop draws the scene once per picture, not on every pass: a 30 fps film is 30
+        frames a second however fast the loop runs; the seek bar moves with the picture.
+        """
+        player = self.player
+        if player is None:
+            return None
+        return player.stats.shown, int(player.position), self._subtitle_text()
+
     def _start(self) -> list[Intent]:
         path = self.ctx.pack.path(self.scene.video)
         self.desk.close(self.player)
@@ -264,12 +275,17 @@ class VideoScreen(Screen):
             self._subtitles(surface, box)
         self._controls(surface)
 
-    def _subtitles(self, surface: pygame.Surface, box: pygame.Rect) -> None:
+    def _subtitle_text(self) -> str:
         path = self.scene.subtitles.get(self.ctx.lang)
         if not path or self.player is None:
-            return
+            return ""
         cues, _ = self.desk.subtitles(self.ctx.pack.path(path))
-        text = cue_at(cues, self.player.position)
+        return cue_at(cues, self.player.position)
+
+    def _subtitles(self, surface: pygame.Surface, box: pygame.Rect) -> None:
+        text = self._subtitle_text()
+        if not text:
+            return
         subtitle_band(
             surface, self.ctx, text, self.subtitle_rect, self.ctx.theme.font("body"), top=self.ctx.theme.portrait
         )
