@@ -428,6 +428,10 @@ class KioskApp:
         """Animating without a `motion_key()` (e.g. a playing video): every tick is a new frame."""
         return self.screen.animating() and self.screen.motion_key() is None
 
+    def next_change_in(self) -> float | None:
+        """Seconds until the moving picture changes by itself (a film's next frame); None: not known."""
+        return self.screen.next_change_in() if self.screen.animating() and not self._warning_visible() else None
+
     def frame_key(self) -> tuple:
         """Changes whenever the picture would change without a touch: the loop redraws only then.
 

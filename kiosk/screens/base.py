@@ -152,6 +152,14 @@ class Screen:
         """
         return None
 
+    def next_change_in(self) -> float | None:
+        """While animating: seconds until `motion_key()` will change (a film's next frame), if known.
+
+        None (the default) ticks the loop at its frame rate. A film returns when its next
+        decoded picture is due, and the loop sleeps until then.
+        """
+        return None
+
     def opaque(self) -> bool:
         """True when `draw()` will paint every pixel of `area` (a full-area film): nothing to clear first."""
         return False

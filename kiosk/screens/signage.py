@@ -20,6 +20,7 @@ from kiosk.media import MediaDesk, cue_at, play_data, silent_desk
 from kiosk.screens.attract import AttractScreen
 from kiosk.screens.base import Intent, Record, Target
 from kiosk.screens.video import subtitle_band
+from kiosk.video import show_picture
 
 EXPLORE = "点击屏幕，了解更多 · Touch to explore"
 RECHECK = 30.0  # seconds between looks at the clock when no daypart has anything to play
@@ -55,7 +56,7 @@ class SignageScreen(AttractScreen):
     def animating(self) -> bool:
         return True
 
-    def motion_key(self) -> object:
+    def motion_key(self) -> object:  # type: ignore[override]  # the film's motion, not the attract drift
         """Changes exactly when the picture does: a film's next frame or subtitle, the next item.
 
         A film is redrawn when its decoder puts up a new picture (30 a second for a 30 fps
@@ -64,6 +65,11 @@ class SignageScreen(AttractScreen):
         if self.item is None or self.item.kind != "video" or self.player is None:
             return self.plays
         return self.plays, self.player.stats.shown, self._subtitle_text(self.item)
+
+    def next_change_in(self) -> float | None:
+        if self.item is None or self.item.kind != "video" or self.player is None:
+            return None
+        return self.player.next_picture_in()
 
     def opaque(self) -> bool:
         """A film's picture filling the whole area leaves nothing for the app to clear behind it."""
@@ -174,7 +180,7 @@ class SignageScreen(AttractScreen):
             if self.surface is None or self.surface.get_size() != self.area.size:
                 surface.fill((0, 0, 0), self.area)  # letterbox bars (a full-screen picture covers it all)
             if self.surface is not None:
-                surface.blit(self.surface, self.surface.get_rect(center=self.area.center))
+                show_picture(surface, self.surface, self.area.center)
             self._subtitles(surface, item)
         elif item.kind == "picture":
             surface.fill((0, 0, 0), self.area)

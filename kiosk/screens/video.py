@@ -17,6 +17,7 @@ from kepu_contracts.events import EventType
 from kiosk import shapes
 from kiosk.media import MediaDesk, cue_at, play_data, silent_desk
 from kiosk.screens.base import Context, GoHome, Intent, OpenScene, Record, Screen, Target
+from kiosk.video import show_picture
 
 if TYPE_CHECKING:
     from kiosk.video import VideoPlayer
@@ -147,6 +148,12 @@ class VideoScreen(Screen):
             return None
         return player.stats.shown, int(player.position), self._subtitle_text()
 
+    def next_change_in(self) -> float | None:
+        if self.player is None or self.state != "playing":
+            return None
+        # The clock's seconds turn with a picture (or within one), so the picture's time is enough.
+        return self.player.next_picture_in()
+
     def _start(self) -> list[Intent]:
         path = self.ctx.pack.path(self.scene.video)
         self.desk.close(self.player)
@@ -252,7 +259,7 @@ class VideoScreen(Screen):
         showing = self.surface is not None and self.state in ("playing", "paused")
         if showing:
             assert self.surface is not None
-            surface.blit(self.surface, self.surface.get_rect(center=box.center))
+            show_picture(surface, self.surface, box.center)
         else:
             poster = ctx.pack.path(self.scene.poster) if self.scene.poster else None
             painter.image(surface, poster, box, theme) if poster else painter.placeholder(surface, box, theme)
