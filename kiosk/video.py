@@ -28,6 +28,7 @@ from typing import Any
 import pygame
 
 from kiosk.audio import open_mixer
+from kiosk.swscale import PictureScaler
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,8 @@ AUDIO_AHEAD = 1.5  # seconds of sound decoded ahead of the clock
 AUDIO_CHUNK = 0.1  # seconds per mixer chunk: how often the audio clock re-anchors
 EARLY = 0.008  # a frame may go up this much before its time (half a 60 Hz loop frame)
 AUDIO_GRACE = 0.5  # seconds the picture waits for the first sound before going by the wall clock
+FEED_POLL = 0.003  # s between the audio feeder's looks at the mixer near a chunk's end
+FEED_NAP = 0.03  # s at most between looks mid-chunk (a seek or a pause is noticed within this)
 
 
 @dataclass
@@ -97,7 +100,7 @@ class VideoPlayer:
         self._format = _picture_format(pygame.display.get_surface())
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)
-        self._frames: collections.deque[tuple[float, tuple[int, int], object]] = collections.deque()
+        self._frames: collections.deque[tuple[float, Any]] = collections.deque()  # pts, decoded frame
         self._sound: collections.deque[tuple[float, float, bytes, int]] = (
             collections.deque()
         )  # pts, length, PCM, generation
@@ -106,8 +109,10 @@ class VideoPlayer:
         self._generation = 0  # bumped by every seek: stale frames are dropped
         self._eof = False
         self._stop = False
-        self._surface: pygame.Surface | None = None
-        self._pixels: object = None
+        self._picture: Any = None  # the decoded frame (YUV, FFmpeg's buffer) up now
+        self._surface: pygame.Surface | None = None  # it as a Surface, made when someone asks
+        self._surface_of = -1  # stats.shown of the picture in `_surface`
+        self._scaler = PictureScaler(self._format[0])
         self._shown_pts = -1.0
         # Wall clock: position = base + (now − started) while playing.
         self._base = 0.0
@@ -150,7 +155,7 @@ class VideoPlayer:
             return False
         if self.duration > 0:
             return self.position >= self.duration
-        return self._eof and not self._frames and self._surface is not None
+        return self._eof and not self._frames and self._picture is not None
 
     @property
     def alive(self) -> bool:
@@ -217,6 +222,8 @@ class VideoPlayer:
         self._thread.join(timeout=2.0)
         if self._feeder is not None:
             self._feeder.join(timeout=2.0)
+        self._picture = self._surface = None
+        self._scaler.close()
 
     def next_picture_in(self) -> float | None:
         """Seconds until the next decoded picture is due (≤ 0: now); None while none is decoded yet."""
@@ -229,8 +236,8 @@ class VideoPlayer:
         # Half the early allowance: woken a little before its time, the picture is never a pass late.
         return pts - self.position - EARLY / 2
 
-    def frame(self) -> pygame.Surface | None:
-        """The picture for now: the newest decoded frame whose time has come (later ones wait)."""
+    def advance(self) -> bool:
+        """Put up the newest decoded picture whose time has come (later ones wait); True if one did."""
         if self.loop and self._eof and not self._frames and self.duration > 0 and self.position >= self.duration:
             self.seek(0.0)
         position = self.position
@@ -244,22 +251,58 @@ class VideoPlayer:
                 newest = self._frames.popleft()
             if newest is not None:
                 self._wake.notify_all()
-        if newest is not None:
-            pts, size, pixels = newest
-            # The surface reads `pixels` in place: keep them alive as long as it is shown.
-            surface = pygame.image.frombuffer(pixels, size, self._format[1])  # type: ignore[arg-type]  # a numpy buffer
-            # The pad byte is opaque (or unused): blitting it blends nothing, it copies.
-            surface.set_alpha(None)
-            self._surface = surface
-            self._pixels = pixels
-            self._shown_pts = pts
-            stats = self.stats
-            stats.shown += 1
-            if stats.keep:
-                stats.shown_at.append(time.monotonic())
-                audio = self._audio_clock.position() if self._channel is not None and not self._audio_done else None
-                stats.drift.append((audio if audio is not None else position) - pts)
-                stats.audio_paced += audio is not None
+        if newest is None:
+            return False
+        self._shown_pts, self._picture = newest
+        stats = self.stats
+        stats.shown += 1
+        if stats.keep:
+            stats.shown_at.append(time.monotonic())
+            audio = self._audio_clock.position() if self._channel is not None and not self._audio_done else None
+            stats.drift.append((audio if audio is not None else position) - self._shown_pts)
+            stats.audio_paced += audio is not None
+        return True
+
+    def picture_size(self) -> tuple[int, int] | None:
+        """The size the picture up now is shown at (the film's shape inside the player's size)."""
+        picture = self._picture
+        return None if picture is None else _fit(picture.width, picture.height, self._size)
+
+    def show(self, canvas: pygame.Surface, center: tuple[int, int]) -> pygame.Rect | None:
+        """Paint the picture up now onto `canvas`, centred on `center`; where it went (None: no picture yet).
+
+        Converted straight into the canvas's pixels (kiosk.swscale): no picture-sized copy in
+        between. Where that cannot be done, the picture's Surface is blitted.
+        """
+        size = self.picture_size()
+        if size is None:
+            return None
+        rect = pygame.Rect((0, 0), size)
+        rect.center = center
+        if self._scaler.draw(self._picture, canvas, rect):
+            return rect
+        surface = self.frame_surface()
+        if surface is not None:
+            canvas.blit(surface, rect)
+        return rect
+
+    def frame(self) -> pygame.Surface | None:
+        """`advance()`, then the picture up now as a Surface (kept until the next one)."""
+        self.advance()
+        return self.frame_surface()
+
+    def frame_surface(self) -> pygame.Surface | None:
+        """The picture up now as a Surface in the canvas's format, converted once per picture."""
+        size = self.picture_size()
+        if size is None:
+            return None
+        if self._surface_of != self.stats.shown or self._surface is None or self._surface.get_size() != size:
+            surface = self._surface
+            if surface is None or surface.get_size() != size:
+                surface = pygame.Surface(size, 0, 32, PICTURE_MASKS[self._format[0]])
+            if not self._scaler.draw(self._picture, surface, surface.get_rect()):
+                surface = _reformatted(self._picture, size, self._format)
+            self._surface, self._surface_of = surface, self.stats.shown
         return self._surface
 
     # -- decoder thread --------------------------------------------------------------------
@@ -301,7 +344,6 @@ class VideoPlayer:
         if audio is None and not self._audio_done:
             self._started, self._audio_done = self.now(), True  # no sound to follow: the wall clock
         streams = [video] + ([audio] if audio is not None else [])
-        converter = _Converter(av, self._format[0])
         packets: collections.deque = collections.deque()
         pending = bytearray()
         pending_pts = 0.0
@@ -327,19 +369,18 @@ class VideoPlayer:
                     demux_done = flushed = self._eof = False
                 frames_full = len(self._frames) >= FRAME_QUEUE
                 sound_full = audio is None or self._sound_ahead >= AUDIO_AHEAD
-                size = self._size
                 idle = (frames_full and (sound_full or demux_done or len(packets) >= PACKET_QUEUE)) or flushed
                 if idle:
                     self._wake.wait(0.02)
                     continue
             if not frames_full and packets:
                 for frame in video.decode(packets.popleft()):
-                    self._push_frame(frame, start, size, skip_before, generation, converter)
+                    self._push_frame(frame, start, skip_before, generation)
                 continue
             if demux_done:
                 # Every packet decoded: drain the decoder's delayed frames, then wait for a seek.
                 for frame in video.decode(None):
-                    self._push_frame(frame, start, size, skip_before, generation, converter)
+                    self._push_frame(frame, start, skip_before, generation)
                 if pending:
                     self._push_sound(bytes(pending), pending_pts, generation)
                     pending.clear()
@@ -366,17 +407,14 @@ class VideoPlayer:
                         self._push_sound(bytes(pending), pending_pts, generation)
                         pending.clear()
 
-    def _push_frame(
-        self, frame, start: float, size: tuple[int, int], skip_before: float, generation: int, converter: _Converter
-    ) -> None:
+    def _push_frame(self, frame, start: float, skip_before: float, generation: int) -> None:
         t = frame.time - start if frame.time is not None else 0.0
         if t < skip_before - 0.02:
             return  # decoded only to reach the seek point
-        # The conversion (and any scaling) runs here, off the frame loop; FFmpeg releases the GIL.
-        shape, pixels = converter.convert(frame, _fit(frame.width, frame.height, size))
+        # Kept as decoded (YUV, a third of the RGB size): converted when shown, into the canvas.
         with self._wake:
             if generation == self._generation and not self._stop:
-                self._frames.append((t, shape, pixels))
+                self._frames.append((t, frame))
 
     def _push_sound(self, data: bytes, pts: float, generation: int) -> None:
         length = len(data) / self._bytes_per_second
@@ -386,6 +424,21 @@ class VideoPlayer:
                 self._sound_ahead += length
 
     # -- audio feeder thread ---------------------------------------------------------------
+
+    def _feed_nap(self, waiting: tuple[float, float] | None) -> float:
+        """How long the feeder may sleep: until just before the playing chunk ends, else a few ms.
+
+        The moment the mixer moves on to the waiting chunk anchors the clock, so it is looked
+        for closely (every FEED_POLL) around that time only, not 250 times a second all along.
+        """
+        if waiting is None or self._audio_clock.anchor_pts is None:
+            return FEED_POLL
+        ends = self._audio_clock.anchor_at + self._audio_clock.anchor_len
+        return min(FEED_NAP, max(FEED_POLL, ends - time.monotonic() - 2 * FEED_POLL))
+
+    def _picture_ready(self) -> bool:
+        """A picture is decoded for the sound to start with (or no picture is coming soon)."""
+        return bool(self._frames) or self._shown_pts >= 0 or self._eof or self.now() - self._started > AUDIO_GRACE / 2
 
     def _feed(self) -> None:
         """Keep one chunk waiting in the channel's queue slot; when the slot empties, that chunk began.
@@ -398,13 +451,15 @@ class VideoPlayer:
         inflight: collections.deque = collections.deque(maxlen=8)  # our references to chunks in the mixer
         started = False
         while not self._stop:
-            time.sleep(0.004)
+            time.sleep(self._feed_nap(waiting))
             if self.paused:
                 continue
             if not pygame.mixer.get_init():
                 return  # the mixer closed under us (shutdown)
             try:
                 busy = channel.get_busy()
+                if not busy and waiting is None and not self._picture_ready():
+                    continue  # the sound (re)starts with the first picture, or that picture starts late
                 if waiting is not None and (not busy or channel.get_queue() is None):
                     if busy:
                         self._audio_clock.anchor(*waiting)  # the mixer moved on to it just now
@@ -440,14 +495,14 @@ class VideoPlayer:
 # FFmpeg's pixel format and pygame's name for the same bytes, by the canvas's (red, green, blue) masks.
 XRGB = (0xFF0000, 0xFF00, 0xFF)  # SDL's usual 32-bit surface: the display's, and the GPU path's canvas
 PICTURE_FORMATS = {XRGB: ("bgra", "BGRA"), (0xFF, 0xFF00, 0xFF0000): ("rgba", "RGBA")}
+PICTURE_MASKS = {"bgra": (*XRGB, 0), "rgba": (0xFF, 0xFF00, 0xFF0000, 0)}  # a picture's own Surface, no alpha
 
 
 def _picture_format(canvas: pygame.Surface | None) -> tuple[str, str]:
-    """Pictures in the canvas's own byte order, so that showing one copies words and swaps no channels.
+    """Pictures in the canvas's own byte order: converted straight into it, or blitted as a plain copy.
 
     Without a display surface (the GPU path draws into a default 32-bit Surface) that is
-    XRGB8888. The alpha byte swscale writes is opaque and `set_alpha(None)` has pygame copy
-    it like padding; measured at 1080p, convert + blit costs ~25 % less than RGBX ("rgb0").
+    XRGB8888. swscale writes an opaque alpha byte where the canvas has its unused one.
     """
     masks = XRGB
     if canvas is not None and canvas.get_bytesize() == 4:
@@ -456,70 +511,20 @@ def _picture_format(canvas: pygame.Surface | None) -> tuple[str, str]:
     return PICTURE_FORMATS.get(masks, PICTURE_FORMATS[XRGB])
 
 
-class _Converter:
-    """Decoded pictures to the canvas's pixels at the size shown, on the decoder thread.
+def _reformatted(frame: Any, size: tuple[int, int], formats: tuple[str, str]) -> pygame.Surface:
+    """The picture as a Surface through PyAV (where kiosk.swscale cannot write into one itself)."""
+    width, height = size
+    picture = frame.reformat(width=width, height=height, format=formats[0])
+    plane: Any = picture.planes[0]  # a buffer (PyAV's VideoPlane)
+    if plane.line_size == width * 4 and plane.buffer_size == width * height * 4:
+        pixels = bytes(plane)
+    else:  # rows padded for alignment: copy them out tight
+        import numpy as np
 
-    One SwsContext for the whole film: `frame.reformat()` makes a fresh one per frame, which
-    re-initialises swscale (and, PyAV ≥ 17, starts its slice threads) every picture — at
-    1080p that costs as much again as the conversion. One thread: the conversion runs beside
-    the frame loop anyway, and waking helper threads 30 times a second costs more CPU than
-    it saves. Unscaled, the interpolation never runs (only chroma is upsampled): POINT.
-    """
-
-    def __init__(self, av, pixel_format: str):
-        from av.video.reformatter import VideoReformatter
-
-        self.format = pixel_format
-        self.reformatter = VideoReformatter()
-        self.options: dict[str, int] = {"threads": 1} if int(av.__version__.split(".")[0]) >= 17 else {}
-
-    def convert(self, frame, shape: tuple[int, int]) -> tuple[tuple[int, int], object]:
-        """(width, height) and a buffer of tightly packed rows of 4-byte pixels."""
-        width, height = shape
-        picture = self.reformatter.reformat(
-            frame,
-            width=width,
-            height=height,
-            format=self.format,
-            interpolation="POINT" if shape == (frame.width, frame.height) else "BILINEAR",
-            **self.options,
-        )
-        plane: Any = picture.planes[0]  # a buffer (PyAV's VideoPlane)
-        if plane.line_size == width * 4 and plane.buffer_size == width * height * 4:
-            return shape, plane  # shown as it is: pygame reads the converted frame's own buffer
-        import numpy as np  # rows padded for alignment: copy them out tight
-
-        rows = np.frombuffer(plane, np.uint8).reshape(height, plane.line_size)
-        return shape, rows[:, : width * 4].tobytes()
-
-
-def show_picture(canvas: pygame.Surface, picture: pygame.Surface, center: tuple[int, int]) -> pygame.Rect:
-    """Put a film's picture on the canvas, centred on `center`; returns where it went.
-
-    Pictures come in the canvas's own byte order (`_picture_format`), so the pixels are copied
-    row by row (numpy over both surfaces' memory): at 1080p that costs ~40 % less than
-    pygame's blit, which goes through SDL's per-pixel path because the picture's alpha mask
-    differs from the canvas's. Any other canvas (16-bit, rotated masks) gets the blit.
-    """
-    rect = picture.get_rect(center=center)
-    area = rect.clip(canvas.get_clip())
-    if not area.width or not area.height:
-        return area
-    if canvas.get_bytesize() != 4 or canvas.get_masks()[:3] != picture.get_masks()[:3] or picture.get_bytesize() != 4:
-        canvas.blit(picture, rect)
-        return area
-    from pygame import surfarray
-
-    left, top = area.left - rect.left, area.top - rect.top
-    source = surfarray.pixels2d(picture)
-    target = surfarray.pixels2d(canvas)
-    try:
-        target[area.left : area.right, area.top : area.bottom] = source[
-            left : left + area.width, top : top + area.height
-        ]
-    finally:
-        del source, target  # unlocks both surfaces
-    return area
+        pixels = np.frombuffer(plane, np.uint8).reshape(height, plane.line_size)[:, : width * 4].tobytes()
+    surface = pygame.image.frombuffer(pixels, size, formats[1])  # type: ignore[arg-type]  # BGRA or RGBA
+    surface.set_alpha(None)  # the pad byte is opaque: blitting copies, it blends nothing
+    return surface
 
 
 def _even(size: tuple[int, int]) -> tuple[int, int]:

@@ -149,7 +149,7 @@ def test_subtitles_follow_the_visitors_language_and_grow_in_senior_mode(tour):
     tour.tap("start")
     tour.tap("scene:film")
     tour.advance(2)
-    assert wait_for(lambda: app.screen.update(0) is not None and app.screen.surface is not None)
+    assert wait_for(lambda: app.screen.update(0) is not None and app.screen.player.picture_size() is not None)
     surface = pygame.Surface(app.size)
     app.painter.record = True
     try:

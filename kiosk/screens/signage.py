@@ -20,7 +20,6 @@ from kiosk.media import MediaDesk, cue_at, play_data, silent_desk
 from kiosk.screens.attract import AttractScreen
 from kiosk.screens.base import Intent, Record, Target
 from kiosk.screens.video import subtitle_band
-from kiosk.video import show_picture
 
 EXPLORE = "点击屏幕，了解更多 · Touch to explore"
 RECHECK = 30.0  # seconds between looks at the clock when no daypart has anything to play
@@ -39,7 +38,6 @@ class SignageScreen(AttractScreen):
         self.item: PlaylistItem | None = None
         self.item_elapsed = 0.0
         self.player = None
-        self.surface: pygame.Surface | None = None
         self.plays = 0
         self._reported: set[str] = set()
         super().__init__(ctx, area)
@@ -73,12 +71,12 @@ class SignageScreen(AttractScreen):
 
     def opaque(self) -> bool:
         """A film's picture filling the whole area leaves nothing for the app to clear behind it."""
-        surface = self.surface
+        player = self.player
         return (
             self.item is not None
             and self.item.kind == "video"
-            and surface is not None
-            and surface.get_size() == self.area.size
+            and player is not None
+            and player.picture_size() == self.area.size
         )
 
     def leave(self) -> list[Intent]:
@@ -108,7 +106,7 @@ class SignageScreen(AttractScreen):
         part, items = self.signage.playlist_at(self.desk.minute_of_day(self.signage.timezone))
         if part != self.part or items != self.items:
             self.part, self.items, self.index = part, items, -1
-        self.item, self.item_elapsed, self.surface = None, 0.0, None
+        self.item, self.item_elapsed = None, 0.0
         if not self.items:
             return intents
         self.index = (self.index + 1) % len(self.items)
@@ -152,7 +150,7 @@ class SignageScreen(AttractScreen):
             intents = self._finish(completed=False, error=reason)
             self.item = None
             return [*intents, *self._error(reason)]
-        self.surface = player.frame() or self.surface
+        player.advance()
         return self._advance() if player.ended else []
 
     def state_key(self) -> str:
@@ -177,10 +175,10 @@ class SignageScreen(AttractScreen):
                 valign="middle",
             )
         elif item.kind == "video":
-            if self.surface is None or self.surface.get_size() != self.area.size:
+            if not self.opaque():
                 surface.fill((0, 0, 0), self.area)  # letterbox bars (a full-screen picture covers it all)
-            if self.surface is not None:
-                show_picture(surface, self.surface, self.area.center)
+            if self.player is not None:
+                self.player.show(surface, self.area.center)
             self._subtitles(surface, item)
         elif item.kind == "picture":
             surface.fill((0, 0, 0), self.area)

@@ -17,7 +17,6 @@ from kepu_contracts.events import EventType
 from kiosk import shapes
 from kiosk.media import MediaDesk, cue_at, play_data, silent_desk
 from kiosk.screens.base import Context, GoHome, Intent, OpenScene, Record, Screen, Target
-from kiosk.video import show_picture
 
 if TYPE_CHECKING:
     from kiosk.video import VideoPlayer
@@ -68,7 +67,6 @@ class VideoScreen(Screen):
         self.player: VideoPlayer | None = None
         self.state = "poster"  # poster | playing | paused | ended | error
         self.played = 0.0  # seconds of this play actually watched (pauses and jumps excluded)
-        self.surface: pygame.Surface | None = None
         self.problem: str | None = None
         self._last_position = 0.0
         super().__init__(ctx, area)
@@ -219,7 +217,7 @@ class VideoScreen(Screen):
             return []
         if player.error:
             return self._fail(player.error)
-        self.surface = player.frame() or self.surface
+        player.advance()
         if self.state != "playing":
             return []
         duration = player.duration or self.scene.duration
@@ -256,11 +254,9 @@ class VideoScreen(Screen):
             )
         box = self.video_rect
         pygame.draw.rect(surface, (0, 0, 0), box)
-        showing = self.surface is not None and self.state in ("playing", "paused")
-        if showing:
-            assert self.surface is not None
-            show_picture(surface, self.surface, box.center)
-        else:
+        playing = self.player is not None and self.state in ("playing", "paused")
+        shown = self.player.show(surface, box.center) if playing and self.player is not None else None
+        if shown is None:
             poster = ctx.pack.path(self.scene.poster) if self.scene.poster else None
             painter.image(surface, poster, box, theme) if poster else painter.placeholder(surface, box, theme)
         if self.state in ("poster", "ended", "paused"):
@@ -278,7 +274,7 @@ class VideoScreen(Screen):
                 align="center",
                 valign="middle",
             )
-        if showing:
+        if shown is not None:
             self._subtitles(surface, box)
         self._controls(surface)
 
