@@ -32,7 +32,7 @@ from kiosk.swscale import PictureScaler
 
 log = logging.getLogger(__name__)
 
-FRAME_QUEUE = 4  # decoded pictures ahead of the clock: 130 ms at 30 fps, ~8 MB each at 1080p
+FRAME_QUEUE = 8  # decoded pictures ahead of the clock: 270 ms at 30 fps (YUV, ~3 MB each at 1080p)
 PACKET_QUEUE = 240  # compressed video packets read ahead (a few seconds; small)
 AUDIO_AHEAD = 1.5  # seconds of sound decoded ahead of the clock
 AUDIO_CHUNK = 0.1  # seconds per mixer chunk: how often the audio clock re-anchors
@@ -51,6 +51,7 @@ class PlaybackStats:
     shown_at: list[float] = field(default_factory=list)  # monotonic time of each new picture
     drift: list[float] = field(default_factory=list)  # audio clock − picture time, seconds
     dropped_pts: list[float] = field(default_factory=list)  # film time of each picture never shown
+    shown_pts: list[float] = field(default_factory=list)  # film time of each picture shown
     keep: bool = False  # the lists grow only when asked (benchmark)
     audio_paced: int = 0  # pictures shown by the audio clock (the rest: by the wall clock)
 
@@ -258,6 +259,7 @@ class VideoPlayer:
         stats.shown += 1
         if stats.keep:
             stats.shown_at.append(time.monotonic())
+            stats.shown_pts.append(self._shown_pts)
             audio = self._audio_clock.position() if self._channel is not None and not self._audio_done else None
             stats.drift.append((audio if audio is not None else position) - self._shown_pts)
             stats.audio_paced += audio is not None
