@@ -373,7 +373,7 @@ class VideoPlayer:
                 sound_full = audio is None or self._sound_ahead >= AUDIO_AHEAD
                 idle = (frames_full and (sound_full or demux_done or len(packets) >= PACKET_QUEUE)) or flushed
                 if idle:
-                    self._wake.wait(0.02)
+                    self._wake.wait(0.25)  # every change it waits for notifies; this is a safety net
                     continue
             if not frames_full and packets:
                 for frame in video.decode(packets.popleft()):
