@@ -36,7 +36,8 @@ def _loaded(name: str) -> str | None:
     try:
         with open("/proc/self/maps", encoding="utf-8", errors="replace") as maps:
             for line in maps:
-                path = line.split()[-1] if line.count(" ") >= 5 else ""
+                fields = line.split(maxsplit=5)  # address perms offset device inode [path]
+                path = fields[5].strip() if len(fields) == 6 else ""
                 if Path(path).name.startswith(name) and ".so" in path:
                     return path
     except OSError:

@@ -1,9 +1,11 @@
 """Video playback inside the kiosk's own frame: PyAV decodes off the frame loop, pygame shows.
 
 One `VideoPlayer` per file being shown. Its decoder thread demuxes, decodes (FFmpeg's own
-threads), converts pictures to RGB at the size they are shown and keeps a few of them in a
-bounded queue; sound is resampled to the mixer's format and queued on a mixer channel in
-short chunks. The frame loop only asks `frame()` for the picture whose time has come.
+threads) and keeps a few decoded pictures (YUV, as they come) in a bounded queue; sound is
+resampled to the mixer's format and queued on a mixer channel in short chunks. The frame
+loop asks `advance()` to put up the picture whose time has come, and `show()` paints it:
+converted from YUV straight into the canvas's pixels at the size shown (kiosk.swscale), the
+one pass a picture costs beyond decoding. `next_picture_in()` tells the loop when to wake.
 
 The clock is the sound card's: each time the mixer starts the next chunk, the chunk's
 timestamp re-anchors playback time, so the picture follows the audio however the loop's
