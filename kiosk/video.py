@@ -117,6 +117,7 @@ class VideoPlayer:
         self._surface_of = -1  # stats.shown of the picture in `_surface`
         self._scaler = PictureScaler(self._format[0])
         self._shown_pts = -1.0
+        self._last_pts = 0.0  # of the last picture decoded (decoder thread)
         # Wall clock: position = base + (now − started) while playing.
         self._base = 0.0
         self._started = now()
@@ -379,12 +380,12 @@ class VideoPlayer:
                     continue
             if not frames_full and packets:
                 for frame in video.decode(packets.popleft()):
-                    self._push_frame(frame, start, skip_before, generation)
+                    self._push_frame(frame, video.time_base, start, skip_before, generation)
                 continue
             if demux_done:
                 # Every packet decoded: drain the decoder's delayed frames, then wait for a seek.
                 for frame in video.decode(None):
-                    self._push_frame(frame, start, skip_before, generation)
+                    self._push_frame(frame, video.time_base, start, skip_before, generation)
                 if pending:
                     self._push_sound(bytes(pending), pending_pts, generation)
                     pending.clear()
@@ -411,8 +412,11 @@ class VideoPlayer:
                         self._push_sound(bytes(pending), pending_pts, generation)
                         pending.clear()
 
-    def _push_frame(self, frame, start: float, skip_before: float, generation: int) -> None:
-        t = frame.time - start if frame.time is not None else 0.0
+    def _push_frame(self, frame, time_base, start: float, skip_before: float, generation: int) -> None:
+        # The stream's time base, not the frame's: the pictures drained from the decoder at the
+        # end (decode(None)) carry none, so their `time` is NaN — never due, never shown.
+        t = float(frame.pts * time_base) - start if frame.pts is not None else self._last_pts + 1 / 30
+        self._last_pts = t
         if t < skip_before - 0.02:
             return  # decoded only to reach the seek point
         # Kept as decoded (YUV, a third of the RGB size): converted when shown, into the canvas.

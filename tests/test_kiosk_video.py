@@ -464,3 +464,25 @@ def test_signage_redraws_with_its_film_and_a_slide_only_once(tmp_path, film_mp4)
     app.draw(canvas)
     assert canvas.get_at((5, 5))[:3] != (255, 0, 255), "the picture covers the corners"
     tour.app.close()
+
+
+def test_the_last_pictures_of_a_film_are_shown_too(film_mp4):
+    """The pictures drained from the decoder at the end carry no time base of their own: they still go up."""
+    from kiosk.video import VideoPlayer
+
+    pygame.init()
+    clock = [100.0]
+    player = VideoPlayer(film_mp4, SIZE, now=lambda: clock[0], audio=False, duration=SECONDS)
+    player.stats.keep = True
+    try:
+        player.seek(SECONDS - 2.0)
+        while player.position < SECONDS - 0.01:
+            assert wait_for(lambda: player.next_picture_in() is not None or player._eof)
+            clock[0] += 0.05
+            player.advance()
+        assert player.stats.shown_pts[-1] == pytest.approx(SECONDS - 1 / FPS, abs=0.01)
+        assert not player.stats.dropped
+        clock[0] += 0.05
+        assert player.ended
+    finally:
+        player.close()
