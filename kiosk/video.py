@@ -468,6 +468,17 @@ class VideoPlayer:
                 busy = channel.get_busy()
                 if not busy and waiting is None and not self._picture_ready():
                     continue  # the sound (re)starts with the first picture, or that picture starts late
+                if waiting is not None and not busy:
+                    # Between two chunks the channel is idle for a moment while pygame's end-of-sound
+                    # callback starts the queued one. Taken for a starved channel, the next chunk
+                    # would be play()ed over the queued one: a tenth of a second of sound skipped
+                    # and the picture clock jumping ahead (three pictures dropped). Look again (the
+                    # callback needs the GIL, so give it a few polls).
+                    for _ in range(3):
+                        time.sleep(FEED_POLL)
+                        busy = channel.get_busy()
+                        if busy:
+                            break
                 if waiting is not None and (not busy or channel.get_queue() is None):
                     if busy:
                         self._audio_clock.anchor(*waiting)  # the mixer moved on to it just now
