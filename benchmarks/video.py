@@ -10,7 +10,10 @@ scripts/make_media.py's code, 1920×1080, 30 fps, H.264 + AAC):
   playlist is that one film; every new picture's time and its distance from the audio clock
   are recorded by the player;
 - the floor: a loop that only demuxes and decodes the same file with PyAV (same library,
-  same FFmpeg threads), no conversion, no display; its CPU is per second of film;
+  same FFmpeg threads, every frame, video and sound), no conversion, no display; its CPU is
+  per second of film. `decode_only_cpu_pct` decodes paced by the film's clock (as far ahead
+  as the kiosk's frame queue, asleep in between), as playback must; `decode_unpaced_cpu_pct`
+  decodes flat out (warm caches, no wake-ups), with its ratio beside it;
 - Chromium (/usr/bin/chromium, headless, fresh profile) playing the file in a <video>.
 
 CPU and memory come from /proc (utime+stime, VmRSS) sampled during playback only, each
@@ -187,6 +190,9 @@ def kiosk_child(pack: str, data: str, seconds: float) -> None:
                 "av_drift_p50_ms": round(percentile([abs(d) * 1000 for d in stats.drift], 0.5), 2),
                 "av_drift_p99_ms": round(percentile([abs(d) * 1000 for d in stats.drift], 0.99), 2),
                 "frames_paced_by_audio": stats.audio_paced,
+                "first_pts": round(stats.shown_pts[0], 3),
+                "last_pts": round(stats.shown_pts[-1], 3),
+                "dropped_late_pts": [round(t, 3) for t in stats.dropped_pts],
                 "cpu_pct": round(cpu * 100, 1),
                 "rss_mib": round(max(s[2] for s in window), 1),
                 "played_s": round(stats.shown_at[-1] - stats.shown_at[0], 2),
@@ -212,8 +218,17 @@ def run_kiosk(sample: Path, work: Path, seconds: float) -> dict:
 # -- the floor: decode only (child process) --------------------------------------------------
 
 
-def decode_child(path: str) -> None:
+def decode_child(path: str, paced: bool) -> None:
+    """Demux and decode every packet of the file, video and sound, with PyAV (the kiosk's settings).
+
+    Paced, the decoder keeps just ahead of the film's own clock (as far ahead as the kiosk's
+    frame queue) and sleeps in between, as any player decoding for playback must: the CPU a
+    film costs to decode while it plays, which is what the kiosk's playback is held against.
+    Unpaced, it decodes as fast as it can (warm caches, no wake-ups): the lowest possible cost.
+    """
     import av
+
+    from kiosk.video import FRAME_QUEUE
 
     cpu0, wall0 = cpu_seconds(), time.monotonic()
     frames = 0
@@ -222,14 +237,18 @@ def decode_child(path: str) -> None:
         video.thread_type = "AUTO"
         streams = [video, *container.streams.audio[:1]]
         duration = float(video.duration * video.time_base)
+        lead = FRAME_QUEUE / FPS
         for packet in container.demux(*streams):
-            for _ in packet.decode():
+            for frame in packet.decode():
                 if packet.stream.index == video.index:
                     frames += 1
+                    if paced and (ahead := wall0 + frame.time - lead - time.monotonic()) > 0:
+                        time.sleep(ahead)
     cpu = cpu_seconds() - cpu0
     print(
         json.dumps(
             {
+                "paced": paced,
                 "frames": frames,
                 "media_s": round(duration, 3),
                 "cpu_s": round(cpu, 3),
@@ -241,10 +260,9 @@ def decode_child(path: str) -> None:
     )
 
 
-def run_decode(sample: Path) -> dict:
-    out = subprocess.run(
-        [sys.executable, str(HERE), "--child-decode", str(sample)], capture_output=True, text=True, check=True
-    )
+def run_decode(sample: Path, paced: bool) -> dict:
+    command = [sys.executable, str(HERE), "--child-decode", str(sample)] + (["--paced"] if paced else [])
+    out = subprocess.run(command, capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -345,8 +363,10 @@ def main() -> None:
         print(f"sample: {sample} {size_bytes / 1e6:.1f} MB, ready in {made_s:.0f} s", file=sys.stderr)
         kiosk = run_kiosk(sample, work, args.seconds)
         print(f"kiosk: {kiosk}", file=sys.stderr)
-        floor = run_decode(sample)
-        print(f"decode only: {floor}", file=sys.stderr)
+        floor = run_decode(sample, paced=True)
+        print(f"decode only, paced: {floor}", file=sys.stderr)
+        unpaced = run_decode(sample, paced=False)
+        print(f"decode only, unpaced: {unpaced}", file=sys.stderr)
         browser = None if args.no_browser else run_chromium(sample, work, args.seconds)
         print(f"chromium: {browser}", file=sys.stderr)
     expected = floor["frames"]
@@ -367,11 +387,14 @@ def main() -> None:
         "kiosk_cpu_pct": kiosk["cpu_pct"],
         "decode_only_cpu_pct": floor["cpu_pct"],
         "cpu_ratio_vs_decode_only": round(kiosk["cpu_pct"] / floor["cpu_pct"], 2),
+        "decode_unpaced_cpu_pct": unpaced["cpu_pct"],
+        "cpu_ratio_vs_decode_unpaced": round(kiosk["cpu_pct"] / unpaced["cpu_pct"], 2),
         "kiosk_rss_mib": kiosk["rss_mib"],
         "chromium_rss_mib": browser["rss_mib"] if browser else None,
         "rss_ratio_vs_chromium": round(kiosk["rss_mib"] / browser["rss_mib"], 3) if browser else None,
         "kiosk": kiosk,
         "decode_only": floor,
+        "decode_unpaced": unpaced,
         "chromium": browser,
     }
     print(json.dumps(result))
@@ -381,6 +404,6 @@ if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--child-kiosk":
         kiosk_child(sys.argv[2], sys.argv[3], float(sys.argv[4]))
     elif len(sys.argv) > 1 and sys.argv[1] == "--child-decode":
-        decode_child(sys.argv[2])
+        decode_child(sys.argv[2], paced="--paced" in sys.argv[3:])
     else:
         main()

@@ -417,7 +417,7 @@ class KioskApp:
     def draw(self, surface: pygame.Surface) -> None:
         pal = self.theme.palette
         if not (self.screen.paints_all() and self.screen.area.contains(surface.get_rect())):
-            surface.fill(pal.background)
+            surface.fill(pal.background)  # (a film or picture covering the whole frame needs no 8 MB clear first)
         self.screen.draw(surface)
         if self.mode == "visit":
             self._draw_chrome(surface)
@@ -431,6 +431,10 @@ class KioskApp:
     def redraws_every_frame(self) -> bool:
         """Animating without a `motion_key()` (e.g. a playing video): every tick is a new frame."""
         return self.screen.animating() and self.screen.motion_key() is None
+
+    def next_change_in(self) -> float | None:
+        """Seconds until the moving picture changes by itself (a film's next frame); None: not known."""
+        return self.screen.next_change_in() if self.screen.animating() and not self._warning_visible() else None
 
     def frame_key(self) -> tuple:
         """Changes whenever the picture would change without a touch: the loop redraws only then.

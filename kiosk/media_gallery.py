@@ -61,7 +61,12 @@ def film_shots(pack: Pack, out: Path, sizes=SIZES, at: float = 12.5) -> list[Pat
                 tour.tap(f"scene:{scene.id}")
                 screen: Any = tour.app.screen  # a VideoScreen: its player and picture are looked at
                 screen.player.seek(at)
-                settle(tour, functools.partial(lambda s: s.player.position >= at and s.surface is not None, screen))
+                settle(
+                    tour,
+                    functools.partial(
+                        lambda s: s.player.position >= at and s.player.picture_size() is not None, screen
+                    ),
+                )
                 screen._last_position = screen.player.position
                 settle(tour, functools.partial(lambda s: s.player._shown_pts >= at - 0.2, screen))
                 tour.tap("video")  # paused: the picture, the subtitle and the ▶ over it
@@ -69,7 +74,7 @@ def film_shots(pack: Pack, out: Path, sizes=SIZES, at: float = 12.5) -> list[Pat
                 pygame.image.save(render(tour.app), str(path))
                 written.append(path)
                 tour.tap("video")  # playing again: subtitle, no ▶
-                settle(tour, functools.partial(lambda s: s.surface is not None, screen))
+                settle(tour, functools.partial(lambda s: s.player.picture_size() is not None, screen))
                 path = out / f"{size[0]}x{size[1]}-{lang}{'-senior' if senior else ''}-video-playing.png"
                 pygame.image.save(render(tour.app), str(path))
                 written.append(path)
@@ -93,7 +98,10 @@ def signage_shots(pack: Pack, out: Path, sizes=SIZES) -> list[Path]:
                 if item.kind == "video":
                     screen.player.seek(8.0)
                     settle(
-                        tour, functools.partial(lambda s: s.player.position >= 8.0 and s.surface is not None, screen)
+                        tour,
+                        functools.partial(
+                            lambda s: s.player.position >= 8.0 and s.player.picture_size() is not None, screen
+                        ),
                     )
                     settle(tour, functools.partial(lambda s: s.player._shown_pts >= 7.8, screen))
                 path = out / f"{size[0]}x{size[1]}-signage-{item.kind}.png"

@@ -26,6 +26,7 @@ REDRAW_EVENTS = frozenset(
 )
 IDLE_WAKE = 0.1  # s; the control file is polled once a second, the countdown shows whole seconds
 POLL = 0.012  # s between looks at the queue where SDL cannot block: < one 60 Hz frame
+MIN_WAIT = 0.002  # s; a picture already due is shown at once, but the loop never spins
 BLOCKING_DRIVERS = frozenset({"x11", "wayland", "windows", "cocoa"})
 
 
@@ -45,22 +46,23 @@ class FramePacer:
         self._rate = (self._last, 0)
         self.rate = 0.0  # loop passes per second, over the last second
 
-    def next(self, busy: bool, idle_wake: float | None = None) -> tuple[float, list[pygame.event.Event]]:
-        """Wait for the next pass: one frame when `busy`, else until an event or `idle_wake` (this call's, or the pacer's)."""
+    def next(
+        self, busy: bool, idle_wake: float | None = None, next_change: float | None = None
+    ) -> tuple[float, list[pygame.event.Event]]:
+        """Wait for the next pass: one frame when `busy`, else until an event or `idle_wake` (this call's, or the pacer's).
+
+        `next_change`, while busy: seconds until the picture changes next (a film's next frame).
+        The loop then sleeps until just that moment instead of ticking at `fps`: a 30 fps film
+        is drawn 30 times a second, each picture on its time, and a touch still wakes it.
+        """
         wake = self.idle_wake if idle_wake is None else idle_wake
-        if busy:
+        if busy and next_change is not None:
+            events = self._wait(time.monotonic() + min(max(next_change, MIN_WAIT), wake))
+        elif busy:
             self._clock.tick(self.fps)
             events = pygame.event.get()
-        elif self.blocking:
-            first = pygame.event.wait(max(1, round(wake * 1000)))
-            events = [] if first.type == pygame.NOEVENT else [first]
-            events += pygame.event.get()
-        else:
-            deadline = self._last + wake
-            events = pygame.event.get()
-            while not events and time.monotonic() < deadline:
-                time.sleep(min(self.poll, max(0.0, deadline - time.monotonic())))
-                events = pygame.event.get()
+        else:  # (as before: a blocking wait counts from now, a polling one from the last pass)
+            events = self._wait((time.monotonic() if self.blocking else self._last) + wake)
         now = time.monotonic()
         dt, self._last = now - self._last, now
         self._passes += 1
@@ -69,3 +71,15 @@ class FramePacer:
             self.rate = (self._passes - passes) / (now - started)
             self._rate = (now, self._passes)
         return dt, events
+
+    def _wait(self, deadline: float) -> list[pygame.event.Event]:
+        """The events that arrive before `deadline` (returning at the first), or none at it."""
+        if self.blocking:
+            first = pygame.event.wait(max(1, round((deadline - time.monotonic()) * 1000)))
+            events = [] if first.type == pygame.NOEVENT else [first]
+            return events + pygame.event.get()
+        events = pygame.event.get()
+        while not events and time.monotonic() < deadline:
+            time.sleep(min(self.poll, max(0.0, deadline - time.monotonic())))
+            events = pygame.event.get()
+        return events

@@ -144,7 +144,9 @@ def run(options: RunOptions) -> int:
             # Dark, the loop just waits for a touch or the next look at control.json.
             busy = not asleep and (first_frame or was_animating or options.debug_overlay)
             # Dark: look up only SLEEP_FPS times a second (control.json, the heartbeat, a touch still wake it).
-            dt, events = pacer.next(busy, 1.0 / SLEEP_FPS if asleep else None)
+            # A film knows when its next picture is due: the loop sleeps until then, not one 60 Hz tick.
+            next_change = app.next_change_in() if busy and not options.debug_overlay else None
+            dt, events = pacer.next(busy, 1.0 / SLEEP_FPS if asleep else None, next_change)
             woke = time.perf_counter()  # a drawn frame's time runs from here to presented
             touched = False
             for event in events:

@@ -104,6 +104,24 @@ def test_pacer_hands_over_a_touch_at_once_while_idle():
     assert [e.type for e in events] == [pygame.FINGERDOWN] and waited < 0.05 + 0.03
 
 
+def test_pacer_sleeps_until_the_next_picture_and_still_answers_a_touch():
+    """A film says when its next picture is due: the busy loop sleeps until then, not one 60 Hz tick."""
+    pygame.init()
+    pygame.display.set_mode((200, 100))
+    pacer = FramePacer(60, idle_wake=0.5)
+    pygame.event.clear()
+    t0 = time.monotonic()
+    _, events = pacer.next(busy=True, next_change=0.12)
+    assert not events and time.monotonic() - t0 >= 0.11, "it slept to the picture's time, well past a tick"
+    t0 = time.monotonic()
+    pacer.next(busy=True, next_change=-1.0)  # already due: at once (but never a spin)
+    assert time.monotonic() - t0 < 0.1
+    threading.Timer(0.05, lambda: pygame.event.post(finger_event("down", 10, 10, (200, 100)))).start()
+    t0 = time.monotonic()
+    _, events = pacer.next(busy=True, next_change=0.4)
+    assert [e.type for e in events] == [pygame.FINGERDOWN] and time.monotonic() - t0 < 0.35
+
+
 def test_the_real_loop_sleeps_on_a_still_screen_and_answers_touch_and_emergencies(pack, tmp_path):
     data = tmp_path / "data"
     presents: list[tuple[float, str, str]] = []

@@ -149,7 +149,7 @@ def test_subtitles_follow_the_visitors_language_and_grow_in_senior_mode(tour):
     tour.tap("start")
     tour.tap("scene:film")
     tour.advance(2)
-    assert wait_for(lambda: app.screen.update(0) is not None and app.screen.surface is not None)
+    assert wait_for(lambda: app.screen.update(0) is not None and app.screen.player.picture_size() is not None)
     surface = pygame.Surface(app.size)
     app.painter.record = True
     try:
@@ -362,3 +362,127 @@ def test_the_mixer_paces_the_picture_and_a_seek_resyncs_it(film_mp4):
     finally:
         player.close()
     assert not player.alive
+
+
+def test_a_playing_film_is_drawn_once_per_new_picture_and_the_loop_is_told_when(tour):
+    """The frame key moves with the film's pictures (5 fps here), not with every pass of the loop."""
+    app = tour.app
+    tour.tap("start")
+    tour.tap("scene:film")
+    screen = app.screen
+    assert isinstance(screen, VideoScreen) and screen.player is not None
+    assert wait_for(lambda: screen.update(0) is not None and screen.player.picture_size() is not None)
+    assert wait_for(lambda: screen.player.next_picture_in() is not None), "the next picture is decoded"
+    key = app.frame_key()
+    due = app.next_change_in()
+    assert due is not None and 0.0 < due <= 1.0 / FPS
+    tour.advance(due / 4)  # between two pictures: nothing new to draw
+    assert app.frame_key() == key and not app.redraws_every_frame()
+    tour.advance(due)  # the next picture's time has come
+    assert wait_for(lambda: app.update(0) is None and app.frame_key() != key)
+    tour.tap("toggle")  # paused: no picture is due, the loop may sleep
+    assert app.next_change_in() is None
+
+
+def test_a_picture_goes_into_the_canvas_as_pyav_would_convert_it(film_mp4):
+    """Straight into the canvas (kiosk.swscale) gives PyAV's own conversion, scaled or not, and never writes outside."""
+    import av
+
+    from kiosk.swscale import PictureScaler
+
+    pygame.init()
+    pygame.display.set_mode((320, 200))
+    with av.open(str(film_mp4)) as container:
+        frame = next(container.decode(video=0))
+    scaler = PictureScaler("bgra")
+    assert scaler.available
+    for size in ((160, 90), (96, 54)):  # the film's own size, then scaled down
+        canvas = pygame.Surface((320, 200), 0, 32)
+        canvas.fill((1, 2, 3))
+        rect = pygame.Rect((100, 60), size)
+        assert scaler.draw(frame, canvas, rect)
+        expected = pygame.image.frombuffer(
+            bytes(frame.reformat(width=size[0], height=size[1], format="rgb24").planes[0]), size, "RGB"
+        )
+        for x, y in ((0, 0), (size[0] // 2, size[1] // 2), (size[0] - 1, size[1] - 1)):
+            got, want = canvas.get_at((rect.left + x, rect.top + y)), expected.get_at((x, y))
+            assert all(abs(a - b) <= 3 for a, b in zip(got[:3], want[:3], strict=True)), (size, x, y, got, want)
+        assert canvas.get_at((rect.left - 1, rect.top))[:3] == (1, 2, 3) == canvas.get_at((rect.right, rect.bottom))[:3]
+    # A picture not wholly on the canvas, or a canvas it cannot write into: refused, nothing written.
+    canvas = pygame.Surface((320, 200), 0, 32)
+    canvas.fill((1, 2, 3))
+    assert not scaler.draw(frame, canvas, pygame.Rect((200, 150), (160, 90)))
+    assert not scaler.draw(frame, pygame.Surface((320, 200), 0, 16), pygame.Rect((0, 0), (160, 90)))
+    assert canvas.get_at((319, 199))[:3] == (1, 2, 3)
+    scaler.close()
+
+
+def test_a_player_shows_its_picture_through_either_path(film_mp4):
+    """show() into the canvas and frame() as a Surface give the same picture; off the canvas edge it is blitted."""
+    from kiosk.video import VideoPlayer
+
+    pygame.init()
+    pygame.display.set_mode((320, 200))
+    player = VideoPlayer(film_mp4, SIZE, audio=False, duration=SECONDS)
+    try:
+        assert wait_for(lambda: player.advance() or player.picture_size() is not None)
+        canvas = pygame.Surface((320, 200), 0, 32)
+        rect = player.show(canvas, (160, 100))
+        assert rect is not None and rect.size == SIZE
+        surface = player.frame_surface()
+        assert surface is not None and surface.get_size() == SIZE
+        assert canvas.get_at((rect.left + 80, rect.top + 45)) == surface.get_at((80, 45))
+        edge = player.show(canvas, (0, 0))  # three quarters off the canvas: the blit clips it
+        assert edge is not None and canvas.get_at((10, 10)) == surface.get_at((edge.left * -1 + 10, edge.top * -1 + 10))
+    finally:
+        player.close()
+
+
+def test_signage_redraws_with_its_film_and_a_slide_only_once(tmp_path, film_mp4):
+    """Signage's frame key follows the film's pictures (not the attract drift); a full-screen picture needs no clear."""
+    tour = signage_tour(tmp_path, film_mp4, explore=False)
+    app = tour.app
+    tour.advance(0.1)
+    assert app.screen.item.id == "calm"
+    key = app.frame_key()
+    tour.advance(3.0)
+    assert app.frame_key() == key, "a still picture item is drawn once"
+    tour.advance(3600)
+    tour.advance(0.1)
+    screen = app.screen
+    assert screen.item.id == "film"
+    assert wait_for(lambda: app.update(0) is None and screen.player.picture_size() is not None)
+    assert screen.paints_all(), "the film fills the screen: the app skips its full-frame clear"
+    assert wait_for(lambda: screen.player.next_picture_in() is not None)
+    key = app.frame_key()
+    tour.advance(0.01)
+    assert app.frame_key() == key
+    tour.advance(1.0 / FPS)
+    assert wait_for(lambda: app.update(0) is None and app.frame_key() != key)
+    canvas = pygame.Surface(app.size, 0, 32)
+    canvas.fill((255, 0, 255))
+    app.draw(canvas)
+    assert canvas.get_at((5, 5))[:3] != (255, 0, 255), "the picture covers the corners"
+    tour.app.close()
+
+
+def test_the_last_pictures_of_a_film_are_shown_too(film_mp4):
+    """The pictures drained from the decoder at the end carry no time base of their own: they still go up."""
+    from kiosk.video import VideoPlayer
+
+    pygame.init()
+    clock = [100.0]
+    player = VideoPlayer(film_mp4, SIZE, now=lambda: clock[0], audio=False, duration=SECONDS)
+    player.stats.keep = True
+    try:
+        player.seek(SECONDS - 2.0)
+        while player.position < SECONDS - 0.01:
+            assert wait_for(lambda: player.next_picture_in() is not None or player._eof)
+            clock[0] += 0.05
+            player.advance()
+        assert player.stats.shown_pts[-1] == pytest.approx(SECONDS - 1 / FPS, abs=0.01)
+        assert not player.stats.dropped
+        clock[0] += 0.05
+        assert player.ended
+    finally:
+        player.close()

@@ -159,6 +159,14 @@ class Screen:
         """
         return None
 
+    def next_change_in(self) -> float | None:
+        """While animating: seconds until `motion_key()` will change (a film's next frame), if known.
+
+        None (the default) ticks the loop at its frame rate. A film returns when its next
+        decoded picture is due, and the loop sleeps until then.
+        """
+        return None
+
     # A screen "state" distinguishes visually different moments for screenshots.
     def state_key(self) -> str:
         return self.scene_id

@@ -38,7 +38,6 @@ class SignageScreen(AttractScreen):
         self.item: PlaylistItem | None = None
         self.item_elapsed = 0.0
         self.player = None
-        self.surface: pygame.Surface | None = None
         self.plays = 0
         self._reported: set[str] = set()
         super().__init__(ctx, area)
@@ -54,6 +53,31 @@ class SignageScreen(AttractScreen):
 
     def animating(self) -> bool:
         return True
+
+    def motion_key(self) -> object:  # type: ignore[override]  # the film's motion, not the attract drift
+        """Changes exactly when the picture does: a film's next frame or subtitle, the next item.
+
+        A film is redrawn when its decoder puts up a new picture (30 a second for a 30 fps
+        film), not on every pass of the 60 Hz loop; a slide or a picture is drawn once.
+        """
+        if self.item is None or self.item.kind != "video" or self.player is None:
+            return self.plays
+        return self.plays, self.player.stats.shown, self._subtitle_text(self.item)
+
+    def next_change_in(self) -> float | None:
+        if self.item is None or self.item.kind != "video" or self.player is None:
+            return None
+        return self.player.next_picture_in()
+
+    def paints_all(self) -> bool:
+        """A film's picture filling the whole area leaves nothing for the app to clear behind it."""
+        player = self.player
+        return (
+            self.item is not None
+            and self.item.kind == "video"
+            and player is not None
+            and player.picture_size() == self.area.size
+        )
 
     def leave(self) -> list[Intent]:
         intents = self._finish(completed=False)
@@ -82,7 +106,7 @@ class SignageScreen(AttractScreen):
         part, items = self.signage.playlist_at(self.desk.minute_of_day(self.signage.timezone))
         if part != self.part or items != self.items:
             self.part, self.items, self.index = part, items, -1
-        self.item, self.item_elapsed, self.surface = None, 0.0, None
+        self.item, self.item_elapsed = None, 0.0
         if not self.items:
             return intents
         self.index = (self.index + 1) % len(self.items)
@@ -126,7 +150,7 @@ class SignageScreen(AttractScreen):
             intents = self._finish(completed=False, error=reason)
             self.item = None
             return [*intents, *self._error(reason)]
-        self.surface = player.frame() or self.surface
+        player.advance()
         return self._advance() if player.ended else []
 
     def state_key(self) -> str:
@@ -151,10 +175,10 @@ class SignageScreen(AttractScreen):
                 valign="middle",
             )
         elif item.kind == "video":
-            if self.surface is None or self.surface.get_size() != self.area.size:
+            if not self.paints_all():
                 surface.fill((0, 0, 0), self.area)  # letterbox bars (a full-screen picture covers it all)
-            if self.surface is not None:
-                surface.blit(self.surface, self.surface.get_rect(center=self.area.center))
+            if self.player is not None:
+                self.player.show(surface, self.area.center)
             self._subtitles(surface, item)
         elif item.kind == "picture":
             surface.fill((0, 0, 0), self.area)
@@ -166,9 +190,10 @@ class SignageScreen(AttractScreen):
         if self._targets:
             self._explore_hint(surface)
 
-    def _subtitles(self, surface: pygame.Surface, item: PlaylistItem) -> None:
+    def _subtitle_text(self, item: PlaylistItem) -> str:
+        """The exhibit's language first, the other beneath, at the film's position now."""
         if self.player is None:
-            return
+            return ""
         first = self.ctx.lang
         lines = []
         for lang in (first, "en" if first == "zh" else "zh"):
@@ -178,7 +203,12 @@ class SignageScreen(AttractScreen):
                 text = cue_at(cues, self.player.position)
                 if text:
                     lines.append(text)
-        subtitle_band(surface, self.ctx, "\n".join(lines), self.area, self.ctx.theme.font("body"))
+        return "\n".join(lines)
+
+    def _subtitles(self, surface: pygame.Surface, item: PlaylistItem) -> None:
+        text = self._subtitle_text(item)
+        if text:
+            subtitle_band(surface, self.ctx, text, self.area, self.ctx.theme.font("body"))
 
     def _slide(self, surface: pygame.Surface, item: PlaylistItem) -> None:
         ctx, theme, painter = self.ctx, self.ctx.theme, self.ctx.painter

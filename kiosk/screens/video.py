@@ -67,7 +67,6 @@ class VideoScreen(Screen):
         self.player: VideoPlayer | None = None
         self.state = "poster"  # poster | playing | paused | ended | error
         self.played = 0.0  # seconds of this play actually watched (pauses and jumps excluded)
-        self.surface: pygame.Surface | None = None
         self.problem: str | None = None
         self._last_position = 0.0
         super().__init__(ctx, area)
@@ -136,6 +135,23 @@ class VideoScreen(Screen):
     def animating(self) -> bool:
         return self.state == "playing"
 
+    def motion_key(self) -> object:
+        """Changes when the film puts up a new picture (or the clock's second or the subtitle turns).
+
+        So the loop draws the scene once per picture, not on every pass: a 30 fps film is 30
+        frames a second however fast the loop runs; the seek bar moves with the picture.
+        """
+        player = self.player
+        if player is None:
+            return None
+        return player.stats.shown, int(player.position), self._subtitle_text()
+
+    def next_change_in(self) -> float | None:
+        if self.player is None or self.state != "playing":
+            return None
+        # The clock's seconds turn with a picture (or within one), so the picture's time is enough.
+        return self.player.next_picture_in()
+
     def _start(self) -> list[Intent]:
         path = self.ctx.pack.path(self.scene.video)
         self.desk.close(self.player)
@@ -201,7 +217,7 @@ class VideoScreen(Screen):
             return []
         if player.error:
             return self._fail(player.error)
-        self.surface = player.frame() or self.surface
+        player.advance()
         if self.state != "playing":
             return []
         duration = player.duration or self.scene.duration
@@ -238,11 +254,9 @@ class VideoScreen(Screen):
             )
         box = self.video_rect
         pygame.draw.rect(surface, (0, 0, 0), box)
-        showing = self.surface is not None and self.state in ("playing", "paused")
-        if showing:
-            assert self.surface is not None
-            surface.blit(self.surface, self.surface.get_rect(center=box.center))
-        else:
+        playing = self.player is not None and self.state in ("playing", "paused")
+        shown = self.player.show(surface, box.center) if playing and self.player is not None else None
+        if shown is None:
             poster = ctx.pack.path(self.scene.poster) if self.scene.poster else None
             painter.image(surface, poster, box, theme) if poster else painter.placeholder(surface, box, theme)
         if self.state in ("poster", "ended", "paused"):
@@ -260,16 +274,21 @@ class VideoScreen(Screen):
                 align="center",
                 valign="middle",
             )
-        if showing:
+        if shown is not None:
             self._subtitles(surface, box)
         self._controls(surface)
 
-    def _subtitles(self, surface: pygame.Surface, box: pygame.Rect) -> None:
+    def _subtitle_text(self) -> str:
         path = self.scene.subtitles.get(self.ctx.lang)
         if not path or self.player is None:
-            return
+            return ""
         cues, _ = self.desk.subtitles(self.ctx.pack.path(path))
-        text = cue_at(cues, self.player.position)
+        return cue_at(cues, self.player.position)
+
+    def _subtitles(self, surface: pygame.Surface, box: pygame.Rect) -> None:
+        text = self._subtitle_text()
+        if not text:
+            return
         subtitle_band(
             surface, self.ctx, text, self.subtitle_rect, self.ctx.theme.font("body"), top=self.ctx.theme.portrait
         )
