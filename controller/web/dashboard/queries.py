@@ -12,7 +12,7 @@ from controller.domain import fleet, health_history, install_log, packs, power, 
 from controller.domain.auth import Principal, in_scope
 from controller.domain.metrics import summarise
 from controller.domain.opening import local_midnight, zone
-from controller.domain.stats import ROLLUPS_FROM, Filter
+from controller.domain.stats import ROLLUPS_FROM, ROLLUPS_FROM_LEAN, Filter
 from controller.store.schema import ROLLUP_COUNTERS
 from kepu_contracts import messages
 from kepu_contracts.protocol import ProtocolError
@@ -35,10 +35,9 @@ def daily(
 ) -> list[dict[str, Any]]:
     """One row per day in `days` (zero-filled): the summed `column`."""
     assert column in ROLLUP_COUNTERS
-    where, params = flt.where(principal)
+    source, where, params = stats.summarised(principal, flt, by_day=True)
     rows = {
-        r[0]: r[1]
-        for r in db.execute(f"SELECT r.day, SUM(r.{column}) {ROLLUPS_FROM} WHERE {where} GROUP BY r.day", params)
+        r[0]: r[1] for r in db.execute(f"SELECT r.day, SUM(r.{column}) {source} WHERE {where} GROUP BY r.day", params)
     }
     return [{"day": d.isoformat(), "value": round(rows.get(d.isoformat(), 0) or 0, 1)} for d in days]
 
@@ -46,9 +45,12 @@ def daily(
 def heatmap(db: Database, principal: Principal, flt: Filter) -> list[list[int]]:
     """Sessions by [weekday (0 = Monday), hour of day, count], only non-zero cells."""
     where, params = flt.where(principal)
+    # Sessions per venue and hour (a summary kept with the rollups) answer it unless it is about an exhibit or pack.
+    by_venue = flt.exhibit is None and flt.pack is None and flt.topic is None
+    rollups = "FROM rollup_venue_hourly r LEFT JOIN venues v ON v.id = r.venue" if by_venue else ROLLUPS_FROM
     sql = (
         "SELECT (CAST(strftime('%w', r.day) AS INTEGER) + 6) % 7 AS wd, CAST(substr(r.hour, 12, 2) AS INTEGER) AS h,"
-        f" SUM(r.sessions) {ROLLUPS_FROM} WHERE {where} GROUP BY wd, h HAVING SUM(r.sessions) > 0"
+        f" SUM(r.sessions) {rollups} WHERE {where} AND r.sessions > 0 GROUP BY wd, h HAVING SUM(r.sessions) > 0"
     )
     return [[r[0], r[1], int(r[2])] for r in db.execute(sql, params)]
 
@@ -59,7 +61,11 @@ def _ranked(rows: list[dict[str, Any]], key: str, limit: int | None = None) -> l
 
 
 def overview(db: Database, principal: Principal, now: float, tz: str) -> dict[str, Any]:
-    """Everything the overview page shows: today's and this month's visits, trends, top lists, rates."""
+    """Everything the overview page shows: today's and this month's visits, trends, top lists, rates.
+
+    Whatever the fleet's size: a handful of grouped queries over the rollup summaries, 开机率 and
+    使用率 for every venue in one pass (`stats.availability_by`), the top lists cut in SQL.
+    """
     today = local_today(now, tz)
     month_start = today.replace(day=1)
     today_f, month_f = Filter(start=today, end=today), Filter(start=month_start, end=today)
@@ -69,14 +75,13 @@ def overview(db: Database, principal: Principal, now: float, tz: str) -> dict[st
         return {r[group]: r for r in stats.usage(db, principal, flt, group, "all", region_level=level)}
 
     venue_today, venue_month = by("venue", today_f), by("venue", month_f)
+    avail = stats.availability_by(db, principal, month_f, *stats.period_bounds(month_f, tz, now), tz, by="venue")
     venue_rows = []
     for vid in sorted(set(names) | set(venue_month)):
         if not vid:
             continue  # in transit: no venue to name
         month = venue_month.get(vid, {})
-        avail = stats.availability(
-            db, principal, Filter(start=month_start, end=today, venue=vid), *stats.period_bounds(month_f, tz, now), tz
-        )
+        rates = avail.get(vid) or {"power_on_rate": None, "usage_rate": None}  # no stay there this month
         venue_rows.append(
             {
                 "id": vid,
@@ -88,8 +93,8 @@ def overview(db: Database, principal: Principal, now: float, tz: str) -> dict[st
                 "satisfaction": month.get("satisfaction"),
                 "rating_up": month.get("rating_up", 0),
                 "rating_down": month.get("rating_down", 0),
-                "power_on_rate": avail["power_on_rate"],
-                "usage_rate": avail["usage_rate"],
+                "power_on_rate": rates["power_on_rate"],
+                "usage_rate": rates["usage_rate"],
             }
         )
     region_today, region_month = by("region", today_f, 3), by("region", month_f, 3)
@@ -100,8 +105,8 @@ def overview(db: Database, principal: Principal, now: float, tz: str) -> dict[st
     ]
     month_metrics = stats.metrics(db, principal, month_f, tz, now)
     days = [today - timedelta(days=i) for i in range(29, -1, -1)]
-    exhibit_rows = _ranked(list(by("exhibit", month_f).values()), "exhibit")
-    exhibit_names = {e["id"]: e["name"] for e in fleet.list_exhibits(db, principal, now, tz)}
+    exhibit_rows, _ = stats.usage_page(db, principal, month_f, "exhibit", "all", limit=10, busiest=True)
+    exhibit_names = _exhibit_names(db, principal, now, [r["exhibit"] for r in exhibit_rows])
     for row in exhibit_rows:
         row["name"] = exhibit_names.get(row["exhibit"]) or row["exhibit"]
     pack_rows = [r for r in _ranked(list(by("pack", month_f).values()), "pack") if r["pack"]]
@@ -117,31 +122,107 @@ def overview(db: Database, principal: Principal, now: float, tz: str) -> dict[st
     }
 
 
+def _exhibit_names(db: Database, principal: Principal, now: float, ids: list[str]) -> dict[str, str]:
+    """Names of those exhibits the viewer may see (the others go by their id)."""
+    return {row[0]: row[1] for exhibit in ids for row, _ in fleet.rows(db, principal, now, exhibit=exhibit)}
+
+
 def fleet_rows(
-    db: Database, principal: Principal, now: float, tz: str, region: str | None = None
+    db: Database,
+    principal: Principal,
+    now: float,
+    tz: str,
+    region: str | None = None,
+    counts: bool = False,
+    exhibit: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Every visible exhibit with its health, install state and counts; `region` narrows to a subtree."""
+    """Every visible exhibit with its health, install state and today's visits; `region` narrows to a subtree
+    (`exhibit` to one).
+
+    Set-based: one statement for the exhibits (and their venue now), one for today's visits, one for
+    refused installs, whatever the fleet's size. `counts` adds events and sessions stored per exhibit
+    (a count over raw rows each: ask for it only for the rows a page shows, see `attach_counts`).
+    """
     today = local_today(now, tz)
+    picked = [
+        (row, venue)
+        for row, venue in fleet.rows(db, principal, now, "e.health, e.reported, e.state", exhibit)
+        if not region or in_scope(region, venue["region"] if venue else row[2])
+    ]
+    where, params = Filter(start=today, end=today, exhibit=exhibit).where(principal)
+    visits_today = dict(
+        db.execute(f"SELECT r.exhibit, SUM(r.sessions) {ROLLUPS_FROM_LEAN} WHERE {where} GROUP BY 1", params)
+    )
+    refusals = {row[0] for row in db.execute(f"SELECT DISTINCT exhibit FROM install_results WHERE result IN {_BAD}")}
     out = []
-    for exhibit in fleet.list_exhibits(db, principal, now, tz):
-        where = exhibit["venue"]["region"] if exhibit["venue"] else exhibit["region"]
-        if region and not in_scope(region, where):
-            continue
-        row = db.execute("SELECT health, reported, state FROM exhibits WHERE id = ?", [exhibit["id"]]).fetchone()
+    for row, _venue in picked:
+        item = fleet.view(row, tz)
         # Typed at the edge: the templates see fields with defaults, never raw device JSON.
-        health, reported = _json(row[0]), _json(row[1])
-        exhibit["health"] = messages.parse_health(health) if health else None
-        exhibit["reported"] = messages.parse_reported(reported)
-        exhibit["state"] = _state(_json(row[2]))
-        exhibit["display"] = power.display_of(health)
-        exhibit["counts"] = fleet.counts(db, exhibit["id"])
-        exhibit["today"] = stats.totals(db, principal, Filter(start=today, end=today, exhibit=exhibit["id"]))[
-            "sessions"
-        ]
-        exhibit["install"] = install_state(exhibit, refused_plan(db, exhibit["id"], now))
-        exhibit["showing_emergency"] = exhibit["reported"].showing_emergency
-        out.append(exhibit)
+        health, reported = _json(row[13]), _json(row[14])
+        item["health"] = messages.parse_health(health) if health else None
+        item["reported"] = messages.parse_reported(reported)
+        item["state"] = _state(_json(row[15]))
+        item["display"] = power.display_of(health)
+        item["today"] = visits_today.get(item["id"]) or 0
+        # Only an exhibit that refused or rolled back some version can have refused its stay's plan.
+        refused = refused_plan(db, item["id"], now) if item["id"] in refusals else None
+        item["install"] = install_state(item, refused)
+        item["showing_emergency"] = item["reported"].showing_emergency
+        out.append(item)
+    if counts:
+        attach_counts(db, out)
     return out
+
+
+_BAD = "(" + ", ".join(f"'{result}'" for result in install_log.BAD) + ")"
+FLEET_STATES = ("problem", "offline", "online")
+FLEET_PAGE_SIZE = 50
+
+
+def attach_counts(db: Database, rows: list[dict[str, Any]]) -> None:
+    """Events stored and sessions started, for the rows a page shows."""
+    for row in rows:
+        row["counts"] = fleet.counts(db, row["id"])
+
+
+def problem_rank(exhibit: dict[str, Any]) -> int:
+    """0 refused or failed install, 1 offline, 2 kiosk down, 3 not (yet) on its pack, 9 fine: the fleet's sort order."""
+    install = (exhibit.get("install") or {}).get("state")
+    health = exhibit.get("health")
+    if install in ("refused", "failed"):
+        return 0
+    if not exhibit.get("online"):
+        return 1
+    if health is not None and health.kiosk is not None and health.kiosk.alive is False:
+        return 2
+    if install in ("installing", "pending"):
+        return 3
+    return 9
+
+
+def fleet_page(rows: list[dict[str, Any]], state: str, page: int, size: int = FLEET_PAGE_SIZE) -> dict[str, Any]:
+    """One page of the fleet, problems first (then by id); `state` narrows to problem / offline / online."""
+    ranked = sorted(((problem_rank(r), r["id"], r) for r in rows), key=lambda t: (t[0], t[1]))
+    problems = sum(1 for t in ranked if t[0] < 9)
+    if state == "problem":
+        ranked = [t for t in ranked if t[0] < 9]
+    elif state == "offline":
+        ranked = [t for t in ranked if not t[2]["online"]]
+    elif state == "online":
+        ranked = [t for t in ranked if t[2]["online"]]
+    pages = max(1, -(-len(ranked) // size))
+    page = min(max(1, page), pages)
+    return {
+        "rows": [t[2] for t in ranked[(page - 1) * size : page * size]],
+        "page": page,
+        "pages": pages,
+        "matched": len(ranked),
+        "total": len(rows),
+        "online": sum(1 for r in rows if r["online"]),
+        "problems": problems,
+        "first": (page - 1) * size + 1 if ranked else 0,
+        "last": min(page * size, len(ranked)),
+    }
 
 
 def showing_emergency(reported: dict[str, Any] | messages.Reported) -> str | None:
@@ -211,8 +292,8 @@ def regions(db: Database, principal: Principal) -> list[str]:
 def exhibit_page(db: Database, principal: Principal, exhibit_id: str, now: float, tz: str) -> dict[str, Any]:
     """One exhibit: itinerary, daily visits, quiz items, health now, hourly health (7 days) and online minutes per day."""
     exhibit = fleet.get_exhibit(db, principal, exhibit_id, now, tz)
-    rows = fleet_rows(db, principal, now, tz)
-    exhibit = next((r for r in rows if r["id"] == exhibit_id), exhibit)
+    rows = fleet_rows(db, principal, now, tz, counts=True, exhibit=exhibit_id)
+    exhibit = next(iter(rows), exhibit)
     today = local_today(now, tz)
     days = [today - timedelta(days=i) for i in range(29, -1, -1)]
     flt = Filter(start=days[0], end=today, exhibit=exhibit_id)
