@@ -14,6 +14,7 @@ from controller.domain.metrics import summarise
 from controller.domain.opening import local_midnight, zone
 from controller.domain.stats import ROLLUPS_FROM, ROLLUPS_FROM_LEAN, Filter
 from controller.store.schema import ROLLUP_COUNTERS
+from controller.web.dashboard.paging import PAGE_SIZE, page_of
 from kepu_contracts import messages
 from kepu_contracts.protocol import ProtocolError
 
@@ -176,7 +177,7 @@ def fleet_rows(
 
 _BAD = "(" + ", ".join(f"'{result}'" for result in install_log.BAD) + ")"
 FLEET_STATES = ("problem", "offline", "online")
-FLEET_PAGE_SIZE = 50
+FLEET_PAGE_SIZE = PAGE_SIZE
 
 
 def attach_counts(db: Database, rows: list[dict[str, Any]]) -> None:
@@ -210,18 +211,11 @@ def fleet_page(rows: list[dict[str, Any]], state: str, page: int, size: int = FL
         ranked = [t for t in ranked if not t[2]["online"]]
     elif state == "online":
         ranked = [t for t in ranked if t[2]["online"]]
-    pages = max(1, -(-len(ranked) // size))
-    page = min(max(1, page), pages)
     return {
-        "rows": [t[2] for t in ranked[(page - 1) * size : page * size]],
-        "page": page,
-        "pages": pages,
-        "matched": len(ranked),
+        **page_of([t[2] for t in ranked], page, size),
         "total": len(rows),
         "online": sum(1 for r in rows if r["online"]),
         "problems": problems,
-        "first": (page - 1) * size + 1 if ranked else 0,
-        "last": min(page * size, len(ranked)),
     }
 
 
@@ -331,9 +325,17 @@ def exhibit_page(db: Database, principal: Principal, exhibit_id: str, now: float
     }
 
 
-def timeline(db: Database, principal: Principal, now: float, tz: str) -> dict[str, Any]:
-    """Stays laid out on a shared time axis: percentages for CSS bars, plus the axis' month ticks."""
-    stays = rotations.list_stays(db, principal, tz)
+def timeline(
+    db: Database, principal: Principal, now: float, tz: str, exhibits: list[str] | None = None
+) -> dict[str, Any]:
+    """Stays laid out on a shared time axis: percentages for CSS bars, plus the axis' month ticks.
+
+    `exhibits`: only their lanes and stays (a page of them); the axis still spans every stay the viewer sees.
+    """
+    if exhibits is None:
+        stays = rotations.list_stays(db, principal, tz)
+    else:
+        stays = [s for exhibit in exhibits for s in rotations.list_stays(db, principal, tz, exhibit=exhibit)]
     names = {v["id"]: v["name"] for v in venues.list_venues(db, principal)}
     today = local_today(now, tz)
     lo = local_midnight(today - timedelta(days=60), tz)
@@ -341,15 +343,18 @@ def timeline(db: Database, principal: Principal, now: float, tz: str) -> dict[st
     for stay in stays:
         stay["t0"] = datetime.fromisoformat(stay["starts"]).timestamp()
         stay["t1"] = datetime.fromisoformat(stay["ends"]).timestamp()
-    if stays:
-        lo = min(lo, min(s["t0"] for s in stays))
-        hi = max(hi, max(s["t1"] for s in stays))
+    first, last = _stays_span(db, principal)
+    if first is not None and last is not None:
+        lo = min(lo, first)
+        hi = max(hi, last)
         # Keep the axis readable: at most about a year and a half around today.
         lo, hi = max(lo, now - 365 * 86400), min(hi, now + 540 * 86400)
     span = hi - lo
     lanes: dict[str, list[dict[str, Any]]] = {}
-    for exhibit in fleet.list_exhibits(db, principal, now, tz):
-        lanes[exhibit["id"]] = []
+    for exhibit_id in (
+        exhibits if exhibits is not None else [e["id"] for e in fleet.list_exhibits(db, principal, now, tz)]
+    ):
+        lanes[exhibit_id] = []
     for stay in stays:
         a, b = max(stay["t0"], lo), min(stay["t1"], hi)
         stay["venue_name"] = names.get(stay["venue"], stay["venue"])
@@ -369,6 +374,29 @@ def timeline(db: Database, principal: Principal, now: float, tz: str) -> dict[st
             break
         ticks.append({"label": d.strftime("%Y-%m"), "left": round((t - lo) / span * 100, 3)})
     return {"lanes": lanes, "stays": stays, "ticks": ticks, "today": round((now - lo) / span * 100, 3)}
+
+
+def lane_exhibits(db: Database, principal: Principal, visible: list[str]) -> list[str]:
+    """The timeline's lanes: every visible exhibit, then any other with a stay at a venue the viewer sees."""
+    seen = set(visible)
+    sql = "SELECT DISTINCT r.exhibit FROM rotations r JOIN venues v ON v.id = r.venue"
+    params: list[Any] = []
+    if principal.region:
+        sql += " WHERE (v.region = ? OR v.region LIKE ? ESCAPE '\\')"
+        params += [principal.region, stats.like_prefix(principal.region)]
+    others = sorted(row[0] for row in db.execute(sql, params) if row[0] not in seen)
+    return [*visible, *others] if principal.level >= 0 else []
+
+
+def _stays_span(db: Database, principal: Principal) -> tuple[float | None, float | None]:
+    """The first start and last end of the stays the viewer sees (at venues in their region)."""
+    sql = "SELECT MIN(r.starts), MAX(r.ends) FROM rotations r JOIN venues v ON v.id = r.venue"
+    params: list[Any] = []
+    if principal.region:
+        sql += " WHERE (v.region = ? OR v.region LIKE ? ESCAPE '\\')"
+        params += [principal.region, stats.like_prefix(principal.region)]
+    row = db.execute(sql, params).fetchone()
+    return (row[0], row[1]) if principal.level >= 0 else (None, None)
 
 
 def pack_visible(principal: Principal, pack_region: str) -> bool:
