@@ -1,0 +1,170 @@
+"""The statistics as they were computed before issue 15 (straight from `rollup_hourly`, per stay and per venue).
+
+Kept verbatim (from controller/domain/stats.py and controller/web/dashboard/queries.py at commit 167d6d1)
+so that tests/test_stats_summaries.py can check the summaries give the same answers.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import replace
+from datetime import date
+from typing import Any
+
+from controller.domain.auth import in_scope
+from controller.domain.metrics import ratio, summarise
+from controller.domain.opening import buckets, check_opening_hours, closed_of, open_hour_labels, open_seconds
+from controller.domain.stats import _KEYS, GROUPS, PERIODS, ROLLUPS_FROM, period_bounds
+from controller.errors import Invalid
+from controller.store.schema import ROLLUP_COUNTERS
+
+
+def usage(db, principal, flt, group: str, period: str, region_level: int | None = None) -> list[dict[str, Any]]:
+    """Footfall and sessions per group and period."""
+    if group not in GROUPS:
+        raise Invalid(f"group must be one of {', '.join(GROUPS)}")
+    if period not in PERIODS:
+        raise Invalid(f"period must be one of {', '.join(PERIODS)}")
+    where, params = flt.where(principal)
+    sums = ", ".join(f"SUM(r.{c}) AS {c}" for c in ROLLUP_COUNTERS)
+    sql = f"SELECT {_KEYS[group]} AS key, {PERIODS[period]} AS period, {sums} {ROLLUPS_FROM} WHERE {where} GROUP BY key, period"
+    merged: dict[tuple[str, str], dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for row in db.query(sql, params):
+        key = row["key"]
+        if group == "region" and region_level:
+            key = "/".join(key.split("/")[:region_level])
+        target = merged[(key, row["period"])]
+        for c in ROLLUP_COUNTERS:
+            target[c] += row[c] or 0
+    return [
+        {group: key, "period": per, **summarise(totals)}
+        for (key, per), totals in sorted(merged.items(), key=lambda kv: (kv[0][1], kv[0][0]))
+    ]
+
+
+def totals(db, principal, flt) -> dict[str, float]:
+    where, params = flt.where(principal)
+    sums = ", ".join(f"COALESCE(SUM(r.{c}), 0) AS {c}" for c in ROLLUP_COUNTERS)
+    return next(iter(db.query(f"SELECT {sums} {ROLLUPS_FROM} WHERE {where}", params)))
+
+
+def stays_in(db, principal, flt, start: float, end: float) -> list[dict[str, Any]]:
+    """The stays overlapping [start, end) that the caller sees and the filter selects, with parsed opening hours."""
+    sql = (
+        "SELECT r.exhibit, r.venue, MAX(r.starts, ?) AS a, MIN(r.ends, ?) AS b, v.region, v.opening_hours,"
+        " v.closed_days"
+        " FROM rotations r JOIN venues v ON v.id = r.venue WHERE r.starts < ? AND r.ends > ?"
+    )
+    params: list[Any] = [start, end, end, start]
+    for column, value in (("r.venue", flt.venue), ("r.exhibit", flt.exhibit)):
+        if value is not None:
+            sql += f" AND {column} = ?"
+            params.append(value)
+    rows = []
+    for row in db.query(sql, params):
+        if principal.sees(row["region"]) and (flt.region is None or in_scope(flt.region, row["region"])):
+            row["hours"] = check_opening_hours(json.loads(row["opening_hours"]))
+            row["closed"] = closed_of(row["closed_days"])
+            rows.append(row)
+    return rows
+
+
+def availability(db, principal, flt, start: float, end: float, tz: str) -> dict[str, Any]:
+    """开机率 and 使用率 over the stays in [start, end).
+
+    开机率 = minutes the exhibit was online, its kiosk alive and its display on, within opening
+    hours ÷ opening minutes (closed days and holidays are not opening minutes; scheduled-off
+    time outside opening hours never counts). 使用率 = open hours with a session ÷ open hours.
+    """
+    stays = stays_in(db, principal, flt, start, end)
+    open_minutes = sum(open_seconds(s["hours"], s["a"], s["b"], tz, s["closed"]) for s in stays) / 60
+    flt_t = totals(db, principal, flt)
+    open_hours = 0
+    used_hours = 0
+    for stay in stays:
+        labels = open_hour_labels(stay["hours"], stay["a"], stay["b"], tz, stay["closed"])
+        open_hours += len(labels)
+        if labels:
+            used = {
+                r[0]
+                for r in db.execute(
+                    "SELECT hour FROM rollup_hourly WHERE exhibit = ? AND venue = ? AND hour >= ? AND hour <= ? AND sessions > 0",
+                    [stay["exhibit"], stay["venue"], min(labels), max(labels)],
+                )
+            }
+            used_hours += len(labels & used)
+    return {
+        "opening_minutes": round(open_minutes, 1),
+        "online_open_minutes": round(flt_t["online_open_minutes"], 1),
+        "power_on_rate": ratio(min(flt_t["online_open_minutes"], open_minutes), open_minutes),
+        "opening_hours": open_hours,
+        "used_hours": used_hours,
+        "usage_rate": ratio(used_hours, open_hours),
+    }
+
+
+def metrics(db, principal, flt, tz: str, now: float) -> dict[str, Any]:
+    """Every headline metric for the filtered rollups."""
+    start, end = period_bounds(flt, tz, now)
+    return {
+        **summarise(totals(db, principal, flt)),
+        **availability(db, principal, flt, start, end, tz),
+        **attraction(db, principal, flt, start, end, tz),
+    }
+
+
+def attraction(db, principal, flt, start: float, end: float, tz: str) -> dict[str, Any]:
+    """Attraction rate = sessions ÷ passers-by, over the venues whose door counter counted anyone (else null).
+
+    Passers-by are the venue's door counts whatever the content, so the pack and topic filters do not
+    narrow them; for one exhibit they are its venues' counts in the hours it stood there.
+    """
+    where, params = replace(flt, exhibit=None, pack=None, topic=None).where(principal)
+    passers: dict[str, int] = defaultdict(int)
+    if flt.exhibit is None:
+        for venue, footfall in db.execute(
+            f"SELECT r.venue, SUM(r.footfall) {ROLLUPS_FROM} WHERE {where} AND r.venue != '' GROUP BY r.venue", params
+        ):
+            passers[venue] += footfall or 0
+    else:
+        for stay in stays_in(db, principal, flt, start, end):
+            if stay["b"] <= stay["a"]:
+                continue
+            first, last = buckets(stay["a"], tz).hour, buckets(stay["b"] - 1, tz).hour
+            footfall = db.execute(
+                f"SELECT SUM(r.footfall) {ROLLUPS_FROM} WHERE {where} AND r.venue = ? AND r.hour >= ? AND r.hour <= ?",
+                [*params, stay["venue"], first, last],
+            ).fetchone()[0]
+            passers[stay["venue"]] += footfall or 0
+    sensed = sorted(v for v, n in passers.items() if n > 0)
+    if not sensed:
+        return {"passers_by": None, "attraction_sessions": None, "attraction_rate": None}
+    where, params = flt.where(principal)
+    marks = ",".join("?" * len(sensed))
+    sessions = db.execute(
+        f"SELECT COALESCE(SUM(r.sessions), 0) {ROLLUPS_FROM} WHERE {where} AND r.venue IN ({marks})", [*params, *sensed]
+    ).fetchone()[0]
+    total = sum(passers[v] for v in sensed)
+    return {"passers_by": total, "attraction_sessions": int(sessions), "attraction_rate": ratio(sessions, total)}
+
+
+def daily(db, principal, flt, days: list[date], column: str = "sessions") -> list[dict[str, Any]]:
+    """One row per day in `days` (zero-filled): the summed `column`."""
+    assert column in ROLLUP_COUNTERS
+    where, params = flt.where(principal)
+    rows = {
+        r[0]: r[1]
+        for r in db.execute(f"SELECT r.day, SUM(r.{column}) {ROLLUPS_FROM} WHERE {where} GROUP BY r.day", params)
+    }
+    return [{"day": d.isoformat(), "value": round(rows.get(d.isoformat(), 0) or 0, 1)} for d in days]
+
+
+def heatmap(db, principal, flt) -> list[list[int]]:
+    """Sessions by [weekday (0 = Monday), hour of day, count], only non-zero cells."""
+    where, params = flt.where(principal)
+    sql = (
+        "SELECT (CAST(strftime('%w', r.day) AS INTEGER) + 6) % 7 AS wd, CAST(substr(r.hour, 12, 2) AS INTEGER) AS h,"
+        f" SUM(r.sessions) {ROLLUPS_FROM} WHERE {where} GROUP BY wd, h HAVING SUM(r.sessions) > 0"
+    )
+    return [[r[0], r[1], int(r[2])] for r in db.execute(sql, params)]
