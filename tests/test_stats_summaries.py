@@ -264,3 +264,18 @@ def test_every_way_of_cutting_the_months_gives_the_same_sums(db, today):
             source, sparams = rollup_source.parts(start, end, by_day=False, exhibit=exhibit, today=today)
             cut = db.execute(f"SELECT SUM(rows), SUM(sessions), SUM(footfall) FROM {source}", sparams)
             assert tuple(plain.fetchone()) == tuple(cut.fetchone()), (start, end, exhibit, today)
+
+
+@pytest.mark.parametrize("principal", PRINCIPALS, ids=lambda p: p.region or "root")
+@pytest.mark.parametrize("month", ["2025-04", "2025-05", "2025-06", "2025-07"])
+def test_monthly_report_as_before(db, principal, month):
+    from controller.domain import reports
+
+    for region in {principal.region, "guangdong/shenzhen/nanshan"}:
+        if not region.startswith(principal.region):
+            continue
+        new = reports.monthly_report(db, principal, region, month, TZ, NOW)
+        old = before.monthly_report(db, principal, region, month, TZ, NOW)
+        _same(new.as_rows(), old.as_rows())
+        _same(new.quiz, old.quiz)
+        _same(new.media, old.media)

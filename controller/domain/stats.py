@@ -234,10 +234,10 @@ def availability_by(
             online[venue] = minutes or 0.0
     else:
         online[""] = (summed or totals(db, principal, flt))["online_open_minutes"]
-    used = _used_masks(db, stays, tz)
+    used = used_masks(db, stays, tz)
     tally: dict[str, list[float]] = {k: [0.0, 0.0, 0, 0] for k in keyed}
     for stay in stays:
-        seconds, masks = _open_masks(stay["hours_key"], stay["a"], stay["b"], tz, stay["closed"])
+        seconds, masks = open_masks(stay["hours_key"], stay["a"], stay["b"], tz, stay["closed"])
         t = tally[stay["venue"] if by == "venue" else ""]
         t[0] += seconds
         for month, mask in masks.items():
@@ -257,7 +257,7 @@ def _rates(open_minutes: float, online_open: float, open_hours: int, used_hours:
     }
 
 
-def _used_masks(db: Database, stays: list[dict[str, Any]], tz: str) -> dict[tuple[str, str, str], int]:
+def used_masks(db: Database, stays: list[dict[str, Any]], tz: str) -> dict[tuple[str, str, str], int]:
     """(exhibit, venue, month) → bit (day - 1) * 24 + hour set when that local hour of the month had a session."""
     stays = [s for s in stays if s["b"] > s["a"]]
     if not stays:
@@ -275,10 +275,10 @@ def _used_masks(db: Database, stays: list[dict[str, Any]], tz: str) -> dict[tupl
 
 
 @lru_cache(maxsize=4096)
-def _open_masks(
+def open_masks(
     hours_key: str, start: float, end: float, tz: str, closed: tuple[Any, ...]
 ) -> tuple[float, dict[str, int]]:
-    """Opening seconds in [start, end) and, per local month, its open hours as bits (see `_used_masks`)."""
+    """Opening seconds in [start, end) and, per local month, its open hours as bits (see `used_masks`)."""
     hours = json.loads(hours_key)
     masks: dict[str, int] = defaultdict(int)
     for label in open_hour_labels(hours, start, end, tz, closed):

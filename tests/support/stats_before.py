@@ -12,9 +12,18 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
+from controller.domain import proof_of_play, stats, tickets
 from controller.domain.auth import in_scope
 from controller.domain.metrics import ratio, summarise
-from controller.domain.opening import buckets, check_opening_hours, closed_of, open_hour_labels, open_seconds
+from controller.domain.opening import (
+    buckets,
+    check_opening_hours,
+    closed_of,
+    month_range,
+    open_hour_labels,
+    open_seconds,
+)
+from controller.domain.reports import MAINTENANCE_KEYS, MonthlyReport, _media, _month_end, _row
 from controller.domain.stats import _KEYS, GROUPS, PERIODS, ROLLUPS_FROM, period_bounds
 from controller.errors import Invalid
 from controller.store.schema import ROLLUP_COUNTERS
@@ -168,3 +177,102 @@ def heatmap(db, principal, flt) -> list[list[int]]:
         f" SUM(r.sessions) {ROLLUPS_FROM} WHERE {where} GROUP BY wd, h HAVING SUM(r.sessions) > 0"
     )
     return [[r[0], r[1], int(r[2])] for r in db.execute(sql, params)]
+
+
+def monthly_report(db, principal, region: str, month: str, tz: str, now: float | None = None) -> MonthlyReport:
+    """The report for every venue in `region` (within the caller's scope) and local month YYYY-MM.
+
+    With `now`, the month ends at now: the future has no opening hours yet.
+    """
+    principal.require("viewer", region)
+    start, end = month_range(month, tz)
+    if now is not None:
+        end = max(start, min(end, now))
+    venues = {
+        r["id"]: r
+        for r in db.query(
+            "SELECT id, name, region, opening_hours, closed_days FROM venues WHERE region = ? OR region LIKE ? ESCAPE '\\' OR ? = ''",
+            [region, stats.like_prefix(region), region],
+        )
+        if principal.sees(r["region"])
+    }
+    sums = ", ".join(f"SUM({c}) AS {c}" for c in ROLLUP_COUNTERS)
+    totals: dict[str, dict[str, float]] = {v: defaultdict(float) for v in venues}
+    used_by_stay: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for venue in venues:
+        # Indexed (month, venue) lookups per venue of the region, never the whole month's rollups.
+        for row in db.query(f"SELECT {sums} FROM rollup_hourly WHERE month = ? AND venue = ?", [month, venue]):
+            totals[venue].update({c: row[c] or 0 for c in ROLLUP_COUNTERS})
+        for exhibit, hour in db.execute(
+            "SELECT exhibit, hour FROM rollup_hourly WHERE month = ? AND venue = ? AND sessions > 0", [month, venue]
+        ):
+            used_by_stay[(exhibit, venue)].add(hour)
+    played: dict[str, dict[str, float]] = {}
+    for venue in venues:
+        for row in db.query(
+            "SELECT SUM(plays) AS plays, SUM(completed) AS completed, SUM(seconds) AS seconds FROM rollup_media"
+            " WHERE month = ? AND venue = ?",
+            [month, venue],
+        ):
+            played[venue] = {k: row[k] or 0 for k in ("plays", "completed", "seconds")}
+    open_minutes: dict[str, float] = defaultdict(float)
+    open_hours: dict[str, int] = defaultdict(int)
+    used_hours: dict[str, int] = defaultdict(int)
+    exhibits: dict[str, set[str]] = defaultdict(set)
+    hours_of = {v: check_opening_hours(json.loads(r["opening_hours"])) for v, r in venues.items()}
+    for exhibit, venue, a, b in db.execute(
+        "SELECT exhibit, venue, MAX(starts, ?), MIN(ends, ?) FROM rotations WHERE starts < ? AND ends > ?",
+        [start, end, end, start],
+    ):
+        if venue not in venues or b <= a:
+            continue
+        exhibits[venue].add(exhibit)
+        # Closed days and holidays are no opening minutes, as on the dashboard (stats.availability).
+        closed = closed_of(venues[venue]["closed_days"])
+        open_minutes[venue] += open_seconds(hours_of[venue], a, b, tz, closed) / 60
+        labels = open_hour_labels(hours_of[venue], a, b, tz, closed)
+        open_hours[venue] += len(labels)
+        used_hours[venue] += len(labels & used_by_stay[(exhibit, venue)])
+    rows = []
+    grand: dict[str, float] = defaultdict(float)
+    for venue_id in sorted(venues, key=lambda v: (venues[v]["region"], v)):
+        t = totals[venue_id]
+        for c in ROLLUP_COUNTERS:
+            grand[c] += t.get(c, 0)
+        row = _row(
+            venues[venue_id],
+            t,
+            len(exhibits[venue_id]),
+            open_minutes[venue_id],
+            open_hours[venue_id],
+            used_hours[venue_id],
+        )
+        rows.append({**row, **_media(played.get(venue_id, {}))})
+    total = _row(
+        {"id": "", "name": "", "region": region},
+        grand,
+        sum(len(e) for e in exhibits.values()),
+        sum(open_minutes.values()),
+        sum(open_hours.values()),
+        sum(used_hours.values()),
+    )
+    maintenance = tickets.maintenance_summary(db, principal, region, month, tz)
+    total.update({k: maintenance[k] for k in MAINTENANCE_KEYS})
+    for row in rows:
+        row.update(dict.fromkeys(MAINTENANCE_KEYS))
+    total.update(_media({k: sum(p.get(k, 0) for p in played.values()) for k in ("plays", "completed", "seconds")}))
+    # Over the venues with a door counter only: sessions where nobody counts passers-by would inflate it.
+    sensed = [v for v in venues if totals[v].get("footfall", 0) > 0]
+    total["attraction_rate"] = ratio(
+        sum(totals[v]["sessions"] for v in sensed), sum(totals[v]["footfall"] for v in sensed)
+    )
+    first = date.fromisoformat(f"{month}-01")
+    quiz_filter = stats.Filter(start=first, end=_month_end(first), region=region or None)
+    return MonthlyReport(
+        month=month,
+        region=region,
+        rows=rows,
+        total=total,
+        quiz=stats.quiz(db, principal, quiz_filter),
+        media=proof_of_play.plays(db, principal, quiz_filter, "item"),
+    )
