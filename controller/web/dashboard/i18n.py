@@ -137,6 +137,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "fl.prev": ("上一页", "Previous"),
     "fl.next": ("下一页", "Next"),
     "fl.problems_first": ("有问题的展品排在前面", "Exhibits needing attention come first"),
+    "ov.venues_more": (
+        "显示本月人次最多的 {shown} 个场馆，共 {n} 个 · 全部场馆见月报",
+        "The {shown} busiest of {n} venues this month · every venue in the monthly report",
+    ),
     "ov.exhibits_more": (
         "显示 {shown} 台（问题优先），共 {n} 台 · 查看全部",
         "{shown} of {n} shown (problems first) · see all",

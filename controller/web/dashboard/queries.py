@@ -98,6 +98,9 @@ def overview(db: Database, principal: Principal, now: float, tz: str) -> dict[st
                 "usage_rate": rates["usage_rate"],
             }
         )
+    venues_total = len(venue_rows)
+    if venues_total > OVERVIEW_VENUES:  # a province: the busiest venues of the month; the report lists them all
+        venue_rows = sorted(venue_rows, key=lambda r: (-r["month"], r["id"]))[:OVERVIEW_VENUES]
     region_today, region_month = by("region", today_f, 3), by("region", month_f, 3)
     region_rows = [
         {"region": key, "today": region_today.get(key, {}).get("sessions", 0), "month": row["sessions"]}
@@ -115,12 +118,16 @@ def overview(db: Database, principal: Principal, now: float, tz: str) -> dict[st
         "today": stats.totals(db, principal, today_f)["sessions"],
         "month": month_metrics,
         "venues": venue_rows,
+        "venues_total": venues_total,
         "regions": region_rows,
         "daily": daily(db, principal, Filter(start=days[0], end=today), days),
         "heat": heatmap(db, principal, Filter(start=today - timedelta(days=27), end=today)),
         "top_exhibits": exhibit_rows[:10],
         "top_packs": pack_rows[:10],
     }
+
+
+OVERVIEW_VENUES = 50  # rows of the overview's venue table
 
 
 def _exhibit_names(db: Database, principal: Principal, now: float, ids: list[str]) -> dict[str, str]:
