@@ -153,3 +153,87 @@ def test_api_usage_is_paged_and_exhibits_can_be(site):
         some = api.get("/api/v1/exhibits", params={"limit": 7, "offset": 120}).json()
         assert [e["id"] for e in some] == EXHIBITS[120:127]
         assert all(e["venue"]["id"] for e in some), "each with the venue it stands at now"
+
+
+HEALTHS = [
+    "{}",
+    '{"kiosk": {"alive": false}}',
+    '{"kiosk": {"alive": true}, "cpu_temp": 50}',
+    '{"kiosk": {"alive": "false"}}',
+    '{"kiosk": "down"}',
+    "[1, 2]",
+    "not json {",
+    '{"kiosk": {"alive": false}, "cpu_temp": NaN}',
+]
+REPORTED = [
+    "{}",
+    '{"last_install": {"pack": {"id": "quake", "version": "2.0.0"}, "result": "rolled_back", "reason": "crash"}}',
+    '{"last_install": {"pack": {"id": "quake", "version": "2.0.0"}, "result": "ok"}}',
+    '{"last_install": "x"}',
+]
+DESIRED = [
+    None,
+    '{"pack": {"id": "quake", "version": "2.0.0"}}',
+    '{"pack": {"id": "quake", "version": "1.0.0"}}',
+    '{"pack": {"id": "quake"}}',
+    '{"pack": {}}',
+    '{"emergency": null}',
+]
+
+
+def test_fleet_listing_ranks_as_building_every_row_would(tmp_path):
+    """The quick ranking (SQLite reads the JSON) gives the order, counts and rows of the full one, odd devices and all."""
+    from controller.domain.auth import Principal
+    from controller.store.db import Store
+    from controller.web.dashboard import queries
+
+    store = Store(tmp_path / "controller.db")
+    with store.write() as w:
+        w["venues"].insert(
+            {"id": "v", "name": "v", "region": REGIONS[0], "opening_hours": json.dumps(DEFAULT_HOURS), "created": 0}
+        )
+        n = 0
+        for health in HEALTHS:
+            for reported in REPORTED:
+                for desired in DESIRED:
+                    for online, pack in ((0, None), (1, ("quake", "1.0.0")), (1, ("quake", "2.0.0"))):
+                        exhibit = f"ex-{n:03d}"
+                        n += 1
+                        w["exhibits"].insert(
+                            {
+                                "id": exhibit,
+                                "name": exhibit,
+                                "region": REGIONS[n % 3],
+                                "enrolled": 1,
+                                "created": 0,
+                                "online": online,
+                                "health": health,
+                                "reported": reported,
+                                "desired": desired,
+                                "pack_id": pack[0] if pack else None,
+                                "pack_version": pack[1] if pack else None,
+                            }
+                        )
+                        w["rotations"].insert({"exhibit": exhibit, "venue": "v", "starts": 0, "ends": NOW + 9e5})
+                        if n % 7 == 0:
+                            w["install_results"].insert(
+                                {
+                                    "exhibit": exhibit,
+                                    "pack_id": "quake",
+                                    "pack_version": "2.0.0",
+                                    "result": "refused",
+                                    "received": 0,
+                                }
+                            )
+    db, admin = store.db, Principal("admin", "admin", "")
+    assert n > 500
+    for region in (None, "guangdong/shenzhen"):
+        rows = queries.fleet_rows(db, admin, NOW, TZ, region)
+        for state in ("", *queries.FLEET_STATES):
+            for page in (1, 2, 5, 50):
+                quick = queries.fleet_listing(db, admin, NOW, TZ, region, state, page)
+                full = queries.fleet_page(rows, state, page)
+                assert [r["id"] for r in quick["rows"]] == [r["id"] for r in full["rows"]], (region, state, page)
+                assert quick["rows"] == full["rows"]
+                assert {k: v for k, v in quick.items() if k != "rows"} == {k: v for k, v in full.items() if k != "rows"}
+    store.close()

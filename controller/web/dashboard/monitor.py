@@ -28,7 +28,7 @@ def overview(request: Request, controller: ControllerDep, user: PageUser) -> Res
     db, now, tz = controller.store.db, controller.clock.now(), controller.settings.timezone
     data = queries.overview(db, user, now, tz)
     # A province has thousands of exhibits: the overview lists the first few, problems first; /fleet has the rest.
-    fleet = queries.fleet_page(queries.fleet_rows(db, user, now, tz), "", 1, OVERVIEW_EXHIBITS)
+    fleet = queries.fleet_listing(db, user, now, tz, None, "", 1, OVERVIEW_EXHIBITS)
     queries.attach_counts(db, fleet["rows"])
     return render(
         request, "overview.html", {"nav": "overview", "o": data, "exhibits": fleet["rows"], "fleet": fleet}, user
@@ -46,7 +46,7 @@ def fleet_page(
 ) -> Response:
     db, now, tz = controller.store.db, controller.clock.now(), controller.settings.timezone
     state = state if state in queries.FLEET_STATES else ""
-    fleet = queries.fleet_page(queries.fleet_rows(db, user, now, tz, region or None), state, page)
+    fleet = queries.fleet_listing(db, user, now, tz, region or None, state, page)
     rows = fleet["rows"]
     screens.attach(controller, rows)
     alert_pages.mark_maintenance(controller, rows)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -151,19 +152,51 @@ def fleet_rows(
     refused installs, whatever the fleet's size. `counts` adds events and sessions stored per exhibit
     (a count over raw rows each: ask for it only for the rows a page shows, see `attach_counts`).
     """
-    today = local_today(now, tz)
-    picked = [
+    picked = _picked(db, principal, now, region, exhibit)
+    build = _builder(db, principal, now, tz, exhibit)
+    out = [build(row) for row, _ in picked]
+    if counts:
+        attach_counts(db, out)
+    return out
+
+
+# Which rows of `fleet.rows(..., _FLEET_EXTRA)` need their device JSON read to be ranked: the JSON
+# functions run in SQLite, so a fleet of fine (or plainly offline) exhibits is ranked without
+# parsing a health message each (see `fleet_listing`).
+_FLEET_EXTRA = (  # (CASE: SQLite does not promise to stop an AND early, and bad JSON is an error)
+    "e.health, e.reported, e.state,"
+    " CASE WHEN json_valid(e.health) THEN json_type(e.health) = 'object'"
+    " AND json_type(e.health, '$.kiosk') = 'object' AND json_type(e.health, '$.kiosk.alive') = 'false' ELSE 0 END,"
+    " CASE WHEN json_valid(e.health) THEN 0 ELSE e.health NOT IN ('', '{}') END,"
+    " CASE WHEN e.desired IS NULL THEN 0 WHEN NOT json_valid(e.desired) THEN 1"
+    " WHEN json_type(e.desired) != 'object' OR json_type(e.desired, '$.pack') IS NULL THEN 0"
+    " ELSE NOT (COALESCE(e.pack_id, '') != '' AND e.pack_id IS json_extract(e.desired, '$.pack.id')"
+    " AND e.pack_version IS json_extract(e.desired, '$.pack.version')) END"
+)
+
+
+def _picked(
+    db: Database, principal: Principal, now: float, region: str | None, exhibit: str | None = None
+) -> list[tuple[Any, dict[str, Any] | None]]:
+    return [
         (row, venue)
-        for row, venue in fleet.rows(db, principal, now, "e.health, e.reported, e.state", exhibit)
+        for row, venue in fleet.rows(db, principal, now, _FLEET_EXTRA, exhibit)
         if not region or in_scope(region, venue["region"] if venue else row[2])
     ]
+
+
+def _builder(
+    db: Database, principal: Principal, now: float, tz: str, exhibit: str | None = None
+) -> Callable[[Any], dict[str, Any]]:
+    """A function from a `fleet.rows` row to the fleet page's row (today's visits and refusals read once)."""
+    today = local_today(now, tz)
     where, params = Filter(start=today, end=today, exhibit=exhibit).where(principal)
     visits_today = dict(
         db.execute(f"SELECT r.exhibit, SUM(r.sessions) {ROLLUPS_FROM_LEAN} WHERE {where} GROUP BY 1", params)
     )
-    refusals = {row[0] for row in db.execute(f"SELECT DISTINCT exhibit FROM install_results WHERE result IN {_BAD}")}
-    out = []
-    for row, _venue in picked:
+    refusals = _refusals(db)
+
+    def build(row: Any) -> dict[str, Any]:
         item = fleet.view(row, tz)
         # Typed at the edge: the templates see fields with defaults, never raw device JSON.
         health, reported = _json(row[13]), _json(row[14])
@@ -176,10 +209,55 @@ def fleet_rows(
         refused = refused_plan(db, item["id"], now) if item["id"] in refusals else None
         item["install"] = install_state(item, refused)
         item["showing_emergency"] = item["reported"].showing_emergency
-        out.append(item)
-    if counts:
-        attach_counts(db, out)
-    return out
+        return item
+
+    return build
+
+
+def _refusals(db: Database) -> set[str]:
+    return {row[0] for row in db.execute(f"SELECT DISTINCT exhibit FROM install_results WHERE result IN {_BAD}")}
+
+
+def fleet_listing(
+    db: Database,
+    principal: Principal,
+    now: float,
+    tz: str,
+    region: str | None,
+    state: str,
+    page: int,
+    size: int = PAGE_SIZE,
+) -> dict[str, Any]:
+    """`fleet_page(fleet_rows(...))` without building every row: only the page's rows are read in full.
+
+    An exhibit's rank needs its device JSON only when its install is in question (it refused or rolled
+    back a version, or its desired pack is not the one it runs) or its health does not parse in SQLite;
+    the others rank by online and kiosk-alive, which SQLite reads. Same order, counts and rows as
+    `fleet_page` (tests/test_dashboard_paging.py compares them).
+    """
+    picked = _picked(db, principal, now, region)
+    build = _builder(db, principal, now, tz)
+    refusals = _refusals(db)
+    built: dict[str, dict[str, Any]] = {}
+    ranked = []
+    for row, _ in picked:
+        if row[0] in refusals or row[17] or row[18]:
+            built[row[0]] = build(row)
+            rank = problem_rank(built[row[0]])
+        else:
+            rank = 1 if not row[4] else 2 if row[16] else 9
+        ranked.append((rank, row[0], row))
+    ranked.sort(key=lambda t: (t[0], t[1]))
+    problems = sum(1 for t in ranked if t[0] < 9)
+    if state == "problem":
+        ranked = [t for t in ranked if t[0] < 9]
+    elif state == "offline":
+        ranked = [t for t in ranked if not t[2][4]]
+    elif state == "online":
+        ranked = [t for t in ranked if t[2][4]]
+    shown = page_of(ranked, page, size)
+    shown["rows"] = [built.get(t[1]) or build(t[2]) for t in shown["rows"]]
+    return {**shown, "total": len(picked), "online": sum(1 for row, _ in picked if row[4]), "problems": problems}
 
 
 _BAD = "(" + ", ".join(f"'{result}'" for result in install_log.BAD) + ")"
