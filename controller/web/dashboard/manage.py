@@ -142,7 +142,8 @@ def delete_stay(stay: StayId, request: Request, controller: ControllerDep, user:
 @router.get("/packs")
 def packs_page(request: Request, controller: ControllerDep, user: PageUser) -> Response:
     db, now, tz = controller.store.db, controller.clock.now(), controller.settings.timezone
-    exhibits = queries.fleet_rows(db, user, now, tz)
+    # Rollouts need the install state of exhibits with a desired pack; the others are only named.
+    exhibits = queries.fleet_rows_where(db, user, now, tz, lambda e: e["desired_pack"] is not None)
     context = {
         "nav": "packs",
         "packs": queries.pack_rows(db, user, exhibits, tz),
@@ -223,7 +224,9 @@ def assign_pack_to_exhibit(
 @router.get("/campaigns")
 def campaigns_page(request: Request, controller: ControllerDep, user: PageUser) -> Response:
     db, now, tz = controller.store.db, controller.clock.now(), controller.settings.timezone
-    exhibits = queries.fleet_rows(db, user, now, tz)
+    # What each exhibit shows matters only to the broadcasts' confirmation lists.
+    any_broadcast = db.execute("SELECT 1 FROM emergencies LIMIT 1").fetchone() is not None
+    exhibits = queries.fleet_rows_where(db, user, now, tz, lambda e: any_broadcast)
     today = queries.local_today(now, tz)
     rows = campaigns.list_campaigns(db, user, tz)
     for c in rows:

@@ -160,6 +160,19 @@ def fleet_rows(
     return out
 
 
+def fleet_rows_where(
+    db: Database, principal: Principal, now: float, tz: str, full: Callable[[dict[str, Any]], bool]
+) -> list[dict[str, Any]]:
+    """`fleet_rows`, but an exhibit for which `full(view)` is false carries only its view (`fleet.view`):
+    no device JSON read for rows a page only names (the packs page's exhibit picker, say)."""
+    build = _builder(db, principal, now, tz)
+    out = []
+    for row, _ in _picked(db, principal, now, None):
+        view = fleet.view(row, tz)
+        out.append(build(row) if full(view) else view)
+    return out
+
+
 # Which rows of `fleet.rows(..., _FLEET_EXTRA)` need their device JSON read to be ranked: the JSON
 # functions run in SQLite, so a fleet of fine (or plainly offline) exhibits is ranked without
 # parsing a health message each (see `fleet_listing`).
