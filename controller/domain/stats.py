@@ -77,7 +77,8 @@ class Filter:
         for scope in (self.region, principal.region):
             # In-transit rows (no venue) belong to no region: only root-scoped callers see them.
             if scope:
-                clauses.append("(v.region = ? OR v.region LIKE ? ESCAPE '\\')")
+                # The venue's region, as a set of venue ids: SQLite builds it once, not a join per rollup row.
+                clauses.append("r.venue IN (SELECT id FROM venues WHERE region = ? OR region LIKE ? ESCAPE '\\')")
                 params += [scope, like_prefix(scope)]
         return " AND ".join(clauses), params
 
