@@ -1,7 +1,8 @@
 """The statistics as they were computed before issue 15 (straight from `rollup_hourly`, per stay and per venue).
 
-Kept verbatim (from controller/domain/stats.py and controller/web/dashboard/queries.py at commit 167d6d1)
-so that tests/test_stats_summaries.py can check the summaries give the same answers.
+Kept verbatim from controller/domain/stats.py, controller/domain/reports.py and
+controller/web/dashboard/queries.py at commit 167d6d1 (`Filter.where` as `where_before`), so that
+tests/test_stats_summaries.py can check the summaries give the same answers.
 """
 
 from __future__ import annotations
@@ -24,9 +25,36 @@ from controller.domain.opening import (
     open_seconds,
 )
 from controller.domain.reports import MAINTENANCE_KEYS, MonthlyReport, _media, _month_end, _row
-from controller.domain.stats import _KEYS, GROUPS, PERIODS, ROLLUPS_FROM, period_bounds
+from controller.domain.stats import _KEYS, GROUPS, PERIODS, ROLLUPS_FROM, like_prefix, period_bounds
 from controller.errors import Invalid
 from controller.store.schema import ROLLUP_COUNTERS
+
+
+def where_before(flt, principal) -> tuple[str, list[Any]]:
+    """`stats.Filter.where` as it was: the region scope as a join condition on the venue."""
+    clauses, params = ["1=1"], []
+    if flt.start and flt.end and flt.end < flt.start:
+        raise Invalid("end is before start")
+    if flt.start:
+        clauses.append("r.day >= ?")
+        params.append(flt.start.isoformat())
+    if flt.end:
+        clauses.append("r.day <= ?")
+        params.append(flt.end.isoformat())
+    for column, value in (
+        ("r.venue", flt.venue),
+        ("r.exhibit", flt.exhibit),
+        ("r.pack", flt.pack),
+        ("p.topic", flt.topic),
+    ):
+        if value is not None:
+            clauses.append(f"{column} = ?")
+            params.append(value)
+    for scope in (flt.region, principal.region):
+        if scope:
+            clauses.append("(v.region = ? OR v.region LIKE ? ESCAPE '\\')")
+            params += [scope, like_prefix(scope)]
+    return " AND ".join(clauses), params
 
 
 def usage(db, principal, flt, group: str, period: str, region_level: int | None = None) -> list[dict[str, Any]]:
@@ -35,7 +63,7 @@ def usage(db, principal, flt, group: str, period: str, region_level: int | None 
         raise Invalid(f"group must be one of {', '.join(GROUPS)}")
     if period not in PERIODS:
         raise Invalid(f"period must be one of {', '.join(PERIODS)}")
-    where, params = flt.where(principal)
+    where, params = where_before(flt, principal)
     sums = ", ".join(f"SUM(r.{c}) AS {c}" for c in ROLLUP_COUNTERS)
     sql = f"SELECT {_KEYS[group]} AS key, {PERIODS[period]} AS period, {sums} {ROLLUPS_FROM} WHERE {where} GROUP BY key, period"
     merged: dict[tuple[str, str], dict[str, float]] = defaultdict(lambda: defaultdict(float))
@@ -53,7 +81,7 @@ def usage(db, principal, flt, group: str, period: str, region_level: int | None 
 
 
 def totals(db, principal, flt) -> dict[str, float]:
-    where, params = flt.where(principal)
+    where, params = where_before(flt, principal)
     sums = ", ".join(f"COALESCE(SUM(r.{c}), 0) AS {c}" for c in ROLLUP_COUNTERS)
     return next(iter(db.query(f"SELECT {sums} {ROLLUPS_FROM} WHERE {where}", params)))
 
@@ -129,7 +157,7 @@ def attraction(db, principal, flt, start: float, end: float, tz: str) -> dict[st
     Passers-by are the venue's door counts whatever the content, so the pack and topic filters do not
     narrow them; for one exhibit they are its venues' counts in the hours it stood there.
     """
-    where, params = replace(flt, exhibit=None, pack=None, topic=None).where(principal)
+    where, params = where_before(replace(flt, exhibit=None, pack=None, topic=None), principal)
     passers: dict[str, int] = defaultdict(int)
     if flt.exhibit is None:
         for venue, footfall in db.execute(
@@ -149,7 +177,7 @@ def attraction(db, principal, flt, start: float, end: float, tz: str) -> dict[st
     sensed = sorted(v for v, n in passers.items() if n > 0)
     if not sensed:
         return {"passers_by": None, "attraction_sessions": None, "attraction_rate": None}
-    where, params = flt.where(principal)
+    where, params = where_before(flt, principal)
     marks = ",".join("?" * len(sensed))
     sessions = db.execute(
         f"SELECT COALESCE(SUM(r.sessions), 0) {ROLLUPS_FROM} WHERE {where} AND r.venue IN ({marks})", [*params, *sensed]
@@ -161,7 +189,7 @@ def attraction(db, principal, flt, start: float, end: float, tz: str) -> dict[st
 def daily(db, principal, flt, days: list[date], column: str = "sessions") -> list[dict[str, Any]]:
     """One row per day in `days` (zero-filled): the summed `column`."""
     assert column in ROLLUP_COUNTERS
-    where, params = flt.where(principal)
+    where, params = where_before(flt, principal)
     rows = {
         r[0]: r[1]
         for r in db.execute(f"SELECT r.day, SUM(r.{column}) {ROLLUPS_FROM} WHERE {where} GROUP BY r.day", params)
@@ -171,7 +199,7 @@ def daily(db, principal, flt, days: list[date], column: str = "sessions") -> lis
 
 def heatmap(db, principal, flt) -> list[list[int]]:
     """Sessions by [weekday (0 = Monday), hour of day, count], only non-zero cells."""
-    where, params = flt.where(principal)
+    where, params = where_before(flt, principal)
     sql = (
         "SELECT (CAST(strftime('%w', r.day) AS INTEGER) + 6) % 7 AS wd, CAST(substr(r.hour, 12, 2) AS INTEGER) AS h,"
         f" SUM(r.sessions) {ROLLUPS_FROM} WHERE {where} GROUP BY wd, h HAVING SUM(r.sessions) > 0"
