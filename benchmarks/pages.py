@@ -33,7 +33,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from fleet import ADMIN, TZ, p95, region_of, seed_province  # noqa: E402
+from fleet import ADMIN, TZ, p95, proc_stat, region_of, seed_province  # noqa: E402
 
 from controller.devtools.broker import Broker, free_port  # noqa: E402
 
@@ -108,6 +108,18 @@ def time_paths(client: httpx.Client, paths: list[str], loads: int) -> tuple[dict
     return out, statuses
 
 
+def settle(pid: int, limit: float = 600.0) -> float:
+    """Wait until the controller is quiet (it publishes every exhibit's desired state after starting); seconds waited."""
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < limit:
+        cpu0, _ = proc_stat(pid)
+        time.sleep(2.0)
+        cpu1, _ = proc_stat(pid)
+        if (cpu1 - cpu0) / 2.0 < 0.15:
+            break
+    return time.monotonic() - t0
+
+
 def seeded(db: Path | None, exhibits: list[str], days: int, into: Path) -> float:
     """Seed into `into` (or copy a kept seed of the same size); seconds spent seeding (0 when reused)."""
     if db is not None and db.exists():
@@ -160,6 +172,7 @@ def main(argv: list[str] | None = None) -> int:
             if time.monotonic() > deadline or controller.poll() is not None:  # (m011 fills its summaries first)
                 raise SystemExit(f"controller did not start; see {data / 'controller.log'}")
             time.sleep(0.5)
+        settle_s = settle(controller.pid)
         tokens = {}
         for user, role, region in (("gd-viewer", "viewer", "guangdong"), ("d1-tech", "technician", DISTRICT)):
             admin.post("/api/v1/users", json={"id": user, "role": role, "region": region})
@@ -184,6 +197,7 @@ def main(argv: list[str] | None = None) -> int:
             "page_loads": args.page_loads,
             "rollup_days": args.days,
             "seed_s": round(seed_s, 1),
+            "settle_s": round(settle_s, 1),
             "db_mb": round(sum(f.stat().st_size for f in data.glob("controller.db*")) / 1e6, 1),
             "load_avg": load,
             "cpus": os.cpu_count(),
