@@ -180,8 +180,11 @@ def test_summaries_match_the_hourly_rollups(db):
     daily = db.execute(f"SELECT day, venue, pack, COUNT(*), {sums} FROM rollup_hourly GROUP BY 1, 2, 3")
     kept = f"SELECT day, venue, pack, rows, {', '.join(ROLLUP_COUNTERS)} FROM rollup_venue_daily"
     _same(sorted(map(list, daily)), sorted(map(list, db.execute(kept))))
-    hourly = db.execute("SELECT hour, venue, COUNT(*), SUM(sessions) FROM rollup_hourly GROUP BY 1, 2")
-    kept = "SELECT hour, venue, rows, sessions FROM rollup_venue_hourly"
+    venue_monthly = db.execute(f"SELECT month, venue, pack, COUNT(*), {sums} FROM rollup_hourly GROUP BY 1, 2, 3")
+    kept = f"SELECT month, venue, pack, rows, {', '.join(ROLLUP_COUNTERS)} FROM rollup_venue_monthly"
+    _same(sorted(map(list, venue_monthly)), sorted(map(list, db.execute(kept))))
+    hourly = db.execute("SELECT hour, venue, COUNT(*), SUM(sessions), SUM(footfall) FROM rollup_hourly GROUP BY 1, 2")
+    kept = "SELECT hour, venue, rows, sessions, footfall FROM rollup_venue_hourly"
     assert sorted(map(tuple, hourly)) == sorted(map(tuple, db.execute(kept)))
     used: dict[tuple[str, str, str], int] = {}
     for exhibit, venue, month, hour in db.execute(

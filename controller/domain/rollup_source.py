@@ -2,7 +2,8 @@
 
 `rollup_hourly` has a row per exhibit × venue × pack × hour: a province's year is millions of rows.
 Its summaries (kept by triggers, see controller/store/schema.py m011) hold the same counters:
-`rollup_monthly` per exhibit × venue × pack × month, `rollup_venue_daily` per venue × pack × day.
+`rollup_monthly` per exhibit × venue × pack × month, `rollup_venue_monthly` and `rollup_venue_daily`
+per venue × pack × month or day (questions not about exhibits).
 A question over local days [start, end] is answered from whole months where the range covers
 them, and from day-level rows (hourly, or the venue-daily summary when no exhibit is asked about)
 for the rest of a month — or, when cheaper, from that month's summary minus the days outside the
@@ -24,6 +25,7 @@ _TABLES = {
     "rollup_hourly": {"rows": "1"},
     "rollup_venue_daily": {"exhibit": "''"},
     "rollup_monthly": {"day": "NULL"},
+    "rollup_venue_monthly": {"day": "NULL", "exhibit": "''"},
 }
 
 
@@ -92,7 +94,8 @@ def parts(
         if hi is not None:
             where.append("month <= ?")
             params.append(hi)
-        pieces.append(("rollup_monthly", 1, " AND ".join(where) or "1=1", params))
+        table = "rollup_monthly" if exhibit else "rollup_venue_monthly"
+        pieces.append((table, 1, " AND ".join(where) or "1=1", params))
 
     if by_day:
         days(1, start, end)

@@ -328,8 +328,9 @@ def attraction(db: Database, principal: Principal, flt: Filter, start: float, en
             if stay["b"] <= stay["a"]:
                 continue
             first, last = buckets(stay["a"], tz).hour, buckets(stay["b"] - 1, tz).hour
+            # Door counts per venue and hour (a summary kept with the rollups), by the (venue, hour) index.
             footfall = db.execute(
-                f"SELECT SUM(r.footfall) {ROLLUPS_FROM_LEAN} WHERE {where} AND r.venue = ? AND r.hour >= ?"
+                f"SELECT SUM(r.footfall) FROM rollup_venue_hourly r WHERE {where} AND r.venue = ? AND r.hour >= ?"
                 " AND r.hour <= ?",
                 [*params, stay["venue"], first, last],
             ).fetchone()[0]

@@ -488,7 +488,8 @@ def _summary_triggers() -> str:
 
     `rollup_monthly` (month × exhibit × venue × pack) and `rollup_venue_daily` (day × venue × pack)
     hold the same counters summed, plus `rows`: how many hourly rows they sum (0 rows: gone);
-    `rollup_venue_hourly` (hour × venue) just the sessions, for the weekday × hour heatmap.
+    `rollup_venue_monthly` (month × venue × pack) likewise; `rollup_venue_hourly` (hour × venue) just
+    sessions and footfall, for the weekday × hour heatmap and an exhibit's passers-by.
     `rollup_used_monthly` holds, per exhibit × venue × month, which local hours had a session, for
     使用率 without reading every hour: bit (day - 1) * 24 + hour of a 744-bit number written as 186 hex
     digits, least significant first (Python: `int(used[::-1], 16)`).
@@ -502,6 +503,7 @@ def _summary_triggers() -> str:
     monthly_key = "month = {r}.month AND exhibit = {r}.exhibit AND venue = {r}.venue AND pack = {r}.pack"
     daily_key = "day = {r}.day AND venue = {r}.venue AND pack = {r}.pack"
     hourly_key = "hour = {r}.hour AND venue = {r}.venue"
+    venue_monthly_key = "month = {r}.month AND venue = {r}.venue AND pack = {r}.pack"
 
     def put(r: str) -> str:  # add row `r` (NEW) to both summaries
         return f"""
@@ -511,8 +513,13 @@ def _summary_triggers() -> str:
         INSERT INTO rollup_venue_daily (day, month, venue, pack, rows, {cols})
             VALUES ({r}.day, {r}.month, {r}.venue, {r}.pack, 1, {new})
             ON CONFLICT (day, venue, pack) DO UPDATE SET rows = rows + 1, {add};
-        INSERT INTO rollup_venue_hourly (hour, day, venue, rows, sessions) VALUES ({r}.hour, {r}.day, {r}.venue, 1, {r}.sessions)
-            ON CONFLICT (hour, venue) DO UPDATE SET rows = rows + 1, sessions = sessions + excluded.sessions;"""
+        INSERT INTO rollup_venue_monthly (month, venue, pack, rows, {cols})
+            VALUES ({r}.month, {r}.venue, {r}.pack, 1, {new})
+            ON CONFLICT (month, venue, pack) DO UPDATE SET rows = rows + 1, {add};
+        INSERT INTO rollup_venue_hourly (hour, day, venue, rows, sessions, footfall)
+            VALUES ({r}.hour, {r}.day, {r}.venue, 1, {r}.sessions, {r}.footfall)
+            ON CONFLICT (hour, venue) DO UPDATE SET rows = rows + 1, sessions = sessions + excluded.sessions,
+            footfall = footfall + excluded.footfall;"""
 
     def take(r: str) -> str:  # take row `r` (OLD) out of both summaries
         return f"""
@@ -520,7 +527,10 @@ def _summary_triggers() -> str:
         DELETE FROM rollup_monthly WHERE {monthly_key.format(r=r)} AND rows <= 0;
         UPDATE rollup_venue_daily SET rows = rows - 1, {sub} WHERE {daily_key.format(r=r)};
         DELETE FROM rollup_venue_daily WHERE {daily_key.format(r=r)} AND rows <= 0;
-        UPDATE rollup_venue_hourly SET rows = rows - 1, sessions = sessions - {r}.sessions WHERE {hourly_key.format(r=r)};
+        UPDATE rollup_venue_monthly SET rows = rows - 1, {sub} WHERE {venue_monthly_key.format(r=r)};
+        DELETE FROM rollup_venue_monthly WHERE {venue_monthly_key.format(r=r)} AND rows <= 0;
+        UPDATE rollup_venue_hourly SET rows = rows - 1, sessions = sessions - {r}.sessions, footfall = footfall - {r}.footfall
+            WHERE {hourly_key.format(r=r)};
         DELETE FROM rollup_venue_hourly WHERE {hourly_key.format(r=r)} AND rows <= 0;"""
 
     def used_bit(r: str) -> str:  # (re)compute the used-hour bit of row `r`'s hour from what is stored
@@ -545,8 +555,10 @@ def _summary_triggers() -> str:
     CREATE TRIGGER rollup_summaries_step AFTER UPDATE ON rollup_hourly WHEN {same} BEGIN
         UPDATE rollup_monthly SET {step} WHERE {monthly_key.format(r="NEW")};
         UPDATE rollup_venue_daily SET {step} WHERE {daily_key.format(r="NEW")};
-        UPDATE rollup_venue_hourly SET sessions = sessions + NEW.sessions - OLD.sessions
-            WHERE {hourly_key.format(r="NEW")} AND NEW.sessions != OLD.sessions;
+        UPDATE rollup_venue_monthly SET {step} WHERE {venue_monthly_key.format(r="NEW")};
+        UPDATE rollup_venue_hourly SET sessions = sessions + NEW.sessions - OLD.sessions,
+            footfall = footfall + NEW.footfall - OLD.footfall
+            WHERE {hourly_key.format(r="NEW")} AND (NEW.sessions != OLD.sessions OR NEW.footfall != OLD.footfall);
     END;
     CREATE TRIGGER rollup_summaries_move AFTER UPDATE ON rollup_hourly WHEN NOT ({same}) BEGIN {take("OLD")} {put("NEW")}
     END;
@@ -599,9 +611,19 @@ def m011_rollup_summaries(db: Database) -> None:
             venue TEXT NOT NULL,
             rows INTEGER NOT NULL DEFAULT 0,
             sessions INTEGER NOT NULL DEFAULT 0,
+            footfall INTEGER NOT NULL DEFAULT 0,
             PRIMARY KEY (hour, venue)
         );
         CREATE INDEX rollup_venue_hourly_day ON rollup_venue_hourly(day);
+        CREATE INDEX rollup_venue_hourly_venue ON rollup_venue_hourly(venue, hour);
+        CREATE TABLE rollup_venue_monthly (
+            month TEXT NOT NULL,
+            venue TEXT NOT NULL,
+            pack TEXT NOT NULL,
+            rows INTEGER NOT NULL DEFAULT 0,
+            {counters},
+            PRIMARY KEY (month, venue, pack)
+        );
         CREATE TABLE rollup_used_monthly (
             exhibit TEXT NOT NULL,
             venue TEXT NOT NULL,
@@ -614,8 +636,10 @@ def m011_rollup_summaries(db: Database) -> None:
             SELECT month, exhibit, venue, pack, COUNT(*), {sums} FROM rollup_hourly GROUP BY month, exhibit, venue, pack;
         INSERT INTO rollup_venue_daily (day, month, venue, pack, rows, {cols})
             SELECT day, MIN(month), venue, pack, COUNT(*), {sums} FROM rollup_hourly GROUP BY day, venue, pack;
-        INSERT INTO rollup_venue_hourly (hour, day, venue, rows, sessions)
-            SELECT hour, MIN(day), venue, COUNT(*), SUM(sessions) FROM rollup_hourly GROUP BY hour, venue;
+        INSERT INTO rollup_venue_hourly (hour, day, venue, rows, sessions, footfall)
+            SELECT hour, MIN(day), venue, COUNT(*), SUM(sessions), SUM(footfall) FROM rollup_hourly GROUP BY hour, venue;
+        INSERT INTO rollup_venue_monthly (month, venue, pack, rows, {cols})
+            SELECT month, venue, pack, SUM(rows), {sums} FROM rollup_monthly GROUP BY month, venue, pack;
         """
     )
     used: dict[tuple[str, str, str], list[int]] = {}
