@@ -229,7 +229,10 @@ def test_overview_figures_as_before(db, principal):
     for flt in (stats.Filter(start=today - timedelta(days=27), end=today), stats.Filter(start=date(2025, 5, 1))):
         assert sorted(queries.heatmap(db, principal, flt)) == sorted(before.heatmap(db, principal, flt))
     month = stats.Filter(start=today.replace(day=1), end=today)
-    per_venue = stats.availability_by(db, principal, month, *stats.period_bounds(month, TZ, NOW), TZ, by="venue")
+    month_metrics, per_venue = stats.metrics_by_venue(db, principal, month, TZ, NOW)
+    _same(month_metrics, before.metrics(db, principal, month, TZ, NOW))
+    bounds = stats.period_bounds(month, TZ, NOW)
+    _same(per_venue, stats.availability_by(db, principal, month, *bounds, TZ, by="venue"))
     for venue in VENUES:
         one = stats.Filter(start=month.start, end=month.end, venue=venue)
         old = before.availability(db, principal, one, *stats.period_bounds(one, TZ, NOW), TZ)

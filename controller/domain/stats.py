@@ -218,14 +218,15 @@ def availability_by(
 ) -> dict[str, dict[str, Any]]:
     """`availability` for each venue with a stay (`by="venue"`) or, by default, for all stays together (key "").
 
-    `summed`: `totals(flt)` if the caller has it already.
+    `summed`: `totals(flt)` if the caller has it already; by venue, it also asks for the total (key "").
 
     Open hours with a session come from `rollup_used_monthly` (which local hours of a month had a
     session, per exhibit and venue), ANDed with each stay's open hours of that month: a few
     integers per stay instead of every hourly rollup.
     """
     stays = stays_in(db, principal, flt, start, end)
-    keyed = {s["venue"] for s in stays} if by == "venue" else {""}
+    total_too = by == "venue" and summed is not None
+    keyed = ({s["venue"] for s in stays} | ({""} if total_too else set())) if by == "venue" else {""}
     online: dict[str, float] = defaultdict(float)
     if by == "venue":
         source, where, params = summarised(principal, flt)
@@ -233,17 +234,17 @@ def availability_by(
             f"SELECT r.venue, SUM(r.online_open_minutes) {source} WHERE {where} GROUP BY r.venue", params
         ):
             online[venue] = minutes or 0.0
-    else:
+    if by != "venue" or total_too:
         online[""] = (summed or totals(db, principal, flt))["online_open_minutes"]
     used = used_masks(db, stays, tz)
     tally: dict[str, list[float]] = {k: [0.0, 0.0, 0, 0] for k in keyed}
     for stay in stays:
         seconds, masks = open_masks(stay["hours_key"], stay["a"], stay["b"], tz, stay["closed"])
-        t = tally[stay["venue"] if by == "venue" else ""]
-        t[0] += seconds
-        for month, mask in masks.items():
-            t[2] += mask.bit_count()
-            t[3] += (mask & used.get((stay["exhibit"], stay["venue"], month), 0)).bit_count()
+        for t in (tally[stay["venue"] if by == "venue" else ""], *((tally[""],) if total_too else ())):
+            t[0] += seconds
+            for month, mask in masks.items():
+                t[2] += mask.bit_count()
+                t[3] += (mask & used.get((stay["exhibit"], stay["venue"], month), 0)).bit_count()
     return {k: _rates(t[0] / 60, online.get(k, 0.0), int(t[2]), int(t[3])) for k, t in tally.items()}
 
 
@@ -300,6 +301,17 @@ def metrics(db: Database, principal: Principal, flt: Filter, tz: str, now: float
     summed = totals(db, principal, flt)
     avail = availability_by(db, principal, flt, start, end, tz, summed=summed)[""]
     return {**summarise(summed), **avail, **attraction(db, principal, flt, start, end, tz)}
+
+
+def metrics_by_venue(
+    db: Database, principal: Principal, flt: Filter, tz: str, now: float
+) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """`metrics(flt)` and 开机率/使用率 per venue with a stay, from one pass over the stays (the overview)."""
+    start, end = period_bounds(flt, tz, now)
+    summed = totals(db, principal, flt)
+    per_venue = availability_by(db, principal, flt, start, end, tz, by="venue", summed=summed)
+    total = per_venue.pop("")
+    return {**summarise(summed), **total, **attraction(db, principal, flt, start, end, tz)}, per_venue
 
 
 def attraction(db: Database, principal: Principal, flt: Filter, start: float, end: float, tz: str) -> dict[str, Any]:

@@ -77,7 +77,7 @@ def overview(db: Database, principal: Principal, now: float, tz: str) -> dict[st
         return {r[group]: r for r in stats.usage(db, principal, flt, group, "all", region_level=level)}
 
     venue_today, venue_month = by("venue", today_f), by("venue", month_f)
-    avail = stats.availability_by(db, principal, month_f, *stats.period_bounds(month_f, tz, now), tz, by="venue")
+    month_metrics, avail = stats.metrics_by_venue(db, principal, month_f, tz, now)
     venue_rows = []
     for vid in sorted(set(names) | set(venue_month)):
         if not vid:
@@ -108,7 +108,6 @@ def overview(db: Database, principal: Principal, now: float, tz: str) -> dict[st
         for key, row in sorted(region_month.items())
         if key
     ]
-    month_metrics = stats.metrics(db, principal, month_f, tz, now)
     days = [today - timedelta(days=i) for i in range(29, -1, -1)]
     exhibit_rows, _ = stats.usage_page(db, principal, month_f, "exhibit", "all", limit=10, busiest=True)
     exhibit_names = _exhibit_names(db, principal, now, [r["exhibit"] for r in exhibit_rows])
