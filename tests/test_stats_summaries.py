@@ -285,3 +285,20 @@ def test_monthly_report_as_before(db, principal, month):
         _same(new.as_rows(), old.as_rows())
         _same(new.quiz, old.quiz)
         _same(new.media, old.media)
+
+
+@pytest.mark.parametrize(
+    "flt",
+    [
+        stats.Filter(start=date(770, 1, 1), end=date(770, 3, 5)),  # a year before 1000 (the fuzz test found it)
+        stats.Filter(start=date.min),
+        stats.Filter(end=date.max),
+        stats.Filter(start=date.min, end=date.max),
+        stats.Filter(start=date(9999, 12, 2)),
+    ],
+    ids=str,
+)
+def test_dates_at_the_ends_of_the_calendar(db, flt):
+    principal = PRINCIPALS[0]
+    _same(stats.totals(db, principal, flt), before.totals(db, principal, flt))
+    _same(stats.usage(db, principal, flt, "venue", "month"), before.usage(db, principal, flt, "venue", "month"))

@@ -14,6 +14,7 @@ exactly as if summed over `rollup_hourly`.
 
 from __future__ import annotations
 
+import calendar
 from datetime import date, timedelta
 from typing import Any
 
@@ -45,11 +46,21 @@ def _first(month: str) -> date:
 
 def _last(month: str) -> date:
     first = _first(month)
-    return date(first.year + (first.month == 12), first.month % 12 + 1, 1) - timedelta(days=1)
+    return first.replace(day=calendar.monthrange(first.year, first.month)[1])
 
 
 def _month(d: date) -> str:
-    return d.strftime("%Y-%m")
+    return f"{d.year:04d}-{d.month:02d}"  # as the rollups' labels (strftime leaves years before 1000 unpadded)
+
+
+def _next_month(month: str) -> str:
+    last = _last(month)
+    return _month(last + timedelta(days=1)) if last < date.max else "9999-13"  # after every month
+
+
+def _previous_month(month: str) -> str:
+    first = _first(month)
+    return _month(first - timedelta(days=1)) if first > date.min else "0000-00"  # before every month
 
 
 def parts(
@@ -106,8 +117,8 @@ def parts(
             """Days [lo, hi] of one month: those days, or the month less the days outside (if fewer have passed)."""
             first, last = _first(_month(lo)), _last(_month(lo))
             inside = max(0, (min(hi, today) - lo).days + 1)
-            outside = max(0, (min(lo - timedelta(days=1), today) - first).days + 1)
-            outside += max(0, (min(last, today) - hi).days)
+            outside = max(0, (min(lo, today + timedelta(days=1)) - first).days)  # days before lo, up to today
+            outside += max(0, (min(last, today) - hi).days)  # days after hi, up to today
             if outside < inside:
                 months(_month(lo), _month(lo))
                 if lo > first:
@@ -128,12 +139,12 @@ def parts(
                 lo_month = _month(start)
                 if start != _first(lo_month):
                     partial(start, _last(lo_month))
-                    lo_month = _month(_last(lo_month) + timedelta(days=1))
+                    lo_month = _next_month(lo_month)
             if end is not None:
                 hi_month = _month(end)
                 if end != _last(hi_month):
                     partial(_first(hi_month), end)
-                    hi_month = _month(_first(hi_month) - timedelta(days=1))
+                    hi_month = _previous_month(hi_month)
             if lo_month is None or hi_month is None or lo_month <= hi_month:
                 months(lo_month, hi_month)
     sql, params = [], []
