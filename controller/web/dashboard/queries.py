@@ -49,7 +49,9 @@ def heatmap(db: Database, principal: Principal, flt: Filter) -> list[list[int]]:
     where, params = flt.where(principal)
     # Sessions per venue and hour (a summary kept with the rollups) answer it unless it is about an exhibit or pack.
     by_venue = flt.exhibit is None and flt.pack is None and flt.topic is None
-    rollups = "FROM rollup_venue_hourly r LEFT JOIN venues v ON v.id = r.venue" if by_venue else ROLLUPS_FROM
+    # By the day index: the (venue, hour) one, for one venue's hours, would read every hour of the scope's venues.
+    summary = "FROM rollup_venue_hourly r INDEXED BY rollup_venue_hourly_day LEFT JOIN venues v ON v.id = r.venue"
+    rollups = summary if by_venue else ROLLUPS_FROM
     sql = (
         "SELECT (CAST(strftime('%w', r.day) AS INTEGER) + 6) % 7 AS wd, CAST(substr(r.hour, 12, 2) AS INTEGER) AS h,"
         f" SUM(r.sessions) {rollups} WHERE {where} AND r.sessions > 0 GROUP BY wd, h HAVING SUM(r.sessions) > 0"
