@@ -433,9 +433,10 @@ def main(argv: list[str] | None = None) -> int:
         cpu_idle = 100.0 * (cpu1 - cpu0) / (time.monotonic() - w0)
 
         # Pages, as the logged-in province viewer loads them (the dashboard's login cookie).
-        viewer = httpx.Client(base_url=base, cookies={"kepu_token": viewer_token}, timeout=60)
-        paths = ["/", "/fleet", "/reports", f"/exhibits/{exhibits[len(exhibits) // 2]}"]
-        paths += ["/api/v1/stats/metrics", "/api/v1/stats/usage", "/api/v1/exhibits"]
+        from pages import DISTRICT, dashboard_paths, login  # every page and stats endpoint, as benchmarks/pages.py
+
+        viewer = login(base, viewer_token)
+        paths = dashboard_paths(exhibits[len(exhibits) // 2], "v00000", DISTRICT, "guangdong")
         page_p95: dict[str, float | None] = {}
         statuses: dict[str, int] = {}
         for path in paths:

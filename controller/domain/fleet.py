@@ -17,13 +17,16 @@ _COLUMNS = (
 )
 
 
-def _venue_now(db: Database, exhibit: str, now: float) -> dict[str, Any] | None:
-    row = db.execute(
-        "SELECT v.id, v.name, v.region FROM rotations r JOIN venues v ON v.id = r.venue"
-        " WHERE r.exhibit = ? AND r.starts <= ? AND r.ends > ? ORDER BY r.starts DESC LIMIT 1",
-        [exhibit, now, now],
-    ).fetchone()
-    return {"id": row[0], "name": row[1], "region": row[2]} if row else None
+# The stay an exhibit is at now (latest start wins), looked up per row by the rotations index: one
+# statement for the whole fleet instead of one query per exhibit.
+_NOW_STAY = (
+    "(SELECT r.id FROM rotations r JOIN venues rv ON rv.id = r.venue"
+    " WHERE r.exhibit = e.id AND r.starts <= :now AND r.ends > :now ORDER BY r.starts DESC LIMIT 1)"
+)
+_SELECT = (
+    f"SELECT {_COLUMNS}, v.id, v.name, v.region FROM exhibits e"
+    f" LEFT JOIN rotations s ON s.id = {_NOW_STAY} LEFT JOIN venues v ON v.id = s.venue"
+)
 
 
 def visible(principal: Principal, exhibit_region: str, venue: dict[str, Any] | None) -> bool:
@@ -31,12 +34,12 @@ def visible(principal: Principal, exhibit_region: str, venue: dict[str, Any] | N
     return principal.sees(exhibit_region) or (venue is not None and principal.sees(venue["region"]))
 
 
-def _view(db: Database, row: tuple, now: float, tz: str) -> dict[str, Any]:
-    exhibit = row[0]
-    venue = _venue_now(db, exhibit, now)
+def view(row: Any, tz: str) -> dict[str, Any]:
+    """An exhibit as the API shows it, from a row of `rows()` (or `_SELECT`)."""
+    venue = {"id": row[10], "name": row[11], "region": row[12]} if row[10] is not None else None
     desired = json.loads(row[9]) if row[9] else None
     return {
-        "id": exhibit,
+        "id": row[0],
         "name": row[1],
         "region": row[2],
         "enrolled": bool(row[3]),
@@ -50,25 +53,37 @@ def _view(db: Database, row: tuple, now: float, tz: str) -> dict[str, Any]:
     }
 
 
+def rows(
+    db: Database, principal: Principal, now: float, extra: str = "", exhibit: str | None = None
+) -> list[tuple[Any, dict[str, Any] | None]]:
+    """(row, venue now) of every exhibit the caller may see (or just `exhibit`), by id.
+
+    A row holds the view's columns (see `view`), then the `extra` columns of `e`.
+    """
+    select = _SELECT.replace(" FROM exhibits e", (", " + extra if extra else "") + " FROM exhibits e")
+    where = " WHERE e.id = :id" if exhibit is not None else ""
+    out = []
+    for row in db.conn.execute(f"{select}{where} ORDER BY e.id", {"now": now, "id": exhibit}):
+        venue = {"id": row[10], "name": row[11], "region": row[12]} if row[10] is not None else None
+        if visible(principal, row[2], venue):
+            out.append((row, venue))
+    return out
+
+
 def list_exhibits(db: Database, principal: Principal, now: float, tz: str) -> list[dict[str, Any]]:
     """Every exhibit the caller may see, by id."""
-    out = []
-    for row in db.execute(f"SELECT {_COLUMNS} FROM exhibits e ORDER BY e.id").fetchall():
-        view = _view(db, row, now, tz)
-        if visible(principal, view["region"], view["venue"]):
-            out.append(view)
-    return out
+    return [view(row, tz) for row, _ in rows(db, principal, now)]
 
 
 def get_exhibit(db: Database, principal: Principal, exhibit: str, now: float, tz: str) -> dict[str, Any]:
     """One exhibit, or NotFound (also when it is outside the caller's scope: existence does not leak)."""
-    row = db.execute(f"SELECT {_COLUMNS} FROM exhibits e WHERE e.id = ?", [exhibit]).fetchone()
+    row = db.conn.execute(f"{_SELECT} WHERE e.id = :id", {"now": now, "id": exhibit}).fetchone()
     if row is None:
         raise NotFound(f"no exhibit {exhibit!r}")
-    view = _view(db, row, now, tz)
-    if not visible(principal, view["region"], view["venue"]):
+    out = view(row, tz)
+    if not visible(principal, out["region"], out["venue"]):
         raise NotFound(f"no exhibit {exhibit!r}")
-    return view
+    return out
 
 
 def counts(db: Database, exhibit: str) -> dict[str, int]:

@@ -38,6 +38,17 @@ def staying_at(db: Database, venue: str, now: float) -> list[str]:
     ]
 
 
+def staying_now(db: Database, now: float) -> dict[str, list[str]]:
+    """`staying_at` for every venue at once: venue → exhibits whose current stay is there."""
+    out: dict[str, list[str]] = {}
+    for venue, exhibit in db.execute(
+        "SELECT DISTINCT venue, exhibit FROM rotations WHERE starts <= ? AND ends > ? ORDER BY venue, exhibit",
+        [now, now],
+    ):
+        out.setdefault(venue, []).append(exhibit)
+    return out
+
+
 def venue_display(controller: Controller, user: Principal, venue: str, on: bool) -> dict[str, Any]:
     """Wake or sleep every exhibit standing at `venue` now (technician of the venue's region)."""
     db, now = controller.store.db, controller.clock.now()

@@ -17,7 +17,7 @@ from sqlite_utils import Database
 from controller.domain import proof_of_play, stats, tickets
 from controller.domain.auth import Principal
 from controller.domain.metrics import ratio, summarise
-from controller.domain.opening import check_opening_hours, closed_of, month_range, open_hour_labels, open_seconds
+from controller.domain.opening import check_opening_hours, closed_of, month_range
 from controller.store.schema import ROLLUP_COUNTERS
 
 
@@ -101,42 +101,44 @@ def monthly_report(
         if principal.sees(r["region"])
     }
     sums = ", ".join(f"SUM({c}) AS {c}" for c in ROLLUP_COUNTERS)
-    totals: dict[str, dict[str, float]] = {v: defaultdict(float) for v in venues}
-    used_by_stay: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for venue in venues:
-        # Indexed (month, venue) lookups per venue of the region, never the whole month's rollups.
-        for row in db.query(f"SELECT {sums} FROM rollup_hourly WHERE month = ? AND venue = ?", [month, venue]):
-            totals[venue].update({c: row[c] or 0 for c in ROLLUP_COUNTERS})
-        for exhibit, hour in db.execute(
-            "SELECT exhibit, hour FROM rollup_hourly WHERE month = ? AND venue = ? AND sessions > 0", [month, venue]
-        ):
-            used_by_stay[(exhibit, venue)].add(hour)
+    totals: dict[str, dict[str, float]] = {v: defaultdict(float, dict.fromkeys(ROLLUP_COUNTERS, 0)) for v in venues}
+    # The month's summary (one row per exhibit × venue × pack), grouped by venue: one indexed query for the region.
+    for row in db.query(f"SELECT venue, {sums} FROM rollup_monthly WHERE month = ? GROUP BY venue", [month]):
+        if row["venue"] in totals:
+            totals[row["venue"]].update({c: row[c] or 0 for c in ROLLUP_COUNTERS})
     played: dict[str, dict[str, float]] = {}
-    for venue in venues:
-        for row in db.query(
-            "SELECT SUM(plays) AS plays, SUM(completed) AS completed, SUM(seconds) AS seconds FROM rollup_media"
-            " WHERE month = ? AND venue = ?",
-            [month, venue],
-        ):
-            played[venue] = {k: row[k] or 0 for k in ("plays", "completed", "seconds")}
+    for row in db.query(
+        "SELECT venue, SUM(plays) AS plays, SUM(completed) AS completed, SUM(seconds) AS seconds FROM rollup_media"
+        " WHERE month = ? GROUP BY venue",
+        [month],
+    ):
+        if row["venue"] in venues:
+            played[row["venue"]] = {k: row[k] or 0 for k in ("plays", "completed", "seconds")}
     open_minutes: dict[str, float] = defaultdict(float)
     open_hours: dict[str, int] = defaultdict(int)
     used_hours: dict[str, int] = defaultdict(int)
     exhibits: dict[str, set[str]] = defaultdict(set)
     hours_of = {v: check_opening_hours(json.loads(r["opening_hours"])) for v, r in venues.items()}
-    for exhibit, venue, a, b in db.execute(
-        "SELECT exhibit, venue, MAX(starts, ?), MIN(ends, ?) FROM rotations WHERE starts < ? AND ends > ?",
-        [start, end, end, start],
-    ):
-        if venue not in venues or b <= a:
-            continue
+    keys = {v: json.dumps(h, sort_keys=True) for v, h in hours_of.items()}
+    closed_at = {v: closed_of(r["closed_days"]) for v, r in venues.items()}
+    stays = [
+        {"exhibit": exhibit, "venue": venue, "a": a, "b": b}
+        for exhibit, venue, a, b in db.execute(
+            "SELECT exhibit, venue, MAX(starts, ?), MIN(ends, ?) FROM rotations WHERE starts < ? AND ends > ?",
+            [start, end, end, start],
+        )
+        if venue in venues and b > a
+    ]
+    used = stats.used_masks(db, stays, tz)  # which hours of the month had a session, per exhibit × venue
+    for stay in stays:
+        exhibit, venue = stay["exhibit"], stay["venue"]
         exhibits[venue].add(exhibit)
         # Closed days and holidays are no opening minutes, as on the dashboard (stats.availability).
-        closed = closed_of(venues[venue]["closed_days"])
-        open_minutes[venue] += open_seconds(hours_of[venue], a, b, tz, closed) / 60
-        labels = open_hour_labels(hours_of[venue], a, b, tz, closed)
-        open_hours[venue] += len(labels)
-        used_hours[venue] += len(labels & used_by_stay[(exhibit, venue)])
+        seconds, masks = stats.open_masks(keys[venue], stay["a"], stay["b"], tz, closed_at[venue])
+        open_minutes[venue] += seconds / 60
+        for label_month, mask in masks.items():
+            open_hours[venue] += mask.bit_count()
+            used_hours[venue] += (mask & used.get((exhibit, venue, label_month), 0)).bit_count()
     rows = []
     grand: dict[str, float] = defaultdict(float)
     for venue_id in sorted(venues, key=lambda v: (venues[v]["region"], v)):

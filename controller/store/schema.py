@@ -496,3 +496,180 @@ def m010_audio(db: Database) -> None:
         );
         """
     )
+
+
+HEX = "0123456789ABCDEF"
+USED_DIGITS = 31 * 24 // 4  # hex digits of a month's used hours
+
+
+def _summary_triggers() -> str:
+    """Triggers that keep the rollup summaries in step with `rollup_hourly`, whoever writes it.
+
+    `rollup_monthly` (month × exhibit × venue × pack) and `rollup_venue_daily` (day × venue × pack)
+    hold the same counters summed, plus `rows`: how many hourly rows they sum (0 rows: gone);
+    `rollup_venue_monthly` (month × venue × pack) likewise; `rollup_venue_hourly` (hour × venue) just
+    sessions and footfall, for the weekday × hour heatmap and an exhibit's passers-by.
+    `rollup_used_monthly` holds, per exhibit × venue × month, which local hours had a session, for
+    使用率 without reading every hour: bit (day - 1) * 24 + hour of a 744-bit number written as 186 hex
+    digits, least significant first (Python: `int(used[::-1], 16)`).
+    """
+    cols = ", ".join(ROLLUP_COUNTERS)
+    new = ", ".join(f"NEW.{c}" for c in ROLLUP_COUNTERS)
+    add = ", ".join(f"{c} = {c} + excluded.{c}" for c in ROLLUP_COUNTERS)
+    sub = ", ".join(f"{c} = {c} - OLD.{c}" for c in ROLLUP_COUNTERS)
+    step = ", ".join(f"{c} = {c} + NEW.{c} - OLD.{c}" for c in ROLLUP_COUNTERS)
+    same = "NEW.hour = OLD.hour AND NEW.exhibit = OLD.exhibit AND NEW.venue = OLD.venue AND NEW.pack = OLD.pack"
+    monthly_key = "month = {r}.month AND exhibit = {r}.exhibit AND venue = {r}.venue AND pack = {r}.pack"
+    daily_key = "day = {r}.day AND venue = {r}.venue AND pack = {r}.pack"
+    hourly_key = "hour = {r}.hour AND venue = {r}.venue"
+    venue_monthly_key = "month = {r}.month AND venue = {r}.venue AND pack = {r}.pack"
+
+    def put(r: str) -> str:  # add row `r` (NEW) to both summaries
+        return f"""
+        INSERT INTO rollup_monthly (month, exhibit, venue, pack, rows, {cols})
+            VALUES ({r}.month, {r}.exhibit, {r}.venue, {r}.pack, 1, {new})
+            ON CONFLICT (month, exhibit, venue, pack) DO UPDATE SET rows = rows + 1, {add};
+        INSERT INTO rollup_venue_daily (day, month, venue, pack, rows, {cols})
+            VALUES ({r}.day, {r}.month, {r}.venue, {r}.pack, 1, {new})
+            ON CONFLICT (day, venue, pack) DO UPDATE SET rows = rows + 1, {add};
+        INSERT INTO rollup_venue_monthly (month, venue, pack, rows, {cols})
+            VALUES ({r}.month, {r}.venue, {r}.pack, 1, {new})
+            ON CONFLICT (month, venue, pack) DO UPDATE SET rows = rows + 1, {add};
+        INSERT INTO rollup_venue_hourly (hour, day, venue, rows, sessions, footfall)
+            VALUES ({r}.hour, {r}.day, {r}.venue, 1, {r}.sessions, {r}.footfall)
+            ON CONFLICT (hour, venue) DO UPDATE SET rows = rows + 1, sessions = sessions + excluded.sessions,
+            footfall = footfall + excluded.footfall;"""
+
+    def take(r: str) -> str:  # take row `r` (OLD) out of both summaries
+        return f"""
+        UPDATE rollup_monthly SET rows = rows - 1, {sub} WHERE {monthly_key.format(r=r)};
+        DELETE FROM rollup_monthly WHERE {monthly_key.format(r=r)} AND rows <= 0;
+        UPDATE rollup_venue_daily SET rows = rows - 1, {sub} WHERE {daily_key.format(r=r)};
+        DELETE FROM rollup_venue_daily WHERE {daily_key.format(r=r)} AND rows <= 0;
+        UPDATE rollup_venue_monthly SET rows = rows - 1, {sub} WHERE {venue_monthly_key.format(r=r)};
+        DELETE FROM rollup_venue_monthly WHERE {venue_monthly_key.format(r=r)} AND rows <= 0;
+        UPDATE rollup_venue_hourly SET rows = rows - 1, sessions = sessions - {r}.sessions, footfall = footfall - {r}.footfall
+            WHERE {hourly_key.format(r=r)};
+        DELETE FROM rollup_venue_hourly WHERE {hourly_key.format(r=r)} AND rows <= 0;"""
+
+    def used_bit(r: str) -> str:  # (re)compute the used-hour bit of row `r`'s hour from what is stored
+        pos = f"((CAST(substr({r}.hour, 9, 2) AS INTEGER) - 1) * 24 + CAST(substr({r}.hour, 12, 2) AS INTEGER))"
+        nibble = f"instr('{HEX}', substr(used, {pos} / 4 + 1, 1)) - 1"
+        bit = (
+            f"(EXISTS (SELECT 1 FROM rollup_hourly h WHERE h.exhibit = {r}.exhibit AND h.venue = {r}.venue"
+            f" AND h.hour = {r}.hour AND h.sessions > 0) << ({pos} % 4))"
+        )
+        digit = f"substr('{HEX}', ((({nibble}) & ~(1 << ({pos} % 4))) | {bit}) + 1, 1)"
+        return f"""
+        INSERT INTO rollup_used_monthly (exhibit, venue, month, used)
+            VALUES ({r}.exhibit, {r}.venue, {r}.month, substr(hex(zeroblob({USED_DIGITS})), 1, {USED_DIGITS}))
+            ON CONFLICT (exhibit, venue, month) DO NOTHING;
+        UPDATE rollup_used_monthly SET used = substr(used, 1, {pos} / 4) || {digit} || substr(used, {pos} / 4 + 2)
+            WHERE exhibit = {r}.exhibit AND venue = {r}.venue AND month = {r}.month;"""
+
+    used_changed = f"(OLD.sessions > 0) != (NEW.sessions > 0) OR NOT ({same})"
+    return f"""
+    CREATE TRIGGER rollup_summaries_insert AFTER INSERT ON rollup_hourly BEGIN {put("NEW")}
+    END;
+    CREATE TRIGGER rollup_summaries_step AFTER UPDATE ON rollup_hourly WHEN {same} BEGIN
+        UPDATE rollup_monthly SET {step} WHERE {monthly_key.format(r="NEW")};
+        UPDATE rollup_venue_daily SET {step} WHERE {daily_key.format(r="NEW")};
+        UPDATE rollup_venue_monthly SET {step} WHERE {venue_monthly_key.format(r="NEW")};
+        UPDATE rollup_venue_hourly SET sessions = sessions + NEW.sessions - OLD.sessions,
+            footfall = footfall + NEW.footfall - OLD.footfall
+            WHERE {hourly_key.format(r="NEW")} AND (NEW.sessions != OLD.sessions OR NEW.footfall != OLD.footfall);
+    END;
+    CREATE TRIGGER rollup_summaries_move AFTER UPDATE ON rollup_hourly WHEN NOT ({same}) BEGIN {take("OLD")} {put("NEW")}
+    END;
+    CREATE TRIGGER rollup_summaries_delete AFTER DELETE ON rollup_hourly BEGIN {take("OLD")}
+    END;
+    CREATE TRIGGER rollup_used_insert AFTER INSERT ON rollup_hourly WHEN NEW.sessions > 0 BEGIN {used_bit("NEW")}
+    END;
+    CREATE TRIGGER rollup_used_update AFTER UPDATE ON rollup_hourly WHEN {used_changed} BEGIN
+        {used_bit("OLD")} {used_bit("NEW")}
+    END;
+    CREATE TRIGGER rollup_used_delete AFTER DELETE ON rollup_hourly WHEN OLD.sessions > 0 BEGIN {used_bit("OLD")}
+    END;
+    """
+
+
+@migrations()
+def m011_rollup_summaries(db: Database) -> None:
+    """Summaries of the hourly rollups for pages that look at a province or a year (issue 15), kept by triggers.
+
+    Filled from what is stored, then kept in step by the triggers (see `_summary_triggers`). A later
+    migration that adds a rollup counter must recreate these triggers with it.
+    """
+    counters = ",\n".join(f"{name} INTEGER NOT NULL DEFAULT 0" for name in ROLLUP_COUNTERS)
+    cols = ", ".join(ROLLUP_COUNTERS)
+    sums = ", ".join(f"SUM({c})" for c in ROLLUP_COUNTERS)
+    db.executescript(
+        f"""
+        CREATE TABLE rollup_monthly (
+            month TEXT NOT NULL,
+            exhibit TEXT NOT NULL,
+            venue TEXT NOT NULL,
+            pack TEXT NOT NULL,
+            rows INTEGER NOT NULL DEFAULT 0,
+            {counters},
+            PRIMARY KEY (month, exhibit, venue, pack)
+        );
+        CREATE INDEX rollup_monthly_exhibit ON rollup_monthly(exhibit, month);
+        CREATE TABLE rollup_venue_daily (
+            day TEXT NOT NULL,
+            month TEXT NOT NULL,
+            venue TEXT NOT NULL,
+            pack TEXT NOT NULL,
+            rows INTEGER NOT NULL DEFAULT 0,
+            {counters},
+            PRIMARY KEY (day, venue, pack)
+        );
+        CREATE TABLE rollup_venue_hourly (
+            hour TEXT NOT NULL,
+            day TEXT NOT NULL,
+            venue TEXT NOT NULL,
+            rows INTEGER NOT NULL DEFAULT 0,
+            sessions INTEGER NOT NULL DEFAULT 0,
+            footfall INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (hour, venue)
+        );
+        CREATE INDEX rollup_venue_hourly_day ON rollup_venue_hourly(day);
+        CREATE INDEX rollup_venue_hourly_venue ON rollup_venue_hourly(venue, hour);
+        CREATE TABLE rollup_venue_monthly (
+            month TEXT NOT NULL,
+            venue TEXT NOT NULL,
+            pack TEXT NOT NULL,
+            rows INTEGER NOT NULL DEFAULT 0,
+            {counters},
+            PRIMARY KEY (month, venue, pack)
+        );
+        CREATE TABLE rollup_used_monthly (
+            exhibit TEXT NOT NULL,
+            venue TEXT NOT NULL,
+            month TEXT NOT NULL,
+            used TEXT NOT NULL,
+            PRIMARY KEY (exhibit, venue, month)
+        );
+        CREATE INDEX rollup_used_monthly_month ON rollup_used_monthly(month);
+        INSERT INTO rollup_monthly (month, exhibit, venue, pack, rows, {cols})
+            SELECT month, exhibit, venue, pack, COUNT(*), {sums} FROM rollup_hourly GROUP BY month, exhibit, venue, pack;
+        INSERT INTO rollup_venue_daily (day, month, venue, pack, rows, {cols})
+            SELECT day, MIN(month), venue, pack, COUNT(*), {sums} FROM rollup_hourly GROUP BY day, venue, pack;
+        INSERT INTO rollup_venue_hourly (hour, day, venue, rows, sessions, footfall)
+            SELECT hour, MIN(day), venue, COUNT(*), SUM(sessions), SUM(footfall) FROM rollup_hourly GROUP BY hour, venue;
+        INSERT INTO rollup_venue_monthly (month, venue, pack, rows, {cols})
+            SELECT month, venue, pack, SUM(rows), {sums} FROM rollup_monthly GROUP BY month, venue, pack;
+        """
+    )
+    used: dict[tuple[str, str, str], list[int]] = {}
+    for exhibit, venue, month, hour in db.execute(
+        "SELECT DISTINCT exhibit, venue, month, hour FROM rollup_hourly WHERE sessions > 0"
+    ):
+        digits = used.setdefault((exhibit, venue, month), [0] * USED_DIGITS)
+        pos = (int(hour[8:10]) - 1) * 24 + int(hour[11:13])
+        digits[pos // 4] |= 1 << (pos % 4)
+    db.conn.executemany(
+        "INSERT INTO rollup_used_monthly (exhibit, venue, month, used) VALUES (?, ?, ?, ?)",
+        [(*key, "".join(HEX[d] for d in digits)) for key, digits in used.items()],
+    )
+    db.executescript(_summary_triggers())

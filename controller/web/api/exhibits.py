@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
@@ -54,9 +54,19 @@ class ExhibitEdit(BaseModel):
     region: str | None = Field(default=None, max_length=300, description="owning region path")
 
 
-@router.get("", response_model=list[ExhibitOut], summary="Exhibits the caller may see")
-def list_exhibits(controller: ControllerDep, user: CurrentUser) -> list[dict[str, Any]]:
-    return fleet.list_exhibits(controller.store.db, user, controller.clock.now(), controller.settings.timezone)
+@router.get(
+    "", response_model=list[ExhibitOut], summary="Exhibits the caller may see (by id; `limit`/`offset` page it)"
+)
+def list_exhibits(
+    response: Response,
+    controller: ControllerDep,
+    user: CurrentUser,
+    limit: Annotated[int | None, Query(ge=1, le=10_000, description="at most this many (default: all)")] = None,
+    offset: Annotated[int, Query(ge=0, description="skip this many first")] = 0,
+) -> list[dict[str, Any]]:
+    rows = fleet.list_exhibits(controller.store.db, user, controller.clock.now(), controller.settings.timezone)
+    response.headers["X-Total-Count"] = str(len(rows))
+    return rows[offset : offset + limit] if limit is not None else rows[offset:]
 
 
 @router.get("/{exhibit}", response_model=ExhibitOut, summary="One exhibit")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from controller.domain import proof_of_play, report_files, reports, stats
 from controller.domain.auth import check_region
@@ -15,6 +16,8 @@ from controller.web.downloads import attachment
 
 router = APIRouter(prefix="/api/v1", tags=["statistics"])
 Text = Annotated[str | None, Query(max_length=300)]
+USAGE_PAGE = 1000  # rows of /stats/usage unless `limit` says otherwise
+USAGE_MAX = 10_000
 
 
 def filters(
@@ -34,14 +37,25 @@ FilterDep = Annotated[stats.Filter, Depends(filters)]
 
 @router.get("/stats/usage", summary="Footfall and sessions by venue, region, exhibit, pack or topic per day/week/month")
 def usage(
+    request: Request,
+    response: Response,
     controller: ControllerDep,
     user: CurrentUser,
     flt: FilterDep,
     group: Annotated[str, Query(description="venue, region, exhibit, pack or topic")] = "venue",
     period: Annotated[str, Query(description="day, week, month or all")] = "day",
     region_level: Annotated[int | None, Query(ge=1, le=4, description="group regions at this depth")] = None,
+    limit: Annotated[int, Query(ge=1, le=USAGE_MAX, description="rows per page (ordered by period, then group)")] = (
+        USAGE_PAGE
+    ),
+    offset: Annotated[int, Query(ge=0, description="rows to skip")] = 0,
 ) -> list[dict[str, Any]]:
-    return stats.usage(controller.store.db, user, flt, group, period, region_level)
+    rows, more = stats.usage_page(controller.store.db, user, flt, group, period, region_level, limit, offset)
+    # A province's year by venue and day is a six-figure list: one page, and where the next one is.
+    if more:
+        following = {**request.query_params, "offset": str(offset + len(rows)), "limit": str(limit)}
+        response.headers["Link"] = f'<{request.url.path}?{urlencode(following)}>; rel="next"'
+    return rows
 
 
 @router.get("/stats/metrics", summary="Sessions, bounce, dwell, completion, 好评率, 开机率 and 使用率")

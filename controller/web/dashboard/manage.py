@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Path, Request, UploadFile
+from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import Response
 
 from controller.domain import campaigns, emergencies, fleet, packs, rotations, venues
@@ -14,6 +14,7 @@ from controller.domain.times import instant
 from controller.errors import DomainError, Invalid
 from controller.web.dashboard import queries
 from controller.web.dashboard.i18n import request_lang, translator
+from controller.web.dashboard.paging import page_of
 from controller.web.dashboard.render import PageUser, back, check_csrf, render
 from controller.web.deps import ControllerDep
 
@@ -61,13 +62,19 @@ def _approved(controller: ControllerDep, user: PageUser) -> list[dict[str, Any]]
 
 
 @router.get("/rotations")
-def rotations_page(request: Request, controller: ControllerDep, user: PageUser) -> Response:
+def rotations_page(
+    request: Request, controller: ControllerDep, user: PageUser, page: Annotated[int, Query(ge=1, le=100_000)] = 1
+) -> Response:
     db, now, tz = controller.store.db, controller.clock.now(), controller.settings.timezone
+    exhibit_ids = [e["id"] for e in fleet.list_exhibits(db, user, now, tz)]
+    # A lane per exhibit, a page of lanes at a time (with their stays): a province has thousands.
+    lanes = page_of(queries.lane_exhibits(db, user, exhibit_ids), page)
     context = {
         "nav": "rotations",
-        "t": queries.timeline(db, user, now, tz),
+        "t": queries.timeline(db, user, now, tz, lanes["rows"]),
+        "lanes": lanes,
         "venues": venues.list_venues(db, user),
-        "exhibit_ids": [e["id"] for e in fleet.list_exhibits(db, user, now, tz)],
+        "exhibit_ids": exhibit_ids,
         "approved": _approved(controller, user),
         "today": queries.local_today(now, tz).isoformat(),
     }
@@ -135,7 +142,8 @@ def delete_stay(stay: StayId, request: Request, controller: ControllerDep, user:
 @router.get("/packs")
 def packs_page(request: Request, controller: ControllerDep, user: PageUser) -> Response:
     db, now, tz = controller.store.db, controller.clock.now(), controller.settings.timezone
-    exhibits = queries.fleet_rows(db, user, now, tz)
+    # Rollouts need the install state of exhibits with a desired pack; the others are only named.
+    exhibits = queries.fleet_rows_where(db, user, now, tz, lambda e: e["desired_pack"] is not None)
     context = {
         "nav": "packs",
         "packs": queries.pack_rows(db, user, exhibits, tz),
@@ -216,7 +224,9 @@ def assign_pack_to_exhibit(
 @router.get("/campaigns")
 def campaigns_page(request: Request, controller: ControllerDep, user: PageUser) -> Response:
     db, now, tz = controller.store.db, controller.clock.now(), controller.settings.timezone
-    exhibits = queries.fleet_rows(db, user, now, tz)
+    # What each exhibit shows matters only to the broadcasts' confirmation lists.
+    any_broadcast = db.execute("SELECT 1 FROM emergencies LIMIT 1").fetchone() is not None
+    exhibits = queries.fleet_rows_where(db, user, now, tz, lambda e: any_broadcast)
     today = queries.local_today(now, tz)
     rows = campaigns.list_campaigns(db, user, tz)
     for c in rows:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
@@ -19,6 +20,7 @@ from controller.web.deps import ControllerDep
 from controller.web.downloads import attachment
 
 router = APIRouter(include_in_schema=False)
+OVERVIEW_EXHIBITS = 20  # rows of the overview's exhibit table
 RegionQ = Annotated[str, Query(max_length=300)]
 
 
@@ -26,20 +28,44 @@ RegionQ = Annotated[str, Query(max_length=300)]
 def overview(request: Request, controller: ControllerDep, user: PageUser) -> Response:
     db, now, tz = controller.store.db, controller.clock.now(), controller.settings.timezone
     data = queries.overview(db, user, now, tz)
-    exhibits = queries.fleet_rows(db, user, now, tz)
-    return render(request, "overview.html", {"nav": "overview", "o": data, "exhibits": exhibits}, user)
+    # A province has thousands of exhibits: the overview lists the first few, problems first; /fleet has the rest.
+    fleet = queries.fleet_listing(db, user, now, tz, None, "", 1, OVERVIEW_EXHIBITS)
+    queries.attach_counts(db, fleet["rows"])
+    return render(
+        request, "overview.html", {"nav": "overview", "o": data, "exhibits": fleet["rows"], "fleet": fleet}, user
+    )
 
 
 @router.get("/fleet")
-def fleet_page(request: Request, controller: ControllerDep, user: PageUser, region: RegionQ = "") -> Response:
+def fleet_page(
+    request: Request,
+    controller: ControllerDep,
+    user: PageUser,
+    region: RegionQ = "",
+    state: Annotated[str, Query(max_length=20)] = "",
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> Response:
     db, now, tz = controller.store.db, controller.clock.now(), controller.settings.timezone
-    rows = queries.fleet_rows(db, user, now, tz, region or None)
+    state = state if state in queries.FLEET_STATES else ""
+    fleet = queries.fleet_listing(db, user, now, tz, region or None, state, page)
+    rows = fleet["rows"]
     screens.attach(controller, rows)
     alert_pages.mark_maintenance(controller, rows)
+    here = {k: v for k, v in (("region", region), ("state", state)) if v}
     return render(
         request,
         "fleet.html",
-        {"nav": "fleet", "exhibits": rows, "regions": queries.regions(db, user), "region": region},
+        {
+            "nav": "fleet",
+            "exhibits": rows,
+            "fleet": fleet,
+            "regions": queries.regions(db, user),
+            "region": region,
+            "state": state,
+            "states": queries.FLEET_STATES,
+            "here": here,
+            "back": "/fleet" + ("?" + urlencode({**here, "page": fleet["page"]}) if here or fleet["page"] > 1 else ""),
+        },
         user,
     )
 

@@ -17,7 +17,8 @@ from controller.web.dashboard.render import PageUser, back, check_csrf
 from controller.web.deps import ControllerDep
 
 router = APIRouter(include_in_schema=False)
-_BACK = re.compile(r"^/(fleet(\?region=[A-Za-z0-9_/%.-]*)?|exhibits/[A-Za-z0-9_.-]{1,64})$")
+# Back to the fleet page the button was on (its region, state and page filters) or to the exhibit's page.
+_BACK = re.compile(r"^/(fleet(\?[A-Za-z0-9_/%.=&-]{0,400})?|exhibits/[A-Za-z0-9_.-]{1,64})$")
 
 
 def attach(controller: Controller, rows: list[dict[str, Any]]) -> None:

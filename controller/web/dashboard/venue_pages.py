@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 
 from controller.domain import fleet, power, venues
 from controller.errors import DomainError, Invalid
+from controller.web.dashboard.paging import page_of
 from controller.web.dashboard.render import PageUser, back, check_csrf, render
 from controller.web.deps import ControllerDep
 from kepu_contracts.times import iso
@@ -20,19 +21,23 @@ _BACK = re.compile(r"^/(fleet(\?region=[A-Za-z0-9_/%.-]*)?|exhibits/[A-Za-z0-9_.
 
 
 @router.get("/venues")
-def venues_page(request: Request, controller: ControllerDep, user: PageUser) -> Response:
+def venues_page(
+    request: Request, controller: ControllerDep, user: PageUser, page: Annotated[int, Query(ge=1, le=100_000)] = 1
+) -> Response:
     db, now, tz = controller.store.db, controller.clock.now(), controller.settings.timezone
     names = {e["id"]: e["name"] or e["id"] for e in fleet.list_exhibits(db, user, now, tz)}
+    staying = power.staying_now(db, now)
+    shown = page_of(venues.list_venues(db, user), page)  # a venue card each: a page of them at a time
     rows: list[dict[str, Any]] = []
-    for venue in venues.list_venues(db, user):
-        venue["exhibits_now"] = [{"id": x, "name": names.get(x, x)} for x in power.staying_at(db, venue["id"], now)]
+    for venue in shown["rows"]:
+        venue["exhibits_now"] = [{"id": x, "name": names.get(x, x)} for x in staying.get(venue["id"], [])]
         venue["closed_text"] = "\n".join(venue["closed_days"])
         rows.append(venue)
     imports = [
         {**r, "imported": iso(r["imported"], tz), "ack": f"{r['exhibit']}-{r['id'][:8]}.kack"}
         for r in db.query("SELECT * FROM sneakernet_imports ORDER BY imported DESC LIMIT 20")
     ]
-    return render(request, "venues.html", {"nav": "venues", "venues": rows, "imports": imports}, user)
+    return render(request, "venues.html", {"nav": "venues", "venues": rows, "paged": shown, "imports": imports}, user)
 
 
 def _minutes(value: str, what: str) -> int:
