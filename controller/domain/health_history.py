@@ -47,9 +47,15 @@ def sample(message: Health | dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def last_ts(db: Database, exhibit: str) -> float | None:
+    """When the exhibit's newest sample was taken (None: it has none)."""
+    value = db.execute("SELECT MAX(ts) FROM health_samples WHERE exhibit = ?", [exhibit]).fetchone()[0]
+    return float(value) if value is not None else None
+
+
 def record(db: Database, exhibit: str, health: Health | dict[str, Any], now: float) -> bool:
     """Keep this health message as a sample unless the exhibit has one from the last INTERVAL; prune old ones."""
-    last = db.execute("SELECT MAX(ts) FROM health_samples WHERE exhibit = ?", [exhibit]).fetchone()[0]
+    last = last_ts(db, exhibit)
     if last is not None and 0 <= now - last < INTERVAL:
         return False
     db.table("health_samples").insert({"exhibit": exhibit, "ts": now, **sample(health)})
