@@ -15,9 +15,11 @@ from controller.domain.rollups import (
     Itinerary,
     RollupDelta,
     accrue_online,
+    add_online,
     counts_as_completion,
     event_counts,
     media_play,
+    record_online_span,
 )
 from controller.ingest.storage import StorageUnavailable, is_storage_error
 from controller.store.db import Store
@@ -329,15 +331,31 @@ class Ingester:
         _update(db, exhibit, {"lit": int(lit)})
 
     def tick(self) -> None:
-        """Fold the minutes online so far into the rollups (called periodically and before reports)."""
+        """Fold the minutes online so far into the rollups (called periodically and before reports).
+
+        One pass for the whole fleet: the itineraries in one query, one rollup delta, one update.
+        """
         now = self.clock.now()
         with self.store.write() as db:
-            for row in db.query(
-                "SELECT id, online_since, lit FROM exhibits WHERE online = 1 AND online_since IS NOT NULL"
-            ):
-                if now > row["online_since"]:
-                    accrue_online(db, row["id"], row["online_since"], now, self.tz, bool(row["lit"]))
-                    db.table("exhibits").update(row["id"], {"online_since": now})
+            rows = db.execute(
+                "SELECT id, online_since, lit, pack_id FROM exhibits"
+                " WHERE online = 1 AND online_since IS NOT NULL AND online_since < ?",
+                [now],
+            ).fetchall()
+            if not rows:
+                return
+            stays: dict[str, list[tuple[float, float, str]]] = {}
+            for exhibit, starts, ends, venue in db.execute("SELECT exhibit, starts, ends, venue FROM rotations"):
+                stays.setdefault(exhibit, []).append((starts, ends, venue))
+            delta = RollupDelta(self.tz)
+            hours: dict[str, Any] = {}
+            for exhibit, since, lit, pack in rows:
+                record_online_span(db, exhibit, since, now, pack or "", bool(lit))
+                add_online(
+                    db, delta, Itinerary(stays.get(exhibit, [])), exhibit, pack or "", since, now, hours, bool(lit)
+                )
+            delta.flush(db)
+            db.conn.executemany("UPDATE exhibits SET online_since = ? WHERE id = ?", [(now, r[0]) for r in rows])
 
     def _touch(self, db: Database, exhibit: str, now: float, outcome: Outcome) -> dict:
         """The exhibit's row; an unknown exhibit is registered as seen-but-not-enrolled."""
