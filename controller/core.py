@@ -96,6 +96,11 @@ class Controller:
         outcomes = self.ingester.handle_many(messages, before_commit=self._queue_for_alerts)
         if self._alert_pending:
             self._alerts_due.set()
+        stale = sorted({exhibit for outcome in outcomes for exhibit in outcome.desired_stale})
+        if stale:  # rare (install results): at once, rather than waiting for a boundary
+            with self._lock:
+                for message in self.desired.refresh(stale):
+                    self.publish(message)
         return outcomes
 
     def handle_message(self, topic: str, raw: bytes, retained: bool = False) -> Outcome:

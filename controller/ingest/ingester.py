@@ -78,6 +78,7 @@ class Outcome:
     duplicates: int = 0
     rejected: int = 0
     new_exhibits: list[str] = field(default_factory=list)
+    desired_stale: list[str] = field(default_factory=list)  # a new install result: recompute its desired state
 
 
 class Ingester:
@@ -302,7 +303,8 @@ class Ingester:
             elif channel == "reported":
                 updates = {"reported": doc}
                 reported = parse_reported(payload)
-                install_log.record(db, exhibit, reported, now)
+                if install_log.record(db, exhibit, reported, now):
+                    outcome.desired_stale.append(exhibit)  # a refusal may change what it should show
                 pack = reported.installed or parse_pack_brief(payload.get("pack"))
                 if pack is not None:
                     updates["pack_id"], updates["pack_version"] = pack.id, pack.version
