@@ -50,6 +50,7 @@ import platform
 import random
 import resource
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -378,6 +379,8 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
 
     raise_file_limit(args.exhibits + 1024)
+    # A `timeout` or Ctrl-C still stops the broker, the controller and the simulators (the finally below).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     work = Path(tempfile.mkdtemp(prefix="kepu-fleet-"))
     data = work / "controller"
     data.mkdir()
