@@ -154,22 +154,24 @@ def validate_event(event: Any, check_size: bool = True) -> str | None:
                 return f"field {name!r} missing or not {'/'.join(t.__name__ for t in types)}"
     if not 0 < len(event["id"]) <= EVENT_ID_MAX:
         return f"field 'id' must be 1-{EVENT_ID_MAX} characters"
-    if not 1 <= event["seq"] <= INT64_MAX:
+    if not 1 <= seq <= INT64_MAX:
         return "field 'seq' must be positive (at most 2^63-1)"
-    for name in ("ts", "mono"):
-        if not math.isfinite(event[name]):
+    for name, value in (("ts", ts), ("mono", mono)):
+        if not math.isfinite(value):
             return f"field {name!r} must be a finite number"
-    if not 0 <= event["ts"] <= EVENT_TS_MAX:
+    if not 0 <= ts <= EVENT_TS_MAX:
         return "field 'ts' must be Unix seconds between 1970 and 2100"
-    problem = unstorable(event.get("data"))
+    data = get("data")
+    problem = unstorable(data) if data else None  # None, {} and the like hold nothing unstorable
     if problem:
         return f"field 'data' {problem}"
     if not 0 < len(event["type"]) <= EVENT_TYPE_MAX:
         return f"field 'type' must be 1-{EVENT_TYPE_MAX} characters"
     for name in ("session", "scene"):
-        if event.get(name) is not None and not isinstance(event[name], str):
+        value = get(name)
+        if value is not None and not isinstance(value, str):
             return f"field {name!r} must be a string or null"
-    if not isinstance(event.get("data", {}), dict):
+    if not isinstance(get("data", {}), dict):
         return "field 'data' must be an object"
     if check_size and len(COMPACT_JSON.encode(event).encode("utf-8")) > EVENT_MAX_BYTES:
         return f"event is larger than {EVENT_MAX_BYTES:,} bytes"
