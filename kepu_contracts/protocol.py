@@ -134,7 +134,9 @@ def validate_event(event: Any, check_size: bool = True) -> str | None:
     if not isinstance(event, dict):
         return "event is not an object"
     get = event.get
-    seq, ts, mono = get("seq"), get("ts"), get("mono")
+    seq: Any = get("seq")
+    ts: Any = get("ts")
+    mono: Any = get("mono")
     # The common case in one expression (ingest checks every event); the loop below names the culprit.
     if not (
         isinstance(get("id"), str)

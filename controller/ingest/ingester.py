@@ -49,6 +49,7 @@ STATUS_MAX_BYTES = 64 * 1024  # state, health, reported, command_results: small 
 # Re-encoding parsed JSON grows it at most ~4.5× (a float literal like 1e15 prints as 1000000000000000.0):
 # a batch this much under the event cap cannot hold an oversized event, so no event is re-encoded to check.
 REENCODE_GROWTH = 5
+FOLD_CHUNK = 500  # exhibits per online-minutes transaction
 ID_CHUNK = 500  # ids per "which of these are stored already?" query (well under SQLite's 32,766 variables)
 
 _INSERT_EVENT = (
@@ -335,29 +336,39 @@ class Ingester:
     def tick(self) -> None:
         """Fold the minutes online so far into the rollups (called periodically and before reports).
 
-        One pass for the whole fleet: the itineraries in one query, one rollup delta, one update.
+        One pass for the fleet: the itineraries in one query, then chunks of FOLD_CHUNK exhibits,
+        each one transaction (one rollup delta, one update), so ingest gets the write lock in between.
         """
         now = self.clock.now()
-        with self.store.write() as db:
-            rows = db.execute(
-                "SELECT id, online_since, lit, pack_id FROM exhibits"
-                " WHERE online = 1 AND online_since IS NOT NULL AND online_since < ?",
-                [now],
-            ).fetchall()
-            if not rows:
-                return
-            stays: dict[str, list[tuple[float, float, str]]] = {}
-            for exhibit, starts, ends, venue in db.execute("SELECT exhibit, starts, ends, venue FROM rotations"):
-                stays.setdefault(exhibit, []).append((starts, ends, venue))
-            delta = RollupDelta(self.tz)
-            hours: dict[str, Any] = {}
-            for exhibit, since, lit, pack in rows:
-                record_online_span(db, exhibit, since, now, pack or "", bool(lit))
-                add_online(
-                    db, delta, Itinerary(stays.get(exhibit, [])), exhibit, pack or "", since, now, hours, bool(lit)
-                )
-            delta.flush(db)
-            db.conn.executemany("UPDATE exhibits SET online_since = ? WHERE id = ?", [(now, r[0]) for r in rows])
+        db = self.store.db
+        rows = db.execute(
+            "SELECT id FROM exhibits WHERE online = 1 AND online_since IS NOT NULL AND online_since < ? ORDER BY id",
+            [now],
+        ).fetchall()
+        if not rows:
+            return
+        stays: dict[str, list[tuple[float, float, str]]] = {}
+        for exhibit, starts, ends, venue in db.execute("SELECT exhibit, starts, ends, venue FROM rotations"):
+            stays.setdefault(exhibit, []).append((starts, ends, venue))
+        hours: dict[str, Any] = {}
+        ids = [r[0] for r in rows]
+        for i in range(0, len(ids), FOLD_CHUNK):
+            chunk = ids[i : i + FOLD_CHUNK]
+            with self.store.write() as w:
+                marks = ",".join("?" * len(chunk))
+                # Read again under the lock: ingest may have moved online_since meanwhile.
+                current = w.execute(
+                    f"SELECT id, online_since, lit, pack_id FROM exhibits WHERE id IN ({marks})"
+                    " AND online = 1 AND online_since IS NOT NULL AND online_since < ?",
+                    [*chunk, now],
+                ).fetchall()
+                delta = RollupDelta(self.tz)
+                for exhibit, since, lit, pack in current:
+                    record_online_span(w, exhibit, since, now, pack or "", bool(lit))
+                    itinerary = Itinerary(stays.get(exhibit, []))
+                    add_online(w, delta, itinerary, exhibit, pack or "", since, now, hours, bool(lit))
+                delta.flush(w)
+                w.conn.executemany("UPDATE exhibits SET online_since = ? WHERE id = ?", [(now, r[0]) for r in current])
 
     def _touch(self, db: Database, exhibit: str, now: float, outcome: Outcome) -> dict:
         """The exhibit's row; an unknown exhibit is registered as seen-but-not-enrolled."""
