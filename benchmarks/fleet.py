@@ -344,11 +344,18 @@ def proc_stat(pid: int) -> tuple[float, float]:
 
 
 def raise_file_limit(wanted: int) -> int:
-    """One socket per exhibit (the broker's side and the simulators'): lift the soft limit, inherited by children."""
+    """One socket per exhibit (the broker's side and the simulators'): lift the limit, inherited by children.
+
+    The soft limit up to the hard one; past it only where allowed (root), else as far as it goes.
+    """
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    target = wanted if hard == resource.RLIM_INFINITY else min(max(soft, wanted), hard)
-    if target > soft:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    if hard != resource.RLIM_INFINITY and wanted > hard:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, wanted))
+        except (ValueError, OSError):
+            wanted = hard
+    elif wanted > soft:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
     return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
@@ -378,7 +385,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--keep", action="store_true", help="keep the work folder")
     args = p.parse_args(argv)
 
-    raise_file_limit(args.exhibits + 1024)
+    raise_file_limit(2 * args.exhibits + 1024)  # broker and simulators each hold one socket per exhibit
     # A `timeout` or Ctrl-C still stops the broker, the controller and the simulators (the finally below).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     work = Path(tempfile.mkdtemp(prefix="kepu-fleet-"))
