@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from controller.domain import alerts, notify
 from controller.domain.rollups import backfill_online_spans
@@ -22,6 +23,14 @@ log = logging.getLogger(__name__)
 HEALTH_ALERT_SECONDS = 30.0  # health arrives every few seconds: judge it at most this often per exhibit
 ALERT_GATHER_SECONDS = 0.5  # the alert worker waits this long after a change, then judges all queued at once
 ALERT_CHUNK = 500  # exhibits per alert transaction: the write lock is never held long for alerts
+
+
+def _health_inputs(raw: bytes) -> tuple[Any, ...] | None:
+    try:
+        health = json.loads(raw)
+    except ValueError:
+        return None
+    return alerts.health_inputs(health) if isinstance(health, dict) else None
 
 
 class Controller:
@@ -45,6 +54,7 @@ class Controller:
         self.scheduler = Scheduler(self)
         self.notifier = notify.Notifier(self.store, self.clock)
         self._health_checked: dict[str, float] = {}
+        self._health_inputs: dict[str, tuple[Any, ...]] = {}  # what the rules last read from each exhibit's health
         self._pending_lock = threading.Lock()
         self._alert_pending: dict[str, float] = {}  # exhibit -> clock time of the change to judge
         # Held while judging: queued exhibits are always judged before a later evaluation runs.
@@ -113,7 +123,7 @@ class Controller:
         """Note the exhibits whose status changed; health counts at most every HEALTH_ALERT_SECONDS per exhibit."""
         now = self.clock.now()
         with self._pending_lock:
-            for topic, _, _ in messages:
+            for topic, raw, _ in messages:
                 parts = topic.split("/")
                 if len(parts) != 5 or parts[2] != "exhibits" or parts[4] not in ("state", "health", "reported"):
                     continue
@@ -121,7 +131,12 @@ class Controller:
                 if parts[4] == "health":
                     if now - self._health_checked.get(exhibit, -HEALTH_ALERT_SECONDS) < HEALTH_ALERT_SECONDS:
                         continue
+                    inputs = _health_inputs(raw)
+                    if inputs is not None and self._health_inputs.get(exhibit) == inputs:
+                        continue  # nothing a rule reads changed: the scheduler's tick judges the holds
                     self._health_checked[exhibit] = now
+                    if inputs is not None:
+                        self._health_inputs[exhibit] = inputs
                 self._alert_pending[exhibit] = now
 
     def flush_alerts(self) -> list[alerts.Change]:
