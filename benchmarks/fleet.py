@@ -49,6 +49,7 @@ import os
 import platform
 import random
 import resource
+import selectors
 import shutil
 import signal
 import sqlite3
@@ -91,7 +92,16 @@ def p95(values: list[float]) -> float | None:
 class SimExhibit:
     """One exhibit: its own MQTT session and LWT, an in-memory outbox, the ack/delete cycle."""
 
-    def __init__(self, exhibit: str, port: int, speed: float, report, rng: random.Random, health_speed: float = 1.0):
+    def __init__(
+        self,
+        exhibit: str,
+        port: int,
+        speed: float,
+        report,
+        rng: random.Random,
+        health_speed: float,
+        selector: selectors.BaseSelector,
+    ):
         import paho.mqtt.client as mqtt
 
         from kepu_contracts import messages
@@ -116,7 +126,9 @@ class SimExhibit:
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message
         self.port = port
-        self.last_attempt = 0.0
+        self.last_attempt = self.last_misc = 0.0
+        self.selector = selector
+        self.sock = None  # the socket registered with the process's selector
         self.connect(now)
 
     def connect(self, now: float) -> None:
@@ -126,17 +138,40 @@ class SimExhibit:
             self.client.connect("127.0.0.1", self.port, keepalive=60)
         except OSError:
             pass  # retried from pump()
+        self._register()
 
-    def pump(self, now: float) -> None:
+    def _register(self) -> None:
+        # paho's own loop() select()s each socket (and adds a socket pair per client): past fd 1024 that
+        # fails, which capped a process at ~340 clients. One epoll selector per process has no such limit.
+        sock = self.client.socket()
+        if sock is self.sock:
+            return
+        if self.sock is not None:
+            try:
+                self.selector.unregister(self.sock)
+            except (KeyError, ValueError):
+                pass
+        self.sock = sock
+        if sock is not None:
+            self.selector.register(sock, selectors.EVENT_READ, self)
+
+    def pump(self, now: float, readable: bool) -> None:
         import paho.mqtt.client as mqtt
 
-        rc = self.client.loop(timeout=0)
-        if rc != mqtt.MQTT_ERR_SUCCESS and now - self.last_attempt > 2.0:
+        client = self.client
+        rc = client.loop_read() if readable else mqtt.MQTT_ERR_SUCCESS
+        if rc == mqtt.MQTT_ERR_SUCCESS and client.want_write():
+            rc = client.loop_write()
+        if rc == mqtt.MQTT_ERR_SUCCESS and now - self.last_misc >= 1.0:
+            self.last_misc = now
+            rc = client.loop_misc()  # keepalive pings
+        if (rc != mqtt.MQTT_ERR_SUCCESS or client.socket() is None) and now - self.last_attempt > 2.0:
             try:
                 self.last_attempt = now
-                self.client.reconnect()
+                client.reconnect()
             except OSError:
                 pass
+        self._register()
 
     def _on_connect(self, client, userdata, flags, reason_code, properties) -> None:
         client.subscribe([(self.topic(c), 1) for c in ("ack", "desired", "commands")])
@@ -237,7 +272,8 @@ class SimExhibit:
 
     def stop(self) -> None:
         self.client.disconnect()
-        self.client.loop(timeout=0)
+        if self.client.want_write():
+            self.client.loop_write()
 
 
 # -- the province behind it --------------------------------------------------------------
@@ -654,14 +690,14 @@ def _run_until(
     part: list[str], port: int, speed: float, until: list[float], report, seed: int, health_speed: float
 ) -> None:
     rng = random.Random(seed)
-    sims = []
+    selector = selectors.DefaultSelector()
+    sims: list[SimExhibit] = []
     for exhibit in part:
-        sims.append(SimExhibit(exhibit, port, speed, report, rng, health_speed))
-        for sim in sims[-20:]:
-            sim.pump(time.time())  # CONNACKs of the latest connections
+        sims.append(SimExhibit(exhibit, port, speed, report, rng, health_speed, selector))
+        _pass(sims[-20:], selector, ticks=False)  # CONNACKs of the latest connections
     next_report = time.time() + 60
     while time.time() < until[0]:
-        _pass(sims)
+        _pass(sims, selector)
         if time.time() >= next_report:  # the soak watches the outboxes for growth
             next_report += 60
             report.put(("outbox", sum(len(sim.outbox) for sim in sims)))
@@ -670,7 +706,7 @@ def _run_until(
         sim.next_visit = float("inf")
     deadline = time.time() + 8
     while time.time() < deadline and any(sim.outbox or sim.inflight for sim in sims):
-        _pass(sims)
+        _pass(sims, selector)
     lags: list[float] = []
     pending = resends = 0
     for sim in sims:
@@ -682,13 +718,19 @@ def _run_until(
     report.put(("done", lags, pending, resends))
 
 
-def _pass(sims: list[SimExhibit]) -> None:
-    """One round over this process's exhibits: network I/O, then their clocks; at most 20 rounds a second."""
+def _pass(sims: list[SimExhibit], selector: selectors.BaseSelector, ticks: bool = True) -> None:
+    """One round over these exhibits: network I/O, then their clocks; at most 20 rounds a second.
+
+    Sockets are level-triggered: one ready but outside `sims` is served by a later round.
+    """
     started = time.time()
+    ready = {id(key.data) for key, _ in selector.select(timeout=0)}
     for sim in sims:
-        sim.pump(started)
-        sim.tick(started)
-    time.sleep(max(0.0, 0.05 - (time.time() - started)))
+        sim.pump(started, id(sim) in ready)
+        if ticks:
+            sim.tick(started)
+    if ticks:
+        time.sleep(max(0.0, 0.05 - (time.time() - started)))
 
 
 if __name__ == "__main__":
