@@ -153,6 +153,13 @@ class SimExhibit:
                 pass
         self.sock = sock
         if sock is not None:
+            try:  # a closed socket's number, reused by this new one, may still name another exhibit
+                stale = self.selector.get_key(sock.fileno())
+            except KeyError:
+                stale = None
+            if stale is not None:
+                self.selector.unregister(stale.fileobj)
+                stale.data.sock = None
             self.selector.register(sock, selectors.EVENT_READ, self)
 
     def pump(self, now: float, readable: bool) -> None:
