@@ -24,10 +24,20 @@ Measured, with the fleet running:
 
 The broker runs without authentication here (enrolling N exhibits would measure PBKDF2, not the
 fleet); the two-broker test and `kepu-controller bridge-config` cover the authenticated set-up.
-Time runs `--speed` times faster for health and visitors (default 10: health every 3 s, a visitor
-at each exhibit every ~12 s) so a short run carries a long day's traffic.
+Load (issue 15): realistic by default. Health every 30 s real time per exhibit (what the agent
+sends: 67 messages/s at 2,000 exhibits) and a visitor at each exhibit every ~2 min on average (a
+busy museum day: ~5 events a visit, ~80 events/s at 2,000 exhibits). `--speed N` compresses the
+visitors' time N-fold and `--health-speed N` the health interval (the old default was 10 for both:
+health every 3 s, 667 messages/s at 2,000 — far beyond any real fleet); the JSON says which ran.
 
-Usage: python benchmarks/fleet.py --exhibits 200 [--processes 4] [--seconds 30] [--speed 10]
+Soak (`--seconds 3600`): the controller's RSS is sampled every minute (`rss_samples_mib`), and
+`rss_growth_pct` compares the last sample with the one after the first five minutes; the
+controller's ingest queue (`ingest_pending_max`, from GET /api/v1/ingest) and the simulators'
+unacked outboxes (`outbox_max`, `events_unacked_at_end`) show growth; `log_errors` counts ERROR and
+Traceback lines in the controller's log. The benchmark raises its own open-file limit (one socket
+per exhibit) for the broker and the simulators.
+
+Usage: python benchmarks/fleet.py --exhibits 2000 [--processes 4] [--seconds 300] [--speed 1] [--health-speed 1]
 """
 
 from __future__ import annotations
@@ -38,7 +48,10 @@ import multiprocessing as mp
 import os
 import platform
 import random
+import resource
+import selectors
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -79,13 +92,23 @@ def p95(values: list[float]) -> float | None:
 class SimExhibit:
     """One exhibit: its own MQTT session and LWT, an in-memory outbox, the ack/delete cycle."""
 
-    def __init__(self, exhibit: str, port: int, speed: float, report, rng: random.Random):
+    def __init__(
+        self,
+        exhibit: str,
+        port: int,
+        speed: float,
+        report,
+        rng: random.Random,
+        health_speed: float,
+        selector: selectors.BaseSelector,
+    ):
         import paho.mqtt.client as mqtt
 
         from kepu_contracts import messages
         from kepu_contracts.protocol import encode, exhibit_topic
 
         self.exhibit, self.speed, self.report, self.rng = exhibit, speed, report, rng
+        self.health_every = 30.0 / health_speed
         self.messages, self.encode, self.topic = messages, encode, lambda c: exhibit_topic(exhibit, c)
         self.lock = threading.Lock()
         self.outbox: dict[int, tuple[dict, float]] = {}  # seq -> (event, created)
@@ -96,14 +119,16 @@ class SimExhibit:
         self.resends = 0
         now = time.time()
         self.next_visit = now + rng.expovariate(speed / 120.0)
-        self.next_health = now + rng.uniform(0, 30.0 / speed)
+        self.next_health = now + rng.uniform(0, self.health_every)
         self.started = now
         self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=exhibit, clean_session=False)
         self.client.will_set(self.topic("state"), encode(messages.state_offline(exhibit)), qos=1, retain=True)
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message
         self.port = port
-        self.last_attempt = 0.0
+        self.last_attempt = self.last_misc = 0.0
+        self.selector = selector
+        self.sock = None  # the socket registered with the process's selector
         self.connect(now)
 
     def connect(self, now: float) -> None:
@@ -113,17 +138,47 @@ class SimExhibit:
             self.client.connect("127.0.0.1", self.port, keepalive=60)
         except OSError:
             pass  # retried from pump()
+        self._register()
 
-    def pump(self, now: float) -> None:
+    def _register(self) -> None:
+        # paho's own loop() select()s each socket (and adds a socket pair per client): past fd 1024 that
+        # fails, which capped a process at ~340 clients. One epoll selector per process has no such limit.
+        sock = self.client.socket()
+        if sock is self.sock:
+            return
+        if self.sock is not None:
+            try:
+                self.selector.unregister(self.sock)
+            except (KeyError, ValueError):
+                pass
+        self.sock = sock
+        if sock is not None:
+            try:  # a closed socket's number, reused by this new one, may still name another exhibit
+                stale = self.selector.get_key(sock.fileno())
+            except KeyError:
+                stale = None
+            if stale is not None:
+                self.selector.unregister(stale.fileobj)
+                stale.data.sock = None
+            self.selector.register(sock, selectors.EVENT_READ, self)
+
+    def pump(self, now: float, readable: bool) -> None:
         import paho.mqtt.client as mqtt
 
-        rc = self.client.loop(timeout=0)
-        if rc != mqtt.MQTT_ERR_SUCCESS and now - self.last_attempt > 2.0:
+        client = self.client
+        rc = client.loop_read() if readable else mqtt.MQTT_ERR_SUCCESS
+        if rc == mqtt.MQTT_ERR_SUCCESS and client.want_write():
+            rc = client.loop_write()
+        if rc == mqtt.MQTT_ERR_SUCCESS and now - self.last_misc >= 1.0:
+            self.last_misc = now
+            rc = client.loop_misc()  # keepalive pings
+        if (rc != mqtt.MQTT_ERR_SUCCESS or client.socket() is None) and now - self.last_attempt > 2.0:
             try:
                 self.last_attempt = now
-                self.client.reconnect()
+                client.reconnect()
             except OSError:
                 pass
+        self._register()
 
     def _on_connect(self, client, userdata, flags, reason_code, properties) -> None:
         client.subscribe([(self.topic(c), 1) for c in ("ack", "desired", "commands")])
@@ -207,7 +262,7 @@ class SimExhibit:
                 self.client.publish(self.topic("events"), self.encode(body), qos=1)
                 self.inflight = (batch, seqs[0], seqs[-1], now)
         if now >= self.next_health:
-            self.next_health = now + 30.0 / self.speed
+            self.next_health = now + self.health_every
             health = {  # the shape exhibit_agent/health.py sends
                 "uptime": round(now - self.started, 1),
                 "kiosk": {"pid": 1000, "fps": 30.0, "last_frame_age": 0.1, "heartbeat_age": 0.5, "alive": True},
@@ -224,7 +279,8 @@ class SimExhibit:
 
     def stop(self) -> None:
         self.client.disconnect()
-        self.client.loop(timeout=0)
+        if self.client.want_write():
+            self.client.loop_write()
 
 
 # -- the province behind it --------------------------------------------------------------
@@ -330,17 +386,51 @@ def proc_stat(pid: int) -> tuple[float, float]:
     return cpu, rss
 
 
+def raise_file_limit(wanted: int) -> int:
+    """One socket per exhibit (the broker's side and the simulators'): lift the limit, inherited by children.
+
+    The soft limit up to the hard one; past it only where allowed (root), else as far as it goes.
+    """
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and wanted > hard:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, wanted))
+        except (ValueError, OSError):
+            wanted = hard
+    elif wanted > soft:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
+def rss_growth(samples: list[float]) -> float | None:
+    """Last RSS sample against the one after the first five minutes (None for shorter runs), in %."""
+    if len(samples) < 7:
+        return None
+    return round(100.0 * (samples[-1] - samples[5]) / samples[5], 1)
+
+
+def log_errors(path: Path) -> int:
+    with path.open(errors="replace") as f:
+        return sum(1 for line in f if " ERROR " in line or line.startswith("Traceback") or "ERROR:" in line)
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--exhibits", type=int, default=200)
     p.add_argument("--processes", type=int, default=4, help="simulator processes (default 4)")
     p.add_argument("--seconds", type=float, default=30.0, help="steady running before measuring (default 30)")
-    p.add_argument("--speed", type=float, default=10.0, help="time compression for health and visitors")
+    p.add_argument("--speed", type=float, default=1.0, help="time compression for visitors (default 1: real time)")
+    p.add_argument(
+        "--health-speed", type=float, default=1.0, help="time compression for health (default 1: every 30 s)"
+    )
     p.add_argument("--days", type=int, default=365, help="days of rollups seeded (default 365)")
     p.add_argument("--page-loads", type=int, default=20, help="loads per page (default 20)")
     p.add_argument("--keep", action="store_true", help="keep the work folder")
     args = p.parse_args(argv)
 
+    raise_file_limit(2 * args.exhibits + 1024)  # broker and simulators each hold one socket per exhibit
+    # A `timeout` or Ctrl-C still stops the broker, the controller and the simulators (the finally below).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     work = Path(tempfile.mkdtemp(prefix="kepu-fleet-"))
     data = work / "controller"
     data.mkdir()
@@ -391,11 +481,13 @@ def main(argv: list[str] | None = None) -> int:
         stop_file = work / "stop"
         for i, part in enumerate(share):
             proc = ctx.Process(
-                target=_worker, args=(part, broker.port, args.speed, steady_until, report, i, str(stop_file))
+                target=_worker,
+                args=(part, broker.port, args.speed, steady_until, report, i, str(stop_file), args.health_speed),
             )
             proc.start()
             workers.append(proc)
         desired_log: list[tuple[str, float, str | None, str | None]] = []
+        outboxes: list[int] = []
         done: list[tuple] = []
 
         def drain(timeout: float = 0.05) -> None:
@@ -411,6 +503,8 @@ def main(argv: list[str] | None = None) -> int:
                     errors.append(f"{item[1]}: {item[2]}")
                 elif item[0] == "done":
                     done.append(item[1:])
+                elif item[0] == "outbox":
+                    outboxes.append(item[1])
 
         conn = sqlite3.connect(f"file:{data / 'controller.db'}?mode=ro", uri=True, timeout=30)
         deadline = time.monotonic() + 120
@@ -421,8 +515,18 @@ def main(argv: list[str] | None = None) -> int:
                 break
         connect_s = time.monotonic() - t0 - seed_s
         end_steady = time.monotonic() + args.seconds
+        rss_samples: list[float] = []
+        pending_samples: list[int] = []
+        next_sample = time.monotonic()
         while time.monotonic() < end_steady:
             drain(0.5)
+            if time.monotonic() >= next_sample:  # every minute: RSS and the controller's ingest queue
+                next_sample += 60
+                rss_samples.append(round(proc_stat(controller.pid)[1], 1))
+                try:
+                    pending_samples.append(int(admin.get("/api/v1/ingest").json()["storage"]["pending"]))
+                except (httpx.HTTPError, KeyError, ValueError):
+                    pending_samples.append(-1)
 
         # Idle: the fleet talks, nobody looks at the dashboard.
         cpu0, _ = proc_stat(controller.pid)
@@ -546,6 +650,13 @@ def main(argv: list[str] | None = None) -> int:
             "load_avg": load,
             "cpus": os.cpu_count(),
             "python": platform.python_version(),
+            "health_speed": args.health_speed,
+            "seconds": args.seconds,
+            "rss_samples_mib": rss_samples,
+            "rss_growth_pct": rss_growth(rss_samples),
+            "ingest_pending_max": max(pending_samples, default=None),
+            "outbox_max": max(outboxes, default=None),
+            "log_errors": log_errors(data / "controller.log"),
             "errors": errors[:10],
         }
     finally:
@@ -567,7 +678,9 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _worker(part: list[str], port: int, speed: float, until: float, report, index: int, stop_file: str) -> None:
+def _worker(
+    part: list[str], port: int, speed: float, until: float, report, index: int, stop_file: str, health_speed: float
+) -> None:
     # Stop early when the parent says so (a file: no shared state between spawned processes needed).
     stop = Path(stop_file)
     watcher_until = [until]
@@ -578,24 +691,30 @@ def _worker(part: list[str], port: int, speed: float, until: float, report, inde
         watcher_until[0] = 0
 
     threading.Thread(target=watch, daemon=True).start()
-    _run_until(part, port, speed, watcher_until, report, index)
+    _run_until(part, port, speed, watcher_until, report, index, health_speed)
 
 
-def _run_until(part: list[str], port: int, speed: float, until: list[float], report, seed: int) -> None:
+def _run_until(
+    part: list[str], port: int, speed: float, until: list[float], report, seed: int, health_speed: float
+) -> None:
     rng = random.Random(seed)
-    sims = []
+    selector = selectors.DefaultSelector()
+    sims: list[SimExhibit] = []
     for exhibit in part:
-        sims.append(SimExhibit(exhibit, port, speed, report, rng))
-        for sim in sims[-20:]:
-            sim.pump(time.time())  # CONNACKs of the latest connections
+        sims.append(SimExhibit(exhibit, port, speed, report, rng, health_speed, selector))
+        _pass(sims[-20:], selector, ticks=False)  # CONNACKs of the latest connections
+    next_report = time.time() + 60
     while time.time() < until[0]:
-        _pass(sims)
+        _pass(sims, selector)
+        if time.time() >= next_report:  # the soak watches the outboxes for growth
+            next_report += 60
+            report.put(("outbox", sum(len(sim.outbox) for sim in sims)))
     # Last acks: wait until every outbox is empty (or a few seconds).
     for sim in sims:
         sim.next_visit = float("inf")
     deadline = time.time() + 8
     while time.time() < deadline and any(sim.outbox or sim.inflight for sim in sims):
-        _pass(sims)
+        _pass(sims, selector)
     lags: list[float] = []
     pending = resends = 0
     for sim in sims:
@@ -607,13 +726,19 @@ def _run_until(part: list[str], port: int, speed: float, until: list[float], rep
     report.put(("done", lags, pending, resends))
 
 
-def _pass(sims: list[SimExhibit]) -> None:
-    """One round over this process's exhibits: network I/O, then their clocks; at most 20 rounds a second."""
+def _pass(sims: list[SimExhibit], selector: selectors.BaseSelector, ticks: bool = True) -> None:
+    """One round over these exhibits: network I/O, then their clocks; at most 20 rounds a second.
+
+    Sockets are level-triggered: one ready but outside `sims` is served by a later round.
+    """
     started = time.time()
+    ready = {id(key.data) for key, _ in selector.select(timeout=0)}
     for sim in sims:
-        sim.pump(started)
-        sim.tick(started)
-    time.sleep(max(0.0, 0.05 - (time.time() - started)))
+        sim.pump(started, id(sim) in ready)
+        if ticks:
+            sim.tick(started)
+    if ticks:
+        time.sleep(max(0.0, 0.05 - (time.time() - started)))
 
 
 if __name__ == "__main__":

@@ -111,6 +111,9 @@ def decode(raw: bytes) -> dict[str, Any]:
 
 # -- event batches ---------------------------------------------------------
 
+# How events are measured and stored: compact, UTF-8 as is (one encoder, not one per call).
+COMPACT_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
 _EVENT_FIELDS: dict[str, tuple[type, ...]] = {
     "id": (str,),
     "seq": (int,),
@@ -122,34 +125,57 @@ _EVENT_FIELDS: dict[str, tuple[type, ...]] = {
 }
 
 
-def validate_event(event: Any) -> str | None:
-    """Why an event is malformed, or None when it is well-formed."""
+def validate_event(event: Any, check_size: bool = True) -> str | None:
+    """Why an event is malformed, or None when it is well-formed.
+
+    `check_size=False` skips re-encoding the event to measure it: for callers that know the message it
+    came in is too small to hold an event over EVENT_MAX_BYTES.
+    """
     if not isinstance(event, dict):
         return "event is not an object"
-    for name, types in _EVENT_FIELDS.items():
-        value = event.get(name)
-        if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
-            return f"field {name!r} missing or not {'/'.join(t.__name__ for t in types)}"
+    get = event.get
+    seq: Any = get("seq")
+    ts: Any = get("ts")
+    mono: Any = get("mono")
+    # The common case in one expression (ingest checks every event); the loop below names the culprit.
+    if not (
+        isinstance(get("id"), str)
+        and isinstance(seq, int)
+        and isinstance(ts, (int, float))
+        and isinstance(mono, (int, float))
+        and isinstance(get("boot"), str)
+        and isinstance(get("synced"), bool)
+        and isinstance(get("type"), str)
+        and not isinstance(seq, bool)
+        and not isinstance(ts, bool)
+        and not isinstance(mono, bool)
+    ):
+        for name, types in _EVENT_FIELDS.items():
+            value = get(name)
+            if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
+                return f"field {name!r} missing or not {'/'.join(t.__name__ for t in types)}"
     if not 0 < len(event["id"]) <= EVENT_ID_MAX:
         return f"field 'id' must be 1-{EVENT_ID_MAX} characters"
-    if not 1 <= event["seq"] <= INT64_MAX:
+    if not 1 <= seq <= INT64_MAX:
         return "field 'seq' must be positive (at most 2^63-1)"
-    for name in ("ts", "mono"):
-        if not math.isfinite(event[name]):
+    for name, value in (("ts", ts), ("mono", mono)):
+        if not math.isfinite(value):
             return f"field {name!r} must be a finite number"
-    if not 0 <= event["ts"] <= EVENT_TS_MAX:
+    if not 0 <= ts <= EVENT_TS_MAX:
         return "field 'ts' must be Unix seconds between 1970 and 2100"
-    problem = unstorable(event.get("data"))
+    data = get("data")
+    problem = unstorable(data) if data else None  # None, {} and the like hold nothing unstorable
     if problem:
         return f"field 'data' {problem}"
     if not 0 < len(event["type"]) <= EVENT_TYPE_MAX:
         return f"field 'type' must be 1-{EVENT_TYPE_MAX} characters"
     for name in ("session", "scene"):
-        if event.get(name) is not None and not isinstance(event[name], str):
+        value = get(name)
+        if value is not None and not isinstance(value, str):
             return f"field {name!r} must be a string or null"
-    if not isinstance(event.get("data", {}), dict):
+    if not isinstance(get("data", {}), dict):
         return "field 'data' must be an object"
-    if len(json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode("utf-8")) > EVENT_MAX_BYTES:
+    if check_size and len(COMPACT_JSON.encode(event).encode("utf-8")) > EVENT_MAX_BYTES:
         return f"event is larger than {EVENT_MAX_BYTES:,} bytes"
     return None
 

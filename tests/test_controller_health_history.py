@@ -1,4 +1,4 @@
-"""Health history: one sample per exhibit per 5 minutes from the health channel, pruned after 30 days, on the exhibit page."""
+"""Health history: one sample per exhibit per 5 minutes from the health channel, pruned after health_history.KEEP_DAYS (8), on the exhibit page."""
 
 from __future__ import annotations
 
@@ -65,7 +65,7 @@ def test_health_is_thinned_to_one_sample_per_five_minutes_and_pruned_after_thirt
     # Another exhibit has its own window.
     core.handle_message(exhibit_topic("ex-hh-02", "health"), encode({"exhibit": "ex-hh-02", "cpu_temp": 33}))
     assert len(health_history.samples(core.store.db, "ex-hh-02", 0)) == 1
-    # 31 days on, the next sample prunes everything older than 30 days (for that exhibit).
+    # 31 days on, the next sample prunes everything older than KEEP_DAYS (for that exhibit).
     clock.set(T0 + 31 * 86400)
     core.handle_message(exhibit_topic(EXHIBIT, "health"), _health(45, alive=False, undervoltage=True))
     rows = health_history.samples(core.store.db, EXHIBIT, 0)

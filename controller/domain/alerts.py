@@ -130,6 +130,21 @@ def _check_outbox(ex: ExhibitNow, cfg: RuleConfig, now: float, tz: str) -> Findi
     return Finding(over, {"bytes": outbox.get("bytes")} if over else {})
 
 
+def health_inputs(health: dict[str, Any]) -> tuple[Any, ...]:
+    """The parts of a health message the rules read (outbox, power, temperature, disk): when these are
+    unchanged, judging the exhibit again on its next health message cannot open or resolve anything
+    (holds coming due are the scheduler's). Keep in step with the checks below."""
+    outbox = _obj(health.get("outbox"))
+    flags = _obj(health.get("throttled"))
+    return (
+        bool(outbox.get("over_cap")),
+        tuple(bool(flags.get(k)) for k in ("undervoltage", "throttled", "freq_capped")),
+        health.get("undervoltage") is True,
+        _number(health.get("cpu_temp")),
+        _number(health.get("disk_free")),
+    )
+
+
 def _check_power(ex: ExhibitNow, cfg: RuleConfig, now: float, tz: str) -> Finding:
     if not ex.online:
         return Finding(None)  # stale health says nothing about now

@@ -17,7 +17,9 @@ from controller.domain.opening import zone
 from kepu_contracts.messages import Health, parse_health
 
 INTERVAL = 300.0  # s: one sample per exhibit per 5 minutes
-KEEP_DAYS = 30
+# The exhibit page charts 7 days; one more day of margin. ~63 bytes a sample (keyed (exhibit, ts), no
+# rowid): 2,304 samples ≈ 0.15 MB kept per exhibit; 6.6 MB an exhibit-year written (docs/brokers.md).
+KEEP_DAYS = 8
 
 COLUMNS = ("cpu_temp", "disk_free", "fps", "kiosk_fps", "kiosk_alive", "undervoltage", "screen_on", "uptime", "backlog")
 
@@ -47,9 +49,15 @@ def sample(message: Health | dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def last_ts(db: Database, exhibit: str) -> float | None:
+    """When the exhibit's newest sample was taken (None: it has none)."""
+    value = db.execute("SELECT MAX(ts) FROM health_samples WHERE exhibit = ?", [exhibit]).fetchone()[0]
+    return float(value) if value is not None else None
+
+
 def record(db: Database, exhibit: str, health: Health | dict[str, Any], now: float) -> bool:
     """Keep this health message as a sample unless the exhibit has one from the last INTERVAL; prune old ones."""
-    last = db.execute("SELECT MAX(ts) FROM health_samples WHERE exhibit = ?", [exhibit]).fetchone()[0]
+    last = last_ts(db, exhibit)
     if last is not None and 0 <= now - last < INTERVAL:
         return False
     db.table("health_samples").insert({"exhibit": exhibit, "ts": now, **sample(health)})

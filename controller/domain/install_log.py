@@ -45,17 +45,20 @@ def stay_plan(db: Database, exhibit: str, now: float) -> StayPlan | None:
     return StayPlan(row[0], row[1], pack_id, version, row[4], row[5])
 
 
-def record(db: Database, exhibit: str, reported: Reported, now: float) -> None:
-    """Keep the latest result per pack version (a retained `reported` arrives again after restarts)."""
+def record(db: Database, exhibit: str, reported: Reported, now: float) -> bool:
+    """Keep the latest result per pack version (a retained `reported` arrives again after restarts).
+
+    True when a new result was stored (a refusal among them can change the exhibit's desired pack).
+    """
     last = reported.last_install
     if last is None or last.pack is None or last.result not in ("ok", *BAD):
-        return
+        return False
     known = db.execute(
         "SELECT result, at FROM install_results WHERE exhibit = ? AND pack_id = ? AND pack_version = ?",
         [exhibit, last.pack.id, last.pack.version],
     ).fetchone()
     if known is not None and (known[0], known[1]) == (last.result, last.at):
-        return  # the same report again
+        return False  # the same report again
     plan = stay_plan(db, exhibit, now)
     planned = _resolved(db, plan) if plan else None
     db.conn.execute(
@@ -75,6 +78,7 @@ def record(db: Database, exhibit: str, reported: Reported, now: float) -> None:
             int(planned == (last.pack.id, last.pack.version)),
         ),
     )
+    return True
 
 
 def refusal(db: Database, exhibit: str, pack_id: str, version: str) -> str | None:

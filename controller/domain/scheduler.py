@@ -31,6 +31,52 @@ def next_boundary(db: Database, now: float) -> float | None:
     return row[0] if row else None
 
 
+def touched(db: Database, since: float, now: float) -> list[str] | None:
+    """The exhibits whose desired state a boundary in (since, now] may change; None: every exhibit.
+
+    A stay that starts or ends touches its exhibit; a campaign or emergency that starts, ends or
+    expires touches the exhibits standing (then or now) at venues in its region, all of them for
+    a nationwide one (region "", which reaches exhibits in transit too). Opening hours are part of
+    the desired document, not of a boundary: the agent applies them itself.
+    """
+    exhibits = {
+        r[0]
+        for r in db.execute(
+            "SELECT exhibit FROM rotations WHERE (starts > ? AND starts <= ?) OR (ends > ? AND ends <= ?)",
+            [since, now, since, now],
+        )
+    }
+    regions = {
+        r[0]
+        for r in db.execute(
+            """
+            SELECT region FROM campaigns WHERE (starts > ? AND starts <= ?) OR (ends > ? AND ends <= ?)
+            UNION SELECT region FROM emergencies
+             WHERE cancelled IS NULL AND ((starts > ? AND starts <= ?) OR (expires > ? AND expires <= ?))
+            """,
+            [since, now] * 4,
+        )
+    }
+    if "" in regions:
+        return None
+    for region in regions:
+        exhibits.update(
+            r[0]
+            for r in db.execute(
+                "SELECT DISTINCT r.exhibit FROM rotations r JOIN venues v ON v.id = r.venue"
+                " WHERE (v.region = ? OR v.region LIKE ? ESCAPE '\\')"
+                " AND ((r.starts <= ? AND r.ends > ?) OR (r.starts <= ? AND r.ends > ?))",
+                [region, _like_prefix(region), since, since, now, now],
+            )
+        )
+    return sorted(exhibits)
+
+
+def _like_prefix(region: str) -> str:
+    escaped = region.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped + "/%"
+
+
 class Scheduler:
     """A thread that sleeps until the next boundary (or a wake-up); tests call `tick()` instead."""
 
@@ -39,14 +85,25 @@ class Scheduler:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._last: float | None = None  # the clock's time at the last tick
+        self.recomputed: list[str] | None = None  # the last tick's exhibits (None: all), for tests and logs
 
     def tick(self) -> None:
-        """Bring everything up to the clock's now: desired states and online minutes."""
+        """Bring everything up to the clock's now: desired states and online minutes.
+
+        Only the exhibits a boundary since the last tick touched are recomputed (all at the first
+        tick, or if the clock went back); changes of plans recompute through `controller.changed()`.
+        """
         c = self.controller
         c.ingester.tick()
         with c._lock:
-            for message in c.desired.refresh():
-                c.publish(message)
+            now = c.clock.now()
+            since, self._last = self._last, now
+            exhibits = None if since is None or now < since else touched(c.store.db, since, now)
+            self.recomputed = exhibits
+            if exhibits is None or exhibits:
+                for message in c.desired.refresh(exhibits):
+                    c.publish(message)
         c.check_alerts()
 
     def next_boundary(self) -> float | None:

@@ -15,18 +15,21 @@ from controller.domain.rollups import (
     Itinerary,
     RollupDelta,
     accrue_online,
+    add_online,
     counts_as_completion,
     event_counts,
     media_play,
+    record_online_span,
 )
 from controller.ingest.storage import StorageUnavailable, is_storage_error
 from controller.store.db import Store
 from kepu_contracts.clock import Clock
 from kepu_contracts.events import EventType
-from kepu_contracts.limits import BATCH_MAX_BYTES, FOOTFALL_MAX_COUNT, INT64_MAX
+from kepu_contracts.limits import BATCH_MAX_BYTES, EVENT_MAX_BYTES, FOOTFALL_MAX_COUNT, INT64_MAX
 from kepu_contracts.messages import ack as ack_payload
 from kepu_contracts.messages import number, parse_health, parse_pack_brief, parse_reported, parse_state
 from kepu_contracts.protocol import (
+    COMPACT_JSON,
     NEVER_RETAINED,
     ProtocolError,
     decode,
@@ -43,6 +46,18 @@ log = logging.getLogger(__name__)
 MAX_QUARANTINED_PAYLOAD = 16_000  # keep enough to debug, not enough to fill the disk
 QUARANTINE_MAX_ROWS = 5_000  # the newest are kept; older ones are dropped and counted
 STATUS_MAX_BYTES = 64 * 1024  # state, health, reported, command_results: small documents
+# Re-encoding parsed JSON grows it at most ~4.5× (a float literal like 1e15 prints as 1000000000000000.0):
+# a batch this much under the event cap cannot hold an oversized event, so no event is re-encoded to check.
+REENCODE_GROWTH = 5
+FOLD_CHUNK = 500  # exhibits per online-minutes transaction
+ID_CHUNK = 500  # ids per "which of these are stored already?" query (well under SQLite's 32,766 variables)
+
+_INSERT_EVENT = (
+    "INSERT OR IGNORE INTO events (id, exhibit, seq, ts, type, session, scene, data, venue, in_transit,"
+    " pack, boot, synced, received) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+)
+
+Message = tuple[str, bytes, bool]  # topic, payload, retained
 
 
 @dataclass(frozen=True)
@@ -64,6 +79,7 @@ class Outcome:
     duplicates: int = 0
     rejected: int = 0
     new_exhibits: list[str] = field(default_factory=list)
+    desired_stale: list[str] = field(default_factory=list)  # a new install result: recompute its desired state
 
 
 class Ingester:
@@ -74,9 +90,53 @@ class Ingester:
         self.clock = clock
         self.tz = tz
         self.on_new_exhibit = on_new_exhibit
+        self._goals: dict[str, str] | None = None
+        self._itineraries: dict[str, Itinerary] = {}
+        self._seen: dict[str, float] = {}
+        # exhibit -> time of its newest health sample; only this ingester writes samples (a miss is looked up).
+        self._last_sample: dict[str, float] = {}
 
     def handle(self, topic: str, raw: bytes, retained: bool = False) -> Outcome:
-        """Process a message; malformed input is quarantined and counted, never raised."""
+        """Process one message in its own transaction; malformed input is quarantined and counted, never raised."""
+        return self.handle_many([(topic, raw, retained)])[0]
+
+    def handle_many(
+        self, messages: list[Message], before_commit: Callable[[list[Message]], None] | None = None
+    ) -> list[Outcome]:
+        """Process messages in order inside ONE transaction (one fsync); each message's writes are a savepoint.
+
+        Returns only after the commit, so every ack in the outcomes may be sent. A storage error anywhere
+        (the commit included) raises StorageUnavailable with nothing committed: the caller retries them all.
+        `before_commit` runs inside the transaction (the write lock held), after the messages were handled.
+        """
+        try:
+            with self.store.write() as db:
+                self._goals = None  # per transaction: packs change only under the write lock we hold
+                self._itineraries = {}
+                self._seen = {}
+                outcomes = [self._handle_one(topic, raw, retained) for topic, raw, retained in messages]
+                if self._seen:
+                    db.conn.executemany(
+                        "UPDATE exhibits SET last_seen = ? WHERE id = ?", [(t, e) for e, t in self._seen.items()]
+                    )
+                if before_commit:
+                    before_commit(messages)
+        except StorageUnavailable:
+            raise
+        except Exception as exc:
+            if is_storage_error(exc):  # e.g. the disk filled up at COMMIT
+                raise StorageUnavailable(str(exc)) from exc
+            raise
+        finally:
+            self._goals, self._itineraries, self._seen = None, {}, {}
+        # After the commit and outside the write lock: the callback takes the controller's lock.
+        for outcome in outcomes:
+            for exhibit in outcome.new_exhibits:
+                if self.on_new_exhibit:
+                    self.on_new_exhibit(exhibit)
+        return outcomes
+
+    def _handle_one(self, topic: str, raw: bytes, retained: bool) -> Outcome:
         outcome = Outcome()
         try:
             parts = parse_topic(topic)
@@ -110,9 +170,6 @@ class Ingester:
             log.exception("ingest failed for %s", topic)
             self._reject(topic, raw, "internal error while ingesting (see the controller log)")
             outcome.rejected += 1
-        for exhibit in outcome.new_exhibits:
-            if self.on_new_exhibit:
-                self.on_new_exhibit(exhibit)
         return outcome
 
     # -- batches ---------------------------------------------------------------
@@ -127,27 +184,38 @@ class Ingester:
             if isinstance(e, dict) and _is_int(e.get("seq")) and 0 < e["seq"] <= INT64_MAX
         ]
         bad: list[tuple[Any, str]] = []
+        check_size = _may_hold_oversized(raw, batch.events)
         with self.store.write() as db:
             self._touch(db, exhibit, now, outcome)
-            itinerary = Itinerary.load(db, exhibit)
+            itinerary = self._itinerary(db, exhibit)
             pack = _current_pack(db, exhibit)
             delta = RollupDelta(self.tz)
-            goals = _goal_scenes(db)
+            goals = self._goal_scenes(db)
+            good: list[tuple[dict[str, Any], str, str]] = []
             for event in batch.events:
-                reason = validate_event(event)
+                reason = validate_event(event, check_size=check_size)
                 venue = (itinerary.venue_at(event["ts"]) or "") if reason is None else ""
                 if reason is None and (channel == "footfall" or event["type"] == EventType.FOOTFALL):
                     reason = _footfall_problem(event, venue)
                 if reason:
                     bad.append((event, reason))
                     continue
-                event_pack = event.get("data", {}).get("pack") if isinstance(event.get("data"), dict) else None
-                event_pack = event_pack if isinstance(event_pack, str) else pack
-                if self._insert(db, exhibit, venue, event_pack, event, now):
-                    outcome.stored += 1
-                    self._roll(db, delta, exhibit, venue, event_pack, event, goals)
-                else:
+                data = event.get("data")
+                event_pack = data.get("pack") if isinstance(data, dict) else None
+                good.append((event, venue, event_pack if isinstance(event_pack, str) else pack))
+            # Set-based: one look-up for the ids already stored (redeliveries), one executemany for the rest.
+            stored = _stored_ids(db, [e["id"] for e, _, _ in good])
+            fresh = []
+            for item in good:
+                if item[0]["id"] in stored:
                     outcome.duplicates += 1
+                else:
+                    stored.add(item[0]["id"])
+                    fresh.append(item)
+            db.conn.executemany(_INSERT_EVENT, [_event_row(exhibit, venue, p, e, now) for e, venue, p in fresh])
+            for event, venue, event_pack in fresh:
+                self._roll(db, delta, exhibit, venue, event_pack, event, goals)
+            outcome.stored += len(fresh)
             delta.flush(db)
             for event, reason in bad:
                 _quarantine(db, topic, reason, event, now)
@@ -161,28 +229,17 @@ class Ingester:
             ack = ack_payload(batch.batch, min(seqs), max(seqs))
             outcome.outgoing.append(Outgoing(exhibit_topic(exhibit, ack_channel), encode(ack)))
 
-    def _insert(self, db: Database, exhibit: str, venue: str, pack: str, e: dict[str, Any], now: float) -> bool:
-        cur = db.conn.execute(
-            "INSERT OR IGNORE INTO events (id, exhibit, seq, ts, type, session, scene, data, venue, in_transit,"
-            " pack, boot, synced, received) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                e["id"],
-                exhibit,
-                e["seq"],
-                e["ts"],
-                e["type"],
-                e.get("session"),
-                e.get("scene"),
-                json.dumps(e.get("data") or {}, ensure_ascii=False, separators=(",", ":")),
-                venue,
-                int(not venue),
-                pack,
-                e["boot"],
-                int(e["synced"]),
-                now,
-            ),
-        )
-        return cur.rowcount == 1
+    def _itinerary(self, db: Database, exhibit: str) -> Itinerary:
+        # Rotations change only through the API, under the write lock this transaction holds.
+        itinerary = self._itineraries.get(exhibit)
+        if itinerary is None:
+            itinerary = self._itineraries[exhibit] = Itinerary.load(db, exhibit)
+        return itinerary
+
+    def _goal_scenes(self, db: Database) -> dict[str, str]:
+        if self._goals is None:
+            self._goals = _goal_scenes(db)
+        return self._goals
 
     def _roll(
         self, db: Database, delta: RollupDelta, exhibit: str, venue: str, pack: str, e: dict[str, Any], goals: dict
@@ -239,19 +296,20 @@ class Ingester:
                 updates: dict[str, Any] = {"state": doc}
                 if state.pack is not None:
                     updates["pack_id"], updates["pack_version"] = state.pack.id, state.pack.version
-                db.table("exhibits").update(exhibit, updates)
+                _update(db, exhibit, updates)
             elif channel == "health":
                 self._set_lit(db, exhibit, row, lit_from_health(payload), now)
-                db.table("exhibits").update(exhibit, {"health": doc})
-                health_history.record(db, exhibit, parse_health(payload), now)
+                _update(db, exhibit, {"health": doc})
+                self._sample(db, exhibit, payload, now)
             elif channel == "reported":
                 updates = {"reported": doc}
                 reported = parse_reported(payload)
-                install_log.record(db, exhibit, reported, now)
+                if install_log.record(db, exhibit, reported, now):
+                    outcome.desired_stale.append(exhibit)  # a refusal may change what it should show
                 pack = reported.installed or parse_pack_brief(payload.get("pack"))
                 if pack is not None:
                     updates["pack_id"], updates["pack_version"] = pack.id, pack.version
-                db.table("exhibits").update(exhibit, updates)
+                _update(db, exhibit, updates)
             elif channel == "command_results":
                 command = payload.get("id")
                 if not isinstance(command, str):
@@ -264,7 +322,7 @@ class Ingester:
     def _set_online(self, db: Database, exhibit: str, row: dict, online: bool, now: float) -> None:
         if row["online"] and row["online_since"] is not None:
             accrue_online(db, exhibit, row["online_since"], now, self.tz, bool(row["lit"]))
-        db.table("exhibits").update(exhibit, {"online": int(online), "online_since": now if online else None})
+        _update(db, exhibit, {"online": int(online), "online_since": now if online else None})
 
     def _set_lit(self, db: Database, exhibit: str, row: dict[str, Any], lit: bool, now: float) -> None:
         """Kiosk alive and display on, or not: fold the minutes so far under the old state first."""
@@ -272,31 +330,68 @@ class Ingester:
             return
         if row["online"] and row["online_since"] is not None and now > row["online_since"]:
             accrue_online(db, exhibit, row["online_since"], now, self.tz, bool(row["lit"]))
-            db.table("exhibits").update(exhibit, {"online_since": now})
-        db.table("exhibits").update(exhibit, {"lit": int(lit)})
+            _update(db, exhibit, {"online_since": now})
+        _update(db, exhibit, {"lit": int(lit)})
 
     def tick(self) -> None:
-        """Fold the minutes online so far into the rollups (called periodically and before reports)."""
+        """Fold the minutes online so far into the rollups (called periodically and before reports).
+
+        One pass for the fleet: the itineraries in one query, then chunks of FOLD_CHUNK exhibits,
+        each one transaction (one rollup delta, one update), so ingest gets the write lock in between.
+        """
         now = self.clock.now()
-        with self.store.write() as db:
-            for row in db.query(
-                "SELECT id, online_since, lit FROM exhibits WHERE online = 1 AND online_since IS NOT NULL"
-            ):
-                if now > row["online_since"]:
-                    accrue_online(db, row["id"], row["online_since"], now, self.tz, bool(row["lit"]))
-                    db.table("exhibits").update(row["id"], {"online_since": now})
+        db = self.store.db
+        rows = db.execute(
+            "SELECT id FROM exhibits WHERE online = 1 AND online_since IS NOT NULL AND online_since < ? ORDER BY id",
+            [now],
+        ).fetchall()
+        if not rows:
+            return
+        stays: dict[str, list[tuple[float, float, str]]] = {}
+        for exhibit, starts, ends, venue in db.execute("SELECT exhibit, starts, ends, venue FROM rotations"):
+            stays.setdefault(exhibit, []).append((starts, ends, venue))
+        hours: dict[str, Any] = {}
+        ids = [r[0] for r in rows]
+        for i in range(0, len(ids), FOLD_CHUNK):
+            chunk = ids[i : i + FOLD_CHUNK]
+            with self.store.write() as w:
+                marks = ",".join("?" * len(chunk))
+                # Read again under the lock: ingest may have moved online_since meanwhile.
+                current = w.execute(
+                    f"SELECT id, online_since, lit, pack_id FROM exhibits WHERE id IN ({marks})"
+                    " AND online = 1 AND online_since IS NOT NULL AND online_since < ?",
+                    [*chunk, now],
+                ).fetchall()
+                delta = RollupDelta(self.tz)
+                for exhibit, since, lit, pack in current:
+                    record_online_span(w, exhibit, since, now, pack or "", bool(lit))
+                    itinerary = Itinerary(stays.get(exhibit, []))
+                    add_online(w, delta, itinerary, exhibit, pack or "", since, now, hours, bool(lit))
+                delta.flush(w)
+                w.conn.executemany("UPDATE exhibits SET online_since = ? WHERE id = ?", [(now, r[0]) for r in current])
 
     def _touch(self, db: Database, exhibit: str, now: float, outcome: Outcome) -> dict:
         """The exhibit's row; an unknown exhibit is registered as seen-but-not-enrolled."""
         row = db.execute("SELECT online, online_since, lit FROM exhibits WHERE id = ?", [exhibit]).fetchone()
         if row is None:
-            db.table("exhibits").insert(
-                {"id": exhibit, "enrolled": 0, "first_seen": now, "last_seen": now, "created": now}, pk="id"
+            db.conn.execute(
+                "INSERT INTO exhibits (id, enrolled, first_seen, last_seen, created) VALUES (?, 0, ?, ?, ?)",
+                (exhibit, now, now, now),
             )
             outcome.new_exhibits.append(exhibit)
             return {"online": 0, "online_since": None, "lit": 1}
-        db.conn.execute("UPDATE exhibits SET last_seen = ? WHERE id = ?", (now, exhibit))
+        self._seen[exhibit] = now  # written once per exhibit per transaction (handle_many)
         return {"online": row[0], "online_since": row[1], "lit": row[2]}
+
+    def _sample(self, db: Database, exhibit: str, payload: dict[str, Any], now: float) -> None:
+        """A health sample at most every INTERVAL per exhibit; the last one's time is remembered, not queried."""
+        last = self._last_sample.get(exhibit)
+        if last is not None and 0 <= now - last < health_history.INTERVAL:
+            return
+        if health_history.record(db, exhibit, parse_health(payload), now):
+            self._last_sample[exhibit] = now
+        elif last is None:
+            self._last_sample[exhibit] = health_history.last_ts(db, exhibit) or now
 
     # -- rejects -------------------------------------------------------------
 
@@ -327,6 +422,59 @@ def _quarantine(db: Database, topic: str, reason: str, payload: Any, now: float)
     ).rowcount
     if dropped:
         _count(db, "quarantine_dropped", dropped)
+
+
+def _event_row(exhibit: str, venue: str, pack: str, e: dict[str, Any], now: float) -> tuple[Any, ...]:
+    return (
+        e["id"],
+        exhibit,
+        e["seq"],
+        e["ts"],
+        e["type"],
+        e.get("session"),
+        e.get("scene"),
+        COMPACT_JSON.encode(e.get("data") or {}),
+        venue,
+        int(not venue),
+        pack,
+        e["boot"],
+        int(e["synced"]),
+        now,
+    )
+
+
+def _may_hold_oversized(raw: bytes, events: list[Any]) -> bool:
+    """Whether any event could be over EVENT_MAX_BYTES; if not, events are not re-encoded one by one to tell."""
+    if len(raw) * REENCODE_GROWTH <= EVENT_MAX_BYTES:
+        return False
+    try:  # the whole list once: no event is longer than all of them together
+        return len(COMPACT_JSON.encode(events).encode("utf-8")) > EVENT_MAX_BYTES
+    except (TypeError, ValueError, UnicodeEncodeError):
+        return True  # let the per-event check say what is wrong
+
+
+def _stored_ids(db: Database, ids: list[str]) -> set[str]:
+    """Which of these event ids are stored already."""
+    found: set[str] = set()
+    for i in range(0, len(ids), ID_CHUNK):
+        chunk = ids[i : i + ID_CHUNK]
+        marks = ",".join("?" * len(chunk))
+        found.update(r[0] for r in db.conn.execute(f"SELECT id FROM events WHERE id IN ({marks})", chunk))
+    return found
+
+
+# The exhibit columns ingest writes: named here, so no device text ever becomes SQL.
+_EXHIBIT_COLUMNS = frozenset(
+    {"state", "health", "reported", "pack_id", "pack_version", "online", "online_since", "lit"}
+)
+
+
+def _update(db: Database, exhibit: str, updates: dict[str, Any]) -> None:
+    unknown = set(updates) - _EXHIBIT_COLUMNS
+    if unknown:
+        raise ValueError(f"not an ingest column: {sorted(unknown)}")
+    sets = ", ".join(f"{column} = ?" for column in updates)
+    db.conn.execute(f"UPDATE exhibits SET {sets} WHERE id = ?", (*updates.values(), exhibit))
 
 
 def _count(db: Database, name: str, n: int) -> None:

@@ -32,8 +32,12 @@ SUBSCRIPTIONS = [
 # MQTT 5 form of MQTT 3's clean_session=False.
 SESSION_EXPIRY = 0xFFFFFFFF
 # At most this many delivered-but-unacked messages: while the store cannot be written, the rest
-# wait at the broker (persisted there), not in our memory.
-RECEIVE_MAXIMUM = 64
+# wait at the broker (persisted there), not in our memory. Also the most one group commit can hold.
+RECEIVE_MAXIMUM = 512
+# One transaction (one fsync) takes whatever is queued, up to these: many small status messages per
+# commit at fleet scale, while a few big batches still commit (and are acked) promptly.
+GROUP_MAX_MESSAGES = 512
+GROUP_MAX_BYTES = 8 * 1024 * 1024
 RETRY_FIRST, RETRY_MAX = 0.5, 30.0  # seconds between attempts on a storage error (doubling)
 
 
@@ -55,7 +59,7 @@ class MqttBridge:
     def __init__(
         self,
         url: str,
-        handler: Callable[[str, bytes, bool], Outcome],
+        handler: Callable[[list[tuple[str, bytes, bool]]], list[Outcome]],
         client_id: str = "kepu-controller",
         storage: StorageHealth | None = None,
     ) -> None:
@@ -65,8 +69,9 @@ class MqttBridge:
         client_id = self.url.username or client_id
         self.handler = handler
         self.storage = storage or StorageHealth()
-        # paho's network thread only queues; one worker handles messages in order, so a slow or
-        # failing store never blocks (or kills) the connection, and PUBACK waits for the commit.
+        # paho's network thread only queues; one worker handles messages in order, a group per
+        # transaction, so a slow or failing store never blocks (or kills) the connection, and PUBACK
+        # waits for the commit. `handler` takes (topic, payload, retained) triples, returns their outcomes.
         self._deliveries: queue.Queue[Delivery | None] = queue.Queue()
         self._stopping = threading.Event()
         self._worker = threading.Thread(target=self._work, name="kepu-ingest", daemon=True)
@@ -137,40 +142,74 @@ class MqttBridge:
 
     def _work(self) -> None:
         while not self._stopping.is_set():
-            delivery = self._deliveries.get()
-            if delivery is None:
+            group = self._next_group()
+            if group is None:
                 return
-            outcome = self._handle(delivery)
-            if outcome is _STOPPED:
-                return  # not acked: the broker redelivers it to our next session
+            outcomes = self._handle(group)
+            if outcomes is _STOPPED:
+                return  # not acked: the broker redelivers them to our next session
             # The handler returns only after its transaction committed: acks are never early.
-            if isinstance(outcome, Outcome):
-                for out in outcome.outgoing:
-                    self.publish(out)
-            self.client.ack(delivery.mid, delivery.qos)
+            if isinstance(outcomes, list):
+                for outcome in outcomes:
+                    for out in outcome.outgoing:
+                        self.publish(out)
+            for delivery in group:
+                self.client.ack(delivery.mid, delivery.qos)
             self.storage.set_pending(self._deliveries.qsize())
 
-    def _handle(self, delivery: Delivery) -> Outcome | object | None:
-        """Handle one message, retrying with backoff while the store cannot be written."""
+    def _next_group(self) -> list[Delivery] | None:
+        """Wait for a message, then take whatever else is queued (bounded); None once stopping."""
+        first = self._deliveries.get()
+        if first is None:
+            return None
+        group, size = [first], len(first.payload)
+        while len(group) < GROUP_MAX_MESSAGES and size < GROUP_MAX_BYTES:
+            try:
+                delivery = self._deliveries.get_nowait()
+            except queue.Empty:
+                break
+            if delivery is None:
+                self._deliveries.put(None)  # handle what we hold, then stop
+                break
+            group.append(delivery)
+            size += len(delivery.payload)
+        return group
+
+    def _handle(self, group: list[Delivery]) -> list[Outcome] | object | None:
+        """Handle a group in one transaction, retrying with backoff while the store cannot be written."""
         delay = RETRY_FIRST
+        messages = [(d.topic, d.payload, d.retained) for d in group]
         while True:
             try:
-                outcome = self.handler(delivery.topic, delivery.payload, delivery.retained)
+                outcomes = self.handler(messages)
             except StorageUnavailable as exc:
                 if not self.storage.report().ok and self.storage.report().failures % 10:
                     log.debug("store still unavailable: %s", exc)
                 else:
                     log.error("cannot store ingest (%s); holding messages and retrying", exc)
                 self.storage.failed(exc, time.time())
-                self.storage.set_pending(self._deliveries.qsize() + 1)
+                self.storage.set_pending(self._deliveries.qsize() + len(group))
                 if self._stopping.wait(delay):
                     return _STOPPED
                 delay = min(delay * 2, RETRY_MAX)
                 continue
             except Exception:  # nothing a device sends may stop the worker
-                log.exception("ingest failed for %s", delivery.topic)
+                if len(group) > 1:  # one at a time, so one message's trouble costs only that message
+                    log.exception("ingest failed for a group of %d messages; handling them one by one", len(group))
+                    return self._one_by_one(group)
+                log.exception("ingest failed for %s", group[0].topic)
                 return None
             if not self.storage.report().ok:
                 log.warning("store writable again; ingest resumed")
             self.storage.succeeded(time.time())
-            return outcome
+            return outcomes
+
+    def _one_by_one(self, group: list[Delivery]) -> list[Outcome] | object:
+        outcomes: list[Outcome] = []
+        for delivery in group:
+            outcome = self._handle([delivery])
+            if outcome is _STOPPED:
+                return _STOPPED
+            if isinstance(outcome, list):
+                outcomes.extend(outcome)
+        return outcomes
