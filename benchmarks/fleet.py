@@ -374,8 +374,18 @@ def upload_pack(api: httpx.Client, kpack: Path) -> None:
     api.post("/api/v1/packs/bench-campaign/2.0.0/review", json={"status": "approved"}).raise_for_status()
 
 
-def _serve_flags(port: int) -> list[str]:
-    return ["--port", str(port), "--admin-token", ADMIN, "--timezone", TZ]
+def start_controller(data: Path, mqtt_url: str, port: int) -> subprocess.Popen:
+    """The real controller as its own process (its log in DATA/controller.log), as an installation runs it."""
+    flags = ["--port", str(port), "--admin-token", ADMIN, "--timezone", TZ]
+    with (data / "controller.log").open("ab") as log:  # the child keeps its own copy of the file
+        return subprocess.Popen(
+            [sys.executable, "-m", "controller", "serve", "--data", str(data), "--mqtt", mqtt_url, *flags],
+            cwd=REPO,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+            start_new_session=True,
+        )
 
 
 def proc_stat(pid: int) -> tuple[float, float]:
@@ -441,15 +451,7 @@ def main(argv: list[str] | None = None) -> int:
     kpack = build_campaign_pack(work, data)
     broker = Broker(work / "broker").start()
     port = free_port()
-    log = (data / "controller.log").open("ab")
-    controller = subprocess.Popen(
-        [sys.executable, "-m", "controller", "serve", "--data", str(data), "--mqtt", broker.url, *_serve_flags(port)],
-        cwd=REPO,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-        start_new_session=True,
-    )
+    controller = start_controller(data, broker.url, port)
     base = f"http://127.0.0.1:{port}"
     admin = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {ADMIN}"}, timeout=60)
     report: mp.Queue = mp.get_context("spawn").Queue()
@@ -671,7 +673,6 @@ def main(argv: list[str] | None = None) -> int:
         except (ProcessLookupError, subprocess.TimeoutExpired):
             controller.kill()
         broker.stop()
-        log.close()
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
     print(json.dumps(result, ensure_ascii=False))

@@ -33,7 +33,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from fleet import ADMIN, TZ, p95, proc_stat, region_of, seed_province  # noqa: E402
+from fleet import ADMIN, p95, proc_stat, region_of, seed_province, start_controller  # noqa: E402
 
 from controller.devtools.broker import Broker, free_port  # noqa: E402
 
@@ -149,16 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     seed_s = seeded(args.db, exhibits, args.days, data / "controller.db")
     broker = Broker(work / "broker").start()
     port = free_port()
-    log = (data / "controller.log").open("ab")
-    flags = ["--port", str(port), "--admin-token", ADMIN, "--timezone", TZ]
-    controller = subprocess.Popen(
-        [sys.executable, "-m", "controller", "serve", "--data", str(data), "--mqtt", broker.url, *flags],
-        cwd=REPO,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-        start_new_session=True,
-    )
+    controller = start_controller(data, broker.url, port)
     base = f"http://127.0.0.1:{port}"
     admin = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {ADMIN}"}, timeout=120)
     try:
@@ -211,7 +202,6 @@ def main(argv: list[str] | None = None) -> int:
         except (ProcessLookupError, subprocess.TimeoutExpired):
             controller.kill()
         broker.stop()
-        log.close()
         shutil.rmtree(work, ignore_errors=True)
     print(json.dumps(result, ensure_ascii=False))
     return 0

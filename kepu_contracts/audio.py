@@ -17,9 +17,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
+
+from kepu_contracts import opening_hours
 
 MAX_QUIET_RANGES = 12  # a handful per day (nap time, lunch, evening); more is a typing mistake
 _RANGE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
@@ -29,12 +30,12 @@ class AudioError(ValueError):
     """A volume or quiet range that does not follow the format; the message names the part."""
 
 
-@lru_cache(maxsize=32)
 def _zone(name: str) -> ZoneInfo:
+    """The named time zone (opening_hours.zone, cached there), refused as an AudioError."""
     try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise AudioError(f"unknown time zone {name!r}") from exc
+        return opening_hours.zone(name)
+    except opening_hours.OpeningHoursError as exc:
+        raise AudioError(str(exc)) from exc
 
 
 @dataclass(frozen=True)
